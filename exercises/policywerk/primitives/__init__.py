@@ -1,0 +1,1 @@
+"""L0: scalars, vectors, matrices, activations, losses and the seeded random number generator."""

@@ -1,0 +1,165 @@
+"""Write exercises/ from solutions/: every exercise keeps its signature and docstring, and its
+body becomes a stub that says what to write and how to check it.
+
+    uv run python maintainer/generate_exercises.py            # rewrite exercises/
+    uv run python maintainer/generate_exercises.py --to DIR   # write the stub tree elsewhere
+
+What is an exercise: every function at module level and every method of a module-level class
+in `solutions/policywerk/`, unless a comment line `# given` (optionally `# given: why`) stands
+directly above it (or above its decorators). A class marked `# given` is copied whole. Module
+code outside functions (imports, constants, dataclass fields) is always copied as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+PACKAGE = "policywerk"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise found in a reference module."""
+
+    name: str  # dotted name inside the package: "primitives.vector.dot", "primitives.random.Rng.normal"
+    module: str  # "primitives.vector"
+    qualname: str  # "dot" or "Rng.normal"
+    node: ast.FunctionDef
+    body_first_line: int  # 1-based: the first line after the docstring
+    body_last_line: int  # 1-based, inclusive
+    indent: str
+
+
+def module_name(path: Path, tree: Path = SOLUTIONS) -> str:
+    """'solutions/policywerk/primitives/vector.py' -> 'primitives.vector'."""
+    relative = path.relative_to(tree / PACKAGE).with_suffix("")
+    return ".".join(relative.parts)
+
+
+def spec_file(module: str) -> str:
+    """Where a module's specs live: 'primitives.vector' -> 'spec_tests/primitives/test_vector.py'."""
+    *folders, last = module.split(".")
+    return "/".join(["spec_tests", *folders, f"test_{last}.py"])
+
+
+def check_command(module: str) -> str:
+    """The command a stub names for checking its module against the learner's tree."""
+    return f"uv run pytest {spec_file(module)} --tree exercises"
+
+
+def _is_given(lines: list[str], node: ast.AST) -> bool:
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    above = lines[first - 2].strip() if first >= 2 else ""
+    return above == "# given" or above.startswith("# given:")
+
+
+def find_exercises(source: str, module: str) -> list[Exercise]:
+    """The exercises of one module's source, in source order."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    found = []
+
+    def add(node: ast.FunctionDef, qualname: str) -> None:
+        name = f"{module}.{qualname}"
+        if ast.get_docstring(node) is None:
+            raise ValueError(f"exercise {name} has no docstring: an exercise's docstring is its task")
+        if len(node.body) < 2:
+            raise ValueError(f"exercise {name} has a docstring but no body")
+        docstring = node.body[0]
+        found.append(
+            Exercise(
+                name=name,
+                module=module,
+                qualname=qualname,
+                node=node,
+                body_first_line=docstring.end_lineno + 1,
+                body_last_line=node.end_lineno,
+                indent=" " * node.body[1].col_offset,
+            )
+        )
+
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _is_given(lines, node):
+            add(node, node.name)
+        elif isinstance(node, ast.ClassDef) and not _is_given(lines, node):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _is_given(lines, item):
+                    add(item, f"{node.name}.{item.name}")
+    return found
+
+
+def stub_lines(exercise: Exercise) -> list[str]:
+    """The stub that stands in for an exercise's body: it names the exercise and its check."""
+    return [
+        "raise NotImplementedError(",
+        f"    {exercise.name + ' is not written yet: replace this raise with your code.'!r}",
+        f"    {' Check it with: ' + check_command(exercise.module)!r}",
+        ")",
+    ]
+
+
+def replace_bodies(source: str, exercises: list[Exercise], body_for) -> str:
+    """Replace each exercise's body (the lines after its docstring) by `body_for(exercise)`,
+    a list of statement lines without indentation."""
+    lines = source.splitlines(keepends=True)
+    for exercise in sorted(exercises, key=lambda e: e.body_first_line, reverse=True):
+        new_body = [f"{exercise.indent}{line}\n" for line in body_for(exercise)]
+        lines[exercise.body_first_line - 1 : exercise.body_last_line] = new_body
+    return "".join(lines)
+
+
+def stub_source(source: str, module: str) -> str:
+    """A module's source with every exercise body replaced by its stub."""
+    return replace_bodies(
+        source,
+        find_exercises(source, module),
+        stub_lines,
+    )
+
+
+def reference_modules(tree: Path = SOLUTIONS) -> list[Path]:
+    return sorted((tree / PACKAGE).rglob("*.py"))
+
+
+def all_exercises(tree: Path = SOLUTIONS) -> list[Exercise]:
+    """Every exercise in the reference package, module by module in path order."""
+    found = []
+    for path in reference_modules(tree):
+        found.extend(find_exercises(path.read_text(), module_name(path, tree)))
+    return found
+
+
+def generate(destination: Path, source_tree: Path = SOLUTIONS) -> list[Path]:
+    """Write the stub tree to destination/policywerk/ and return the files written."""
+    target = destination / PACKAGE
+    if target.exists():
+        shutil.rmtree(target)
+    written = []
+    for path in reference_modules(source_tree):
+        out = target / path.relative_to(source_tree / PACKAGE)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(stub_source(path.read_text(), module_name(path, source_tree)))
+        written.append(out)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--to", type=Path, default=EXERCISES, help="folder to write policywerk/ into")
+    args = parser.parse_args(argv)
+    written = generate(args.to)
+    count = len(all_exercises())
+    print(f"wrote {len(written)} files with {count} exercise stubs to {args.to / PACKAGE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Losses and the transforms of values around them, each with the gradient backprop starts from.
+
+A loss turns a prediction and a target into one number to make small; its gradient with
+respect to the prediction is where every backward pass begins. Regression losses here
+average over the entries (mean, not sum), so their gradients carry a 1/n.
+
+symlog, symexp and twohot are DreamerV3's way of predicting rewards and values whose scale is
+unknown in advance (Hafner et al. 2023): squash the target with symlog, spread it over two
+neighbouring bins (twohot), and learn the bin probabilities with cross-entropy.
+"""
+
+import math
+from bisect import bisect_right
+
+from policywerk.primitives.vector import require_same_length
+
+
+def mse(prediction: list[float], target: list[float]) -> float:
+    """Mean squared error: (1/n)·Σᵢ (pᵢ − tᵢ)².
+
+    Shapes: (n,), (n,) with n >= 1 -> a float. Raises ValueError when the lengths differ or
+    the vectors are empty.
+
+    >>> mse([1.0, 2.0], [1.0, 4.0])
+    2.0
+    """
+    require_same_length("mse", prediction, target)
+    if not prediction:
+        raise ValueError("mse: expected at least one prediction, got an empty vector")
+    return sum([(p - t) ** 2 for p, t in zip(prediction, target)]) / len(prediction)
+
+
+def mse_gradient(prediction: list[float], target: list[float]) -> list[float]:
+    """∂mse/∂pᵢ = 2·(pᵢ − tᵢ)/n.
+
+    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ or are 0.
+
+    >>> mse_gradient([1.0, 2.0], [1.0, 4.0])
+    [0.0, -2.0]
+    """
+    require_same_length("mse_gradient", prediction, target)
+    if not prediction:
+        raise ValueError("mse_gradient: expected at least one prediction, got an empty vector")
+    factor = 2.0 / len(prediction)
+    return [factor * (p - t) for p, t in zip(prediction, target)]
+
+
+def cross_entropy(logits: list[float], target: list[float]) -> float:
+    """Cross-entropy of a target distribution against softmax(logits): −Σᵢ tᵢ·log softmax(z)ᵢ.
+
+    The target is a probability vector: one-hot for a class label, two-hot for DreamerV3's
+    reward and value heads. log softmax is computed stably: zᵢ − m − log Σⱼ e^(zⱼ − m), m = max z.
+
+    Shapes: (n,), (n,) with n >= 1 -> a float. Raises ValueError when the lengths differ.
+
+    >>> round(cross_entropy([0.0, 0.0], [1.0, 0.0]), 6)  # log 2
+    0.693147
+    """
+    require_same_length("cross_entropy", logits, target)
+    if not logits:
+        raise ValueError("cross_entropy: expected at least one logit, got an empty vector")
+    top = max(logits)
+    log_total = top + math.log(sum([math.exp(z - top) for z in logits]))
+    return -sum([t * (z - log_total) for z, t in zip(logits, target) if t != 0.0])
+
+
+def cross_entropy_gradient(logits: list[float], target: list[float]) -> list[float]:
+    """∂/∂zᵢ of `cross_entropy` = softmax(z)ᵢ·Σⱼ tⱼ − tᵢ, which is softmax(z) − t when the
+    target sums to 1: predicted minus wanted probabilities.
+
+    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ.
+
+    >>> cross_entropy_gradient([0.0, 0.0], [1.0, 0.0])
+    [-0.5, 0.5]
+    """
+    require_same_length("cross_entropy_gradient", logits, target)
+    if not logits:
+        raise ValueError("cross_entropy_gradient: expected at least one logit, got an empty vector")
+    top = max(logits)
+    weights = [math.exp(z - top) for z in logits]
+    factor = sum(target) / sum(weights)
+    return [w * factor - t for w, t in zip(weights, target)]
+
+
+def huber(prediction: list[float], target: list[float], delta: float = 1.0) -> float:
+    """The Huber loss, averaged over entries: with e = p − t,
+
+        ½·e²               when |e| <= δ
+        δ·(|e| − ½·δ)      otherwise.
+
+    Quadratic near zero and linear far out, so one huge TD error cannot blow up a step:
+    this is the DQN paper's "error clipping" (Mnih et al. 2015) written as a loss.
+
+    Shapes: (n,), (n,) with n >= 1 -> a float. Raises ValueError when the lengths differ,
+    the vectors are empty, or δ <= 0.
+
+    >>> huber([0.5, 3.0], [0.0, 0.0])  # (0.125 + 2.5) / 2
+    1.3125
+    """
+    require_same_length("huber", prediction, target)
+    if not prediction:
+        raise ValueError("huber: expected at least one prediction, got an empty vector")
+    if delta <= 0.0:
+        raise ValueError(f"huber: delta must be > 0, got {delta}")
+    total = 0.0
+    for p, t in zip(prediction, target):
+        error = abs(p - t)
+        total += 0.5 * error * error if error <= delta else delta * (error - 0.5 * delta)
+    return total / len(prediction)
+
+
+def huber_gradient(prediction: list[float], target: list[float], delta: float = 1.0) -> list[float]:
+    """∂huber/∂pᵢ = clip(pᵢ − tᵢ, −δ, δ)/n: the error itself near zero, ±δ far out.
+
+    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ, the vectors are
+    empty, or δ <= 0.
+
+    >>> huber_gradient([0.5, 3.0], [0.0, 0.0])
+    [0.25, 0.5]
+    """
+    require_same_length("huber_gradient", prediction, target)
+    if not prediction:
+        raise ValueError("huber_gradient: expected at least one prediction, got an empty vector")
+    if delta <= 0.0:
+        raise ValueError(f"huber_gradient: delta must be > 0, got {delta}")
+    n = len(prediction)
+    return [max(-delta, min(delta, p - t)) / n for p, t in zip(prediction, target)]
+
+
+def symlog(x: float) -> float:
+    """symlog(x) = sign(x)·ln(1 + |x|): like the identity near 0, like a log far out, odd.
+
+    DreamerV3 squashes inputs and targets with it so that one set of hyperparameters copes
+    with rewards of any scale.
+
+    >>> symlog(0.0), round(symlog(math.e - 1.0), 12), round(symlog(1.0 - math.e), 12)
+    (0.0, 1.0, -1.0)
+    """
+    return math.copysign(math.log1p(abs(x)), x)
+
+
+def symlog_derivative(x: float) -> float:
+    """d symlog(x)/dx = 1 / (1 + |x|) (the same on both sides of 0, so symlog is smooth there).
+
+    >>> symlog_derivative(0.0), symlog_derivative(-3.0)
+    (1.0, 0.25)
+    """
+    return 1.0 / (1.0 + abs(x))
+
+
+def symexp(x: float) -> float:
+    """symexp(x) = sign(x)·(e^|x| − 1), the inverse of symlog: symexp(symlog(x)) = x.
+
+    >>> symexp(0.0), round(symexp(1.0), 12) == round(math.e - 1.0, 12)
+    (0.0, True)
+    """
+    return math.copysign(math.expm1(abs(x)), x)
+
+
+# given
+def _require_bins(operation: str, bins: list[float]) -> None:
+    if len(bins) < 2:
+        raise ValueError(f"{operation}: expected at least 2 bins, got {len(bins)}")
+    for index in range(1, len(bins)):
+        if not bins[index] > bins[index - 1]:
+            raise ValueError(
+                f"{operation}: bins must increase strictly, but bins[{index}] = {bins[index]} "
+                f"follows bins[{index - 1}] = {bins[index - 1]}"
+            )
+
+
+def twohot(value: float, bins: list[float]) -> list[float]:
+    """Spread a number over the two bins around it, so that the weights' mean is the number.
+
+    With bins[k] <= value < bins[k+1], the weights are
+        bins[k]:   (bins[k+1] − value) / (bins[k+1] − bins[k])
+        bins[k+1]: (value − bins[k])   / (bins[k+1] − bins[k])
+    and 0 elsewhere; then Σᵢ weightᵢ·binsᵢ = value exactly. A value below the first bin or
+    above the last puts all its weight on that end bin (it is clamped, not extrapolated).
+
+    Shapes: a float, (n,) increasing bins with n >= 2 -> (n,) weights summing to 1. Raises
+    ValueError unless the bins increase strictly.
+
+    >>> twohot(0.25, [0.0, 1.0, 2.0])
+    [0.75, 0.25, 0.0]
+    >>> twohot(7.0, [0.0, 1.0, 2.0])
+    [0.0, 0.0, 1.0]
+    """
+    _require_bins("twohot", bins)
+    weights = [0.0] * len(bins)
+    if value <= bins[0]:
+        weights[0] = 1.0
+    elif value >= bins[-1]:
+        weights[-1] = 1.0
+    else:
+        above = bisect_right(bins, value)  # bins[above - 1] <= value < bins[above]
+        below = above - 1
+        weight_above = (value - bins[below]) / (bins[above] - bins[below])
+        weights[below] = 1.0 - weight_above
+        weights[above] = weight_above
+    return weights
+
+
+def twohot_decode(probabilities: list[float], bins: list[float]) -> float:
+    """The number a distribution over bins stands for: its mean, Σᵢ pᵢ·binsᵢ.
+
+    Decoding a `twohot` encoding gives back the (clamped) value.
+
+    Shapes: (n,), (n,) -> a float. Raises ValueError when the lengths differ.
+
+    >>> twohot_decode([0.75, 0.25, 0.0], [0.0, 1.0, 2.0])
+    0.25
+    """
+    require_same_length("twohot_decode", probabilities, bins)
+    return sum([p * b for p, b in zip(probabilities, bins)])

@@ -39,9 +39,10 @@ class Exercise:
 
 
 def module_name(path: Path, tree: Path = SOLUTIONS) -> str:
-    """'solutions/policywerk/primitives/vector.py' -> 'primitives.vector'."""
-    relative = path.relative_to(tree / PACKAGE).with_suffix("")
-    return ".".join(relative.parts)
+    """The dotted name inside the package: '.../primitives/vector.py' -> 'primitives.vector',
+    '.../primitives/__init__.py' -> 'primitives', the package's own __init__ -> ''."""
+    parts = path.relative_to(tree / PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def spec_file(module: str) -> str:

@@ -26,7 +26,7 @@ def sigmoid(x: list[float]) -> list[float]:
     [0.5, 0.0, 1.0]
     """
     raise NotImplementedError(
-        'primitives.activations.sigmoid is not written yet: replace this line with your code.'
+        'primitives.activations.sigmoid is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -40,7 +40,7 @@ def sigmoid_derivative(x: list[float]) -> list[float]:
     [0.25]
     """
     raise NotImplementedError(
-        'primitives.activations.sigmoid_derivative is not written yet: replace this line with your code.'
+        'primitives.activations.sigmoid_derivative is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -56,7 +56,7 @@ def tanh(x: list[float]) -> list[float]:
     [0.0, 1.0]
     """
     raise NotImplementedError(
-        'primitives.activations.tanh is not written yet: replace this line with your code.'
+        'primitives.activations.tanh is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -70,7 +70,7 @@ def tanh_derivative(x: list[float]) -> list[float]:
     [1.0]
     """
     raise NotImplementedError(
-        'primitives.activations.tanh_derivative is not written yet: replace this line with your code.'
+        'primitives.activations.tanh_derivative is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -84,7 +84,7 @@ def relu(x: list[float]) -> list[float]:
     [0.0, 0.0, 3.0]
     """
     raise NotImplementedError(
-        'primitives.activations.relu is not written yet: replace this line with your code.'
+        'primitives.activations.relu is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -98,7 +98,7 @@ def relu_derivative(x: list[float]) -> list[float]:
     [0.0, 0.0, 1.0]
     """
     raise NotImplementedError(
-        'primitives.activations.relu_derivative is not written yet: replace this line with your code.'
+        'primitives.activations.relu_derivative is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -114,7 +114,7 @@ def elu(x: list[float], alpha: float = 1.0) -> list[float]:
     [1.0, 0.0]
     """
     raise NotImplementedError(
-        'primitives.activations.elu is not written yet: replace this line with your code.'
+        'primitives.activations.elu is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -128,7 +128,7 @@ def elu_derivative(x: list[float], alpha: float = 1.0) -> list[float]:
     [1.0, 1.0]
     """
     raise NotImplementedError(
-        'primitives.activations.elu_derivative is not written yet: replace this line with your code.'
+        'primitives.activations.elu_derivative is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -148,7 +148,7 @@ def softmax(x: list[float]) -> list[float]:
     [1.0, 0.0]
     """
     raise NotImplementedError(
-        'primitives.activations.softmax is not written yet: replace this line with your code.'
+        'primitives.activations.softmax is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -164,7 +164,7 @@ def softmax_backward(x: list[float], grad_output: list[float]) -> list[float]:
     [0.25, -0.25]
     """
     raise NotImplementedError(
-        'primitives.activations.softmax_backward is not written yet: replace this line with your code.'
+        'primitives.activations.softmax_backward is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -181,7 +181,7 @@ def log_softmax(x: list[float]) -> list[float]:
     [-0.6931471805599453, -0.6931471805599453]
     """
     raise NotImplementedError(
-        'primitives.activations.log_softmax is not written yet: replace this line with your code.'
+        'primitives.activations.log_softmax is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -196,7 +196,7 @@ def log_softmax_backward(x: list[float], grad_output: list[float]) -> list[float
     [0.5, -0.5]
     """
     raise NotImplementedError(
-        'primitives.activations.log_softmax_backward is not written yet: replace this line with your code.'
+        'primitives.activations.log_softmax_backward is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -214,7 +214,7 @@ def layer_norm(x: list[float], epsilon: float = 1e-5) -> list[float]:
     [-1.0, 1.0]
     """
     raise NotImplementedError(
-        'primitives.activations.layer_norm is not written yet: replace this line with your code.'
+        'primitives.activations.layer_norm is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )
 
@@ -233,6 +233,6 @@ def layer_norm_backward(x: list[float], grad_output: list[float], epsilon: float
     [0.0, 0.0]
     """
     raise NotImplementedError(
-        'primitives.activations.layer_norm_backward is not written yet: replace this line with your code.'
+        'primitives.activations.layer_norm_backward is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
     )

@@ -25,7 +25,7 @@ def mse(prediction: list[float], target: list[float]) -> float:
     2.0
     """
     raise NotImplementedError(
-        'primitives.losses.mse is not written yet: replace this line with your code.'
+        'primitives.losses.mse is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -39,7 +39,7 @@ def mse_gradient(prediction: list[float], target: list[float]) -> list[float]:
     [0.0, -2.0]
     """
     raise NotImplementedError(
-        'primitives.losses.mse_gradient is not written yet: replace this line with your code.'
+        'primitives.losses.mse_gradient is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -56,7 +56,7 @@ def cross_entropy(logits: list[float], target: list[float]) -> float:
     0.693147
     """
     raise NotImplementedError(
-        'primitives.losses.cross_entropy is not written yet: replace this line with your code.'
+        'primitives.losses.cross_entropy is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -71,7 +71,7 @@ def cross_entropy_gradient(logits: list[float], target: list[float]) -> list[flo
     [-0.5, 0.5]
     """
     raise NotImplementedError(
-        'primitives.losses.cross_entropy_gradient is not written yet: replace this line with your code.'
+        'primitives.losses.cross_entropy_gradient is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -92,7 +92,7 @@ def huber(prediction: list[float], target: list[float], delta: float = 1.0) -> f
     1.3125
     """
     raise NotImplementedError(
-        'primitives.losses.huber is not written yet: replace this line with your code.'
+        'primitives.losses.huber is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -107,7 +107,7 @@ def huber_gradient(prediction: list[float], target: list[float], delta: float = 
     [0.25, 0.5]
     """
     raise NotImplementedError(
-        'primitives.losses.huber_gradient is not written yet: replace this line with your code.'
+        'primitives.losses.huber_gradient is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -122,7 +122,7 @@ def symlog(x: float) -> float:
     (0.0, 1.0, -1.0)
     """
     raise NotImplementedError(
-        'primitives.losses.symlog is not written yet: replace this line with your code.'
+        'primitives.losses.symlog is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -134,7 +134,7 @@ def symlog_derivative(x: float) -> float:
     (1.0, 0.25)
     """
     raise NotImplementedError(
-        'primitives.losses.symlog_derivative is not written yet: replace this line with your code.'
+        'primitives.losses.symlog_derivative is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -146,7 +146,7 @@ def symexp(x: float) -> float:
     (0.0, True)
     """
     raise NotImplementedError(
-        'primitives.losses.symexp is not written yet: replace this line with your code.'
+        'primitives.losses.symexp is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -181,7 +181,7 @@ def twohot(value: float, bins: list[float]) -> list[float]:
     [0.0, 0.0, 1.0]
     """
     raise NotImplementedError(
-        'primitives.losses.twohot is not written yet: replace this line with your code.'
+        'primitives.losses.twohot is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )
 
@@ -197,6 +197,6 @@ def twohot_decode(probabilities: list[float], bins: list[float]) -> float:
     0.25
     """
     raise NotImplementedError(
-        'primitives.losses.twohot_decode is not written yet: replace this line with your code.'
+        'primitives.losses.twohot_decode is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
     )

@@ -29,41 +29,43 @@ def shape(tensor) -> tuple[int, ...]:
     (2, 1, 2)
     """
     raise NotImplementedError(
-        'primitives.matrix.shape is not written yet: replace this line with your code.'
+        'primitives.matrix.shape is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
     )
 
 
 def zeros(dims: tuple[int, ...]):
-    """A nested list of zeros with the given shape; () gives the number 0.0.
+    """A nested list of zeros with the given shape (one dimension or more).
 
-    Each row is a separate list, so changing one entry never changes another.
+    Each row is a separate list, so changing one entry never changes another. Raises
+    ValueError for no dimensions or a negative one.
 
     >>> zeros((2, 3))
     [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     """
     raise NotImplementedError(
-        'primitives.matrix.zeros is not written yet: replace this line with your code.'
+        'primitives.matrix.zeros is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
     )
 
 
-def flatten(tensor) -> list[float]:
+def flatten(tensor: list) -> list[float]:
     """All the numbers of a nested list in row-major order (the last index changes fastest).
 
     Images travel flat through the package: a (channels, height, width) image becomes a
-    list of c·h·w floats, pixel (k, i, j) at index k·h·w + i·w + j.
+    list of c·h·w floats, pixel (k, i, j) at index k·h·w + i·w + j. Raises ValueError for a
+    ragged list, which has no row-major order.
 
     >>> flatten([[1.0, 2.0], [3.0, 4.0]])
     [1.0, 2.0, 3.0, 4.0]
     """
     raise NotImplementedError(
-        'primitives.matrix.flatten is not written yet: replace this line with your code.'
+        'primitives.matrix.flatten is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
     )
 
 
-def reshape(flat: list[float], dims: tuple[int, ...]):
+def reshape(flat: list[float], dims: tuple[int, ...]) -> list:
     """The inverse of `flatten`: a flat list laid out row-major into the given shape.
 
     Raises ValueError unless len(flat) equals the product of the dimensions.
@@ -72,7 +74,7 @@ def reshape(flat: list[float], dims: tuple[int, ...]):
     [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     """
     raise NotImplementedError(
-        'primitives.matrix.reshape is not written yet: replace this line with your code.'
+        'primitives.matrix.reshape is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
     )
 
@@ -96,7 +98,7 @@ def transpose(m: list[list[float]]) -> list[list[float]]:
     [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
     """
     raise NotImplementedError(
-        'primitives.matrix.transpose is not written yet: replace this line with your code.'
+        'primitives.matrix.transpose is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
     )
 
@@ -110,7 +112,7 @@ def matvec(m: list[list[float]], x: list[float]) -> list[float]:
     [3.0, 7.0]
     """
     raise NotImplementedError(
-        'primitives.matrix.matvec is not written yet: replace this line with your code.'
+        'primitives.matrix.matvec is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
     )
 
@@ -129,7 +131,7 @@ def matmul_transposed(a: list[list[float]], b: list[list[float]]) -> list[list[f
     [[11.0, 17.0]]
     """
     raise NotImplementedError(
-        'primitives.matrix.matmul_transposed is not written yet: replace this line with your code.'
+        'primitives.matrix.matmul_transposed is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
     )
 
@@ -145,7 +147,7 @@ def matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
     [[19.0, 22.0], [43.0, 50.0]]
     """
     raise NotImplementedError(
-        'primitives.matrix.matmul is not written yet: replace this line with your code.'
+        'primitives.matrix.matmul is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
     )
 
@@ -159,6 +161,6 @@ def outer(x: list[float], y: list[float]) -> list[list[float]]:
     [[3.0, 4.0, 5.0], [6.0, 8.0, 10.0]]
     """
     raise NotImplementedError(
-        'primitives.matrix.outer is not written yet: replace this line with your code.'
+        'primitives.matrix.outer is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
     )

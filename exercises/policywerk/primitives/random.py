@@ -9,6 +9,8 @@ a run can be reasoned about draw by draw.
 
 import math
 import random as _stdlib_random
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 
 
 class Rng:
@@ -40,7 +42,7 @@ class Rng:
         True
         """
         raise NotImplementedError(
-            'primitives.random.Rng.uniform is not written yet: replace this line with your code.'
+            'primitives.random.Rng.uniform is not written yet: replace this raise with your code.'
             ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
         )
 
@@ -53,7 +55,7 @@ class Rng:
         8
         """
         raise NotImplementedError(
-            'primitives.random.Rng.integers is not written yet: replace this line with your code.'
+            'primitives.random.Rng.integers is not written yet: replace this raise with your code.'
             ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
         )
 
@@ -67,7 +69,7 @@ class Rng:
         0.096372
         """
         raise NotImplementedError(
-            'primitives.random.Rng.normal is not written yet: replace this line with your code.'
+            'primitives.random.Rng.normal is not written yet: replace this raise with your code.'
             ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
         )
 
@@ -84,7 +86,7 @@ class Rng:
         [0.096372, -1.926636, -0.0585]
         """
         raise NotImplementedError(
-            'primitives.random.Rng.normals is not written yet: replace this line with your code.'
+            'primitives.random.Rng.normals is not written yet: replace this raise with your code.'
             ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
         )
 
@@ -94,13 +96,13 @@ class Rng:
         With u one draw and W = Σ weights, return the first index i whose running total
         w₀ + … + wᵢ exceeds u·W. One draw. Weights need not sum to 1.
 
-        Raises ValueError for no weights, a negative weight, or weights that sum to 0.
+        Raises ValueError for no weights, a negative or non-finite weight, or weights that sum to 0.
 
         >>> Rng(0).categorical([0.0, 1.0, 0.0])
         1
         """
         raise NotImplementedError(
-            'primitives.random.Rng.categorical is not written yet: replace this line with your code.'
+            'primitives.random.Rng.categorical is not written yet: replace this raise with your code.'
             ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
         )
 
@@ -116,7 +118,7 @@ class Rng:
         [3, 1, 2, 4, 5]
         """
         raise NotImplementedError(
-            'primitives.random.Rng.shuffle is not written yet: replace this line with your code.'
+            'primitives.random.Rng.shuffle is not written yet: replace this raise with your code.'
             ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
         )
 
@@ -129,6 +131,6 @@ class Rng:
         'c'
         """
         raise NotImplementedError(
-            'primitives.random.Rng.choice is not written yet: replace this line with your code.'
+            'primitives.random.Rng.choice is not written yet: replace this raise with your code.'
             ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
         )

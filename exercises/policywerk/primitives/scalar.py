@@ -16,7 +16,7 @@ def clip(x: float, low: float, high: float) -> float:
     (1.0, -1.0, 0.25)
     """
     raise NotImplementedError(
-        'primitives.scalar.clip is not written yet: replace this line with your code.'
+        'primitives.scalar.clip is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
     )
 
@@ -28,7 +28,7 @@ def sign(x: float) -> float:
     (1.0, -1.0, 0.0)
     """
     raise NotImplementedError(
-        'primitives.scalar.sign is not written yet: replace this line with your code.'
+        'primitives.scalar.sign is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
     )
 
@@ -43,7 +43,7 @@ def lerp(start: float, end: float, fraction: float) -> float:
     0.55
     """
     raise NotImplementedError(
-        'primitives.scalar.lerp is not written yet: replace this line with your code.'
+        'primitives.scalar.lerp is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
     )
 
@@ -60,7 +60,7 @@ def linear_schedule(start: float, end: float, duration: int, step: int) -> float
     [1.0, 0.75, 0.0, 0.0]
     """
     raise NotImplementedError(
-        'primitives.scalar.linear_schedule is not written yet: replace this line with your code.'
+        'primitives.scalar.linear_schedule is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
     )
 
@@ -77,6 +77,6 @@ def ema(average: float, value: float, decay: float) -> float:
     11.0
     """
     raise NotImplementedError(
-        'primitives.scalar.ema is not written yet: replace this line with your code.'
+        'primitives.scalar.ema is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
     )

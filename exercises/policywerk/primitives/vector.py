@@ -39,7 +39,7 @@ def zeros(n: int) -> list[float]:
     [0.0, 0.0, 0.0]
     """
     raise NotImplementedError(
-        'primitives.vector.zeros is not written yet: replace this line with your code.'
+        'primitives.vector.zeros is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -53,7 +53,7 @@ def add(x: list[float], y: list[float]) -> list[float]:
     [11.0, 22.0]
     """
     raise NotImplementedError(
-        'primitives.vector.add is not written yet: replace this line with your code.'
+        'primitives.vector.add is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -67,7 +67,7 @@ def sub(x: list[float], y: list[float]) -> list[float]:
     [-9.0, -18.0]
     """
     raise NotImplementedError(
-        'primitives.vector.sub is not written yet: replace this line with your code.'
+        'primitives.vector.sub is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -84,7 +84,7 @@ def hadamard(x: list[float], y: list[float]) -> list[float]:
     [4.0, 10.0, 18.0]
     """
     raise NotImplementedError(
-        'primitives.vector.hadamard is not written yet: replace this line with your code.'
+        'primitives.vector.hadamard is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -98,7 +98,7 @@ def scale(x: list[float], factor: float) -> list[float]:
     [3.0, -6.0]
     """
     raise NotImplementedError(
-        'primitives.vector.scale is not written yet: replace this line with your code.'
+        'primitives.vector.scale is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -114,7 +114,7 @@ def axpy(a: float, x: list[float], y: list[float]) -> list[float]:
     [12.0, 24.0]
     """
     raise NotImplementedError(
-        'primitives.vector.axpy is not written yet: replace this line with your code.'
+        'primitives.vector.axpy is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -132,7 +132,7 @@ def dot(x: list[float], y: list[float]) -> float:
     32.0
     """
     raise NotImplementedError(
-        'primitives.vector.dot is not written yet: replace this line with your code.'
+        'primitives.vector.dot is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -148,7 +148,7 @@ def norm(x: list[float]) -> float:
     5.0
     """
     raise NotImplementedError(
-        'primitives.vector.norm is not written yet: replace this line with your code.'
+        'primitives.vector.norm is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -163,7 +163,7 @@ def mean(x: list[float]) -> float:
     3.0
     """
     raise NotImplementedError(
-        'primitives.vector.mean is not written yet: replace this line with your code.'
+        'primitives.vector.mean is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -179,7 +179,7 @@ def variance(x: list[float]) -> float:
     1.25
     """
     raise NotImplementedError(
-        'primitives.vector.variance is not written yet: replace this line with your code.'
+        'primitives.vector.variance is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -195,7 +195,7 @@ def argmax(x: list[float]) -> int:
     1
     """
     raise NotImplementedError(
-        'primitives.vector.argmax is not written yet: replace this line with your code.'
+        'primitives.vector.argmax is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )
 
@@ -212,6 +212,6 @@ def linspace(start: float, stop: float, n: int) -> list[float]:
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     raise NotImplementedError(
-        'primitives.vector.linspace is not written yet: replace this line with your code.'
+        'primitives.vector.linspace is not written yet: replace this raise with your code.'
         ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
     )

@@ -41,41 +41,37 @@ def shape(tensor) -> tuple[int, ...]:
 
 
 def zeros(dims: tuple[int, ...]):
-    """A nested list of zeros with the given shape; () gives the number 0.0.
+    """A nested list of zeros with the given shape (one dimension or more).
 
-    Each row is a separate list, so changing one entry never changes another.
+    Each row is a separate list, so changing one entry never changes another. Raises
+    ValueError for no dimensions or a negative one.
 
     >>> zeros((2, 3))
     [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     """
-    if any(not isinstance(size, int) or size < 0 for size in dims):
-        raise ValueError(f"zeros: every dimension must be an integer >= 0, got {dims}")
-    if not dims:
-        return 0.0
+    if not dims or any(not isinstance(size, int) or size < 0 for size in dims):
+        raise ValueError(f"zeros: expected one or more integer dimensions >= 0, got {dims}")
     if len(dims) == 1:
         return [0.0] * dims[0]
     return [zeros(dims[1:]) for _ in range(dims[0])]
 
 
-def flatten(tensor) -> list[float]:
+def flatten(tensor: list) -> list[float]:
     """All the numbers of a nested list in row-major order (the last index changes fastest).
 
     Images travel flat through the package: a (channels, height, width) image becomes a
-    list of c·h·w floats, pixel (k, i, j) at index k·h·w + i·w + j.
+    list of c·h·w floats, pixel (k, i, j) at index k·h·w + i·w + j. Raises ValueError for a
+    ragged list, which has no row-major order.
 
     >>> flatten([[1.0, 2.0], [3.0, 4.0]])
     [1.0, 2.0, 3.0, 4.0]
     """
-    shape(tensor)  # refuse ragged input, which has no row-major order
-    if not isinstance(tensor, (list, tuple)):
-        return [tensor]
-    flat = list(tensor)
-    while flat and isinstance(flat[0], (list, tuple)):
-        flat = [value for entry in flat for value in entry]
-    return flat
+    for _ in shape(tensor)[1:]:
+        tensor = [value for entry in tensor for value in entry]
+    return list(tensor)
 
 
-def reshape(flat: list[float], dims: tuple[int, ...]):
+def reshape(flat: list[float], dims: tuple[int, ...]) -> list:
     """The inverse of `flatten`: a flat list laid out row-major into the given shape.
 
     Raises ValueError unless len(flat) equals the product of the dimensions.
@@ -83,12 +79,12 @@ def reshape(flat: list[float], dims: tuple[int, ...]):
     >>> reshape([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], (2, 3))
     [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     """
-    if any(not isinstance(size, int) or size < 0 for size in dims):
-        raise ValueError(f"reshape: every dimension must be an integer >= 0, got {dims}")
+    if not dims or any(not isinstance(size, int) or size < 0 for size in dims):
+        raise ValueError(f"reshape: expected one or more integer dimensions >= 0, got {dims}")
     if len(flat) != math.prod(dims):
         raise ValueError(f"reshape: {len(flat)} numbers cannot fill shape {dims} ({math.prod(dims)} entries)")
-    if not dims:
-        return flat[0]
+    if 0 in dims:  # nothing to lay out: nested empty lists, as zeros would give
+        return zeros(dims)
     nested = list(flat)
     for size in reversed(dims[1:]):
         nested = [nested[start : start + size] for start in range(0, len(nested), size)]

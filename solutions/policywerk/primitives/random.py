@@ -9,6 +9,8 @@ a run can be reasoned about draw by draw.
 
 import math
 import random as _stdlib_random
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 
 
 class Rng:
@@ -82,7 +84,7 @@ class Rng:
         >>> [round(z, 6) for z in Rng(0).normals(3)]  # the first equals Rng(0).normal()
         [0.096372, -1.926636, -0.0585]
         """
-        if not isinstance(n, int) or n < 0:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise ValueError(f"normals: n must be an integer >= 0, got {n!r}")
         if std < 0.0:
             raise ValueError(f"normals: std must be >= 0, got {std}")
@@ -101,26 +103,23 @@ class Rng:
         With u one draw and W = Σ weights, return the first index i whose running total
         w₀ + … + wᵢ exceeds u·W. One draw. Weights need not sum to 1.
 
-        Raises ValueError for no weights, a negative weight, or weights that sum to 0.
+        Raises ValueError for no weights, a negative or non-finite weight, or weights that sum to 0.
 
         >>> Rng(0).categorical([0.0, 1.0, 0.0])
         1
         """
         if not weights:
             raise ValueError("categorical: expected at least one weight, got none")
-        if min(weights) < 0.0:
-            raise ValueError(f"categorical: weights must be >= 0, got {min(weights)} at index {weights.index(min(weights))}")
-        total = sum(weights)
+        for index, weight in enumerate(weights):
+            if not 0.0 <= weight < math.inf:  # also refuses NaN, for which every comparison is False
+                raise ValueError(f"categorical: weights must be finite and >= 0, got {weight} at index {index}")
+        cumulative = list(accumulate(weights))
+        total = cumulative[-1]
         if total <= 0.0:
             raise ValueError("categorical: weights sum to 0; at least one must be positive")
-        threshold = self.draw() * total
-        running = 0.0
-        for index, weight in enumerate(weights):
-            running += weight
-            if running > threshold:
-                return index
-        # Rounding can leave the running total a hair below u·W: take the last positive weight.
-        return max(i for i, w in enumerate(weights) if w > 0.0)
+        # The first index whose running total exceeds u·W. Rounding can make u·W equal W;
+        # the min() then keeps the answer at the last positive weight.
+        return min(bisect_right(cumulative, self.draw() * total), bisect_left(cumulative, total))
 
     def shuffle(self, items: list) -> None:
         """Shuffle a list in place (Fisher–Yates). len(items) − 1 draws.

@@ -53,7 +53,7 @@ def spec_file(module: str) -> str:
 
 def check_command(module: str) -> str:
     """The command a stub names for checking its module against the learner's tree."""
-    return f"uv run pytest {spec_file(module)} --tree exercises"
+    return f"uv run python grader.py check {module}"
 
 
 def _is_given(lines: list[str], node: ast.AST) -> bool:

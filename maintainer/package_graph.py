@@ -20,9 +20,12 @@ def imported_modules(path: Path, tree: Path = SOLUTIONS) -> list[tuple[int, str]
     `from policywerk.world import gridworld` gives 'policywerk.world.gridworld' when that is a
     module of the tree, else 'policywerk.world'.
     """
-    package = ["policywerk", *filter(None, module_name(path, tree).split("."))]
-    if path.name != "__init__.py":
-        package = package[:-1]
+    if path.resolve().is_relative_to((tree / "policywerk").resolve()):
+        package = ["policywerk", *filter(None, module_name(path, tree).split("."))]
+        if path.name != "__init__.py":
+            package = package[:-1]
+    else:  # a script outside the package (a lesson): no relative imports to resolve
+        package = []
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):

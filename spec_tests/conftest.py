@@ -82,6 +82,17 @@ def _short_message(report) -> str:
     return str(report.longrepr).strip().splitlines()[-1]
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if call.excinfo is not None:
+        # Where in the tested tree the failure happened: the learner's own line, for the grader.
+        tree = item.config.policywerk_tree
+        inside = [entry for entry in call.excinfo.traceback if Path(str(entry.path)).is_relative_to(tree)]
+        if inside:
+            report.user_properties.append(("location", f"{inside[-1].path}:{inside[-1].lineno + 1}"))
+
+
 _records: list[dict] = []
 
 
@@ -95,6 +106,7 @@ def pytest_runtest_logreport(report):
                 "outcome": report.outcome,
                 "when": report.when,
                 "exercises": dict(report.user_properties).get("exercises", []),
+                "location": dict(report.user_properties).get("location"),
                 "message": _short_message(report),
                 "duration": round(report.duration, 4),
             }

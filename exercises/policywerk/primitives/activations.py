@@ -27,7 +27,7 @@ def sigmoid(x: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.sigmoid is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -41,7 +41,7 @@ def sigmoid_derivative(x: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.sigmoid_derivative is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -57,7 +57,7 @@ def tanh(x: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.tanh is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -71,7 +71,7 @@ def tanh_derivative(x: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.tanh_derivative is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -85,7 +85,7 @@ def relu(x: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.relu is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -99,7 +99,7 @@ def relu_derivative(x: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.relu_derivative is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -115,7 +115,7 @@ def elu(x: list[float], alpha: float = 1.0) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.elu is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -129,7 +129,7 @@ def elu_derivative(x: list[float], alpha: float = 1.0) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.elu_derivative is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -149,7 +149,7 @@ def softmax(x: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.softmax is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -165,7 +165,7 @@ def softmax_backward(x: list[float], grad_output: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.softmax_backward is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -182,7 +182,7 @@ def log_softmax(x: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.log_softmax is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -197,7 +197,7 @@ def log_softmax_backward(x: list[float], grad_output: list[float]) -> list[float
     """
     raise NotImplementedError(
         'primitives.activations.log_softmax_backward is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -215,7 +215,7 @@ def layer_norm(x: list[float], epsilon: float = 1e-5) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.activations.layer_norm is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )
 
 
@@ -234,5 +234,5 @@ def layer_norm_backward(x: list[float], grad_output: list[float], epsilon: float
     """
     raise NotImplementedError(
         'primitives.activations.layer_norm_backward is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_activations.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.activations'
     )

@@ -26,7 +26,7 @@ def mse(prediction: list[float], target: list[float]) -> float:
     """
     raise NotImplementedError(
         'primitives.losses.mse is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -40,7 +40,7 @@ def mse_gradient(prediction: list[float], target: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.losses.mse_gradient is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -57,7 +57,7 @@ def cross_entropy(logits: list[float], target: list[float]) -> float:
     """
     raise NotImplementedError(
         'primitives.losses.cross_entropy is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -72,7 +72,7 @@ def cross_entropy_gradient(logits: list[float], target: list[float]) -> list[flo
     """
     raise NotImplementedError(
         'primitives.losses.cross_entropy_gradient is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -93,7 +93,7 @@ def huber(prediction: list[float], target: list[float], delta: float = 1.0) -> f
     """
     raise NotImplementedError(
         'primitives.losses.huber is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -108,7 +108,7 @@ def huber_gradient(prediction: list[float], target: list[float], delta: float = 
     """
     raise NotImplementedError(
         'primitives.losses.huber_gradient is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -123,7 +123,7 @@ def symlog(x: float) -> float:
     """
     raise NotImplementedError(
         'primitives.losses.symlog is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -135,7 +135,7 @@ def symlog_derivative(x: float) -> float:
     """
     raise NotImplementedError(
         'primitives.losses.symlog_derivative is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -147,7 +147,7 @@ def symexp(x: float) -> float:
     """
     raise NotImplementedError(
         'primitives.losses.symexp is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -182,7 +182,7 @@ def twohot(value: float, bins: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.losses.twohot is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )
 
 
@@ -198,5 +198,5 @@ def twohot_decode(probabilities: list[float], bins: list[float]) -> float:
     """
     raise NotImplementedError(
         'primitives.losses.twohot_decode is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_losses.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.losses'
     )

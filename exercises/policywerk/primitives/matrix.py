@@ -30,7 +30,7 @@ def shape(tensor) -> tuple[int, ...]:
     """
     raise NotImplementedError(
         'primitives.matrix.shape is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.matrix'
     )
 
 
@@ -45,7 +45,7 @@ def zeros(dims: tuple[int, ...]):
     """
     raise NotImplementedError(
         'primitives.matrix.zeros is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.matrix'
     )
 
 
@@ -61,7 +61,7 @@ def flatten(tensor: list) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.matrix.flatten is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.matrix'
     )
 
 
@@ -75,7 +75,7 @@ def reshape(flat: list[float], dims: tuple[int, ...]) -> list:
     """
     raise NotImplementedError(
         'primitives.matrix.reshape is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.matrix'
     )
 
 
@@ -99,7 +99,7 @@ def transpose(m: list[list[float]]) -> list[list[float]]:
     """
     raise NotImplementedError(
         'primitives.matrix.transpose is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.matrix'
     )
 
 
@@ -113,7 +113,7 @@ def matvec(m: list[list[float]], x: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.matrix.matvec is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.matrix'
     )
 
 
@@ -132,7 +132,7 @@ def matmul_transposed(a: list[list[float]], b: list[list[float]]) -> list[list[f
     """
     raise NotImplementedError(
         'primitives.matrix.matmul_transposed is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.matrix'
     )
 
 
@@ -148,7 +148,7 @@ def matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
     """
     raise NotImplementedError(
         'primitives.matrix.matmul is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.matrix'
     )
 
 
@@ -162,5 +162,5 @@ def outer(x: list[float], y: list[float]) -> list[list[float]]:
     """
     raise NotImplementedError(
         'primitives.matrix.outer is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_matrix.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.matrix'
     )

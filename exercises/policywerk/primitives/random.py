@@ -43,7 +43,7 @@ class Rng:
         """
         raise NotImplementedError(
             'primitives.random.Rng.uniform is not written yet: replace this raise with your code.'
-            ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
+            ' Check it with: uv run python grader.py check primitives.random'
         )
 
     def integers(self, low: int, high: int) -> int:
@@ -56,7 +56,7 @@ class Rng:
         """
         raise NotImplementedError(
             'primitives.random.Rng.integers is not written yet: replace this raise with your code.'
-            ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
+            ' Check it with: uv run python grader.py check primitives.random'
         )
 
     def normal(self, mean: float = 0.0, std: float = 1.0) -> float:
@@ -70,7 +70,7 @@ class Rng:
         """
         raise NotImplementedError(
             'primitives.random.Rng.normal is not written yet: replace this raise with your code.'
-            ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
+            ' Check it with: uv run python grader.py check primitives.random'
         )
 
     def normals(self, n: int, mean: float = 0.0, std: float = 1.0) -> list[float]:
@@ -87,7 +87,7 @@ class Rng:
         """
         raise NotImplementedError(
             'primitives.random.Rng.normals is not written yet: replace this raise with your code.'
-            ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
+            ' Check it with: uv run python grader.py check primitives.random'
         )
 
     def categorical(self, weights: list[float]) -> int:
@@ -103,7 +103,7 @@ class Rng:
         """
         raise NotImplementedError(
             'primitives.random.Rng.categorical is not written yet: replace this raise with your code.'
-            ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
+            ' Check it with: uv run python grader.py check primitives.random'
         )
 
     def shuffle(self, items: list) -> None:
@@ -119,7 +119,7 @@ class Rng:
         """
         raise NotImplementedError(
             'primitives.random.Rng.shuffle is not written yet: replace this raise with your code.'
-            ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
+            ' Check it with: uv run python grader.py check primitives.random'
         )
 
     def choice(self, items: list):
@@ -132,5 +132,5 @@ class Rng:
         """
         raise NotImplementedError(
             'primitives.random.Rng.choice is not written yet: replace this raise with your code.'
-            ' Check it with: uv run pytest spec_tests/primitives/test_random.py --tree exercises'
+            ' Check it with: uv run python grader.py check primitives.random'
         )

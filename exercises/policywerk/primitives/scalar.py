@@ -17,7 +17,7 @@ def clip(x: float, low: float, high: float) -> float:
     """
     raise NotImplementedError(
         'primitives.scalar.clip is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.scalar'
     )
 
 
@@ -29,7 +29,7 @@ def sign(x: float) -> float:
     """
     raise NotImplementedError(
         'primitives.scalar.sign is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.scalar'
     )
 
 
@@ -44,7 +44,7 @@ def lerp(start: float, end: float, fraction: float) -> float:
     """
     raise NotImplementedError(
         'primitives.scalar.lerp is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.scalar'
     )
 
 
@@ -61,7 +61,7 @@ def linear_schedule(start: float, end: float, duration: int, step: int) -> float
     """
     raise NotImplementedError(
         'primitives.scalar.linear_schedule is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.scalar'
     )
 
 
@@ -78,5 +78,5 @@ def ema(average: float, value: float, decay: float) -> float:
     """
     raise NotImplementedError(
         'primitives.scalar.ema is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_scalar.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.scalar'
     )

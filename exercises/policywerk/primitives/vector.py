@@ -40,7 +40,7 @@ def zeros(n: int) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.vector.zeros is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -54,7 +54,7 @@ def add(x: list[float], y: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.vector.add is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -68,7 +68,7 @@ def sub(x: list[float], y: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.vector.sub is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -85,7 +85,7 @@ def hadamard(x: list[float], y: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.vector.hadamard is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -99,7 +99,7 @@ def scale(x: list[float], factor: float) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.vector.scale is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -115,7 +115,7 @@ def axpy(a: float, x: list[float], y: list[float]) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.vector.axpy is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -133,7 +133,7 @@ def dot(x: list[float], y: list[float]) -> float:
     """
     raise NotImplementedError(
         'primitives.vector.dot is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -149,7 +149,7 @@ def norm(x: list[float]) -> float:
     """
     raise NotImplementedError(
         'primitives.vector.norm is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -164,7 +164,7 @@ def mean(x: list[float]) -> float:
     """
     raise NotImplementedError(
         'primitives.vector.mean is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -180,7 +180,7 @@ def variance(x: list[float]) -> float:
     """
     raise NotImplementedError(
         'primitives.vector.variance is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -196,7 +196,7 @@ def argmax(x: list[float]) -> int:
     """
     raise NotImplementedError(
         'primitives.vector.argmax is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )
 
 
@@ -213,5 +213,5 @@ def linspace(start: float, stop: float, n: int) -> list[float]:
     """
     raise NotImplementedError(
         'primitives.vector.linspace is not written yet: replace this raise with your code.'
-        ' Check it with: uv run pytest spec_tests/primitives/test_vector.py --tree exercises'
+        ' Check it with: uv run python grader.py check primitives.vector'
     )

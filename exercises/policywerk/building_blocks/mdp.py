@@ -1,0 +1,236 @@
+"""The world API: how an agent and a world talk, with the same calls as Gymnasium.
+
+    observation, info = world.reset(seed=0)
+    step = world.step(action)          # Step(observation, reward, terminated, truncated, info)
+
+`terminated` means the Markov decision process itself ended (the goal, the pit, a fallen
+pole): there is no future, and a return must not bootstrap past it. `truncated` means a time
+limit cut the episode short: the future was still there, so a return bootstraps from the
+value of the final observation. Keeping the two apart is the whole reason Gymnasium split
+its old `done` flag in two.
+
+Every world here derives from `World`, which checks the calls (an action outside the space,
+a step before `reset` or after the episode ended) so no world has to. Worlds with a known
+model also derive from `TabularWorld` and expose `transitions(state, action)`, the
+probabilities a planner such as value iteration needs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
+
+from policywerk.primitives.random import Rng
+
+
+# given
+class Step(NamedTuple):
+    """What `World.step` returns, in Gymnasium's order."""
+
+    observation: Any
+    reward: float
+    terminated: bool  # the MDP ended: never bootstrap past this step
+    truncated: bool  # a time limit cut the episode: bootstrap from the final observation
+    info: dict
+
+
+@dataclass(frozen=True)
+class Discrete:
+    """A finite action (or observation) space {0, 1, …, n − 1}.
+
+    >>> Discrete(4)
+    Discrete(n=4)
+    """
+
+    n: int
+
+    # given
+    def __post_init__(self):
+        if not isinstance(self.n, int) or self.n < 1:
+            raise ValueError(f"Discrete: n must be an integer >= 1, got {self.n!r}")
+
+    def contains(self, action) -> bool:
+        """Whether `action` is an integer in [0, n). A bool is not an action, nor is 1.0.
+
+        >>> Discrete(4).contains(3), Discrete(4).contains(4), Discrete(4).contains(1.0)
+        (True, False, False)
+        """
+        raise NotImplementedError(
+            'building_blocks.mdp.Discrete.contains is not written yet: replace this raise with your code.'
+            ' Check it with: uv run python grader.py check building_blocks.mdp'
+        )
+
+    def sample(self, rng: Rng) -> int:
+        """A uniformly random element of the space. One draw.
+
+        >>> Discrete(4).sample(Rng(0))  # ⌊0.8444…·4⌋ = 3
+        3
+        """
+        raise NotImplementedError(
+            'building_blocks.mdp.Discrete.sample is not written yet: replace this raise with your code.'
+            ' Check it with: uv run python grader.py check building_blocks.mdp'
+        )
+
+
+@dataclass(frozen=True)
+class Box:
+    """A continuous space: vectors whose i-th entry lies in [low[i], high[i]].
+
+    >>> Box(low=(-1.0, -1.0), high=(1.0, 1.0))
+    Box(low=(-1.0, -1.0), high=(1.0, 1.0))
+    """
+
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+
+    # given
+    def __post_init__(self):
+        if len(self.low) != len(self.high) or not self.low:
+            raise ValueError(f"Box: low and high must be non-empty and of equal length, got {self.low} and {self.high}")
+        if any(lo > hi for lo, hi in zip(self.low, self.high)):
+            raise ValueError(f"Box: every low must be <= its high, got low={self.low} and high={self.high}")
+
+    def contains(self, action) -> bool:
+        """Whether `action` is a sequence of len(low) finite numbers, each within its bounds.
+
+        >>> space = Box(low=(-1.0, -1.0), high=(1.0, 1.0))
+        >>> space.contains([0.5, -1.0]), space.contains([0.5]), space.contains([2.0, 0.0])
+        (True, False, False)
+        """
+        raise NotImplementedError(
+            'building_blocks.mdp.Box.contains is not written yet: replace this raise with your code.'
+            ' Check it with: uv run python grader.py check building_blocks.mdp'
+        )
+
+    def sample(self, rng: Rng) -> list[float]:
+        """A vector uniform in the box, one draw per entry (entry 0 first).
+
+        >>> Box(low=(0.0,), high=(2.0,)).sample(Rng(0))  # 0 + 0.8444…·2
+        [1.6888437030500962]
+        """
+        raise NotImplementedError(
+            'building_blocks.mdp.Box.sample is not written yet: replace this raise with your code.'
+            ' Check it with: uv run python grader.py check building_blocks.mdp'
+        )
+
+
+# given
+class World:
+    """The base of every world: Gymnasium's `reset` and `step`, with the checks every world needs.
+
+    A world sets `action_space` (and `observation_space` or `observation_shape`) and writes
+    `_reset()` -> observation and `_step(action)` -> Step. Randomness comes from `self.rng`:
+    `reset(seed=s)` makes a fresh Rng(s); `reset()` without a seed continues the current
+    generator (seed 0 if there is none yet), so a sequence of episodes is reproducible.
+    """
+
+    action_space: Discrete | Box
+    rng: Rng | None = None
+    _episode_over: bool | None = None  # None before the first reset
+
+    def reset(self, seed: int | None = None) -> tuple[Any, dict]:
+        if seed is not None or self.rng is None:
+            self.rng = Rng(0 if seed is None else seed)
+        self._episode_over = False
+        return self._reset(), {}
+
+    def step(self, action) -> Step:
+        if not self.action_space.contains(action):
+            raise ValueError(f"{type(self).__name__}.step: action {action!r} is not in the action space {self.action_space}")
+        if self._episode_over is None:
+            raise RuntimeError(f"{type(self).__name__}.step: call reset() before the first step")
+        if self._episode_over:
+            raise RuntimeError(
+                f"{type(self).__name__}.step: the episode has ended (terminated or truncated); call reset() to start a new one"
+            )
+        result = self._step(action)
+        self._episode_over = result.terminated or result.truncated
+        return result
+
+
+# given
+class TabularWorld(World):
+    """A world with finitely many states and a known model, which planning can use directly.
+
+    A subclass provides `n_states`, `states` (the states an agent can be in), `actions`,
+    `start_state`, `terminal_states`, `max_steps` (the time limit) and
+    `transitions(state, action)` -> [(probability, next_state, reward, terminated), …].
+    `step` samples from that very list, so the model a planner sees is the world an agent
+    lives in. Observations are the state numbers.
+    """
+
+    n_states: int
+    states: list[int]
+    actions: list[int]
+    start_state: int
+    terminal_states: frozenset[int]
+    max_steps: int
+
+    def _reset(self) -> int:
+        self.state = self.start_state
+        self.steps = 0
+        return self.state
+
+    def _step(self, action: int) -> Step:
+        outcomes = self.transitions(self.state, action)
+        if len(outcomes) == 1:
+            _, next_state, reward, terminated = outcomes[0]
+        else:
+            _, next_state, reward, terminated = outcomes[self.rng.categorical([p for p, *_ in outcomes])]
+        self.state = next_state
+        self.steps += 1
+        truncated = not terminated and self.steps >= self.max_steps
+        return Step(next_state, reward, terminated, truncated, {})
+
+
+# given
+@dataclass
+class Transition:
+    """One step of experience: what was seen, done and received."""
+
+    observation: Any
+    action: Any
+    reward: float
+    next_observation: Any
+    terminated: bool
+    truncated: bool
+
+
+# given
+@dataclass
+class Episode:
+    """The transitions of one episode, in order."""
+
+    transitions: list[Transition] = field(default_factory=list)
+
+    @property
+    def rewards(self) -> list[float]:
+        return [t.reward for t in self.transitions]
+
+    @property
+    def length(self) -> int:
+        return len(self.transitions)
+
+    @property
+    def total_reward(self) -> float:
+        """The undiscounted return: the sum of the rewards."""
+        return sum(self.rewards)
+
+
+def rollout(world: World, policy: Callable[[Any], Any], seed: int | None = None, max_steps: int = 10_000) -> Episode:
+    """Run one episode: reset the world (with `seed`), then act with `policy(observation)`
+    until the episode is terminated or truncated, or `max_steps` steps have passed.
+
+    Each step becomes a Transition(observation, action, reward, next_observation,
+    terminated, truncated). The agent–world loop of every reinforcement-learning algorithm:
+
+        observation, info = world.reset(seed=seed)
+        repeat: action = policy(observation); step = world.step(action); record; move on
+
+    Raises ValueError unless max_steps >= 1.
+    """
+    raise NotImplementedError(
+        'building_blocks.mdp.rollout is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check building_blocks.mdp'
+    )

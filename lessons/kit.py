@@ -1,0 +1,196 @@
+"""The drawing kit every lesson shares: command line, progress, the three-pane animation, outputs.
+
+Every lesson's animation has one layout:
+
+    ┌──────────────────────┬──────────────────────┐
+    │ the world, or a       │ the algorithm's       │
+    │ trajectory in it      │ internals             │
+    ├──────────────────────┴──────────────────────┤
+    │ the training trace (reward or loss)          │
+    └─────────────────────────────────────────────┘
+
+A lesson builds its artists once (an image, arrows, lines), then for each frame updates their
+data and calls `Animation.capture()`. Redrawing a figure that exists is fast and keeps memory
+flat; frames are kept as small palette images. At the end `save_lesson_outputs` writes the
+four files every lesson leaves in output/: NAME.gif, NAME_poster.png, NAME_trace.png and
+NAME_trace.json (the numbers behind the trace, which `grader.py compare lesson` draws again).
+
+Drawing lives here, outside both package trees: it is not an exercise, and the package never
+imports matplotlib.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed, and the same pixels everywhere
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import treepath  # noqa: E402
+
+OUTPUT = ROOT / "output"
+FIGURE_SIZE = (9.6, 7.2)  # inches; at DPI 80 a frame is 768 × 576 pixels
+DPI = 80
+COLORS = {"ours": "#1f77b4", "second": "#d62728", "reference": "#7f7f7f", "accent": "#2ca02c"}
+
+
+# ── command line ─────────────────────────────────────────────────────────────────────────
+
+
+def parse_args(description: str, argv: list[str] | None = None, **defaults) -> argparse.Namespace:
+    """The options every lesson takes, then the chosen tree on the import path.
+
+    --tree solutions|exercises   whose code trains (default: the reference, so a newcomer sees the goal)
+    --quick                      a small budget, for tests (each lesson: under 10 s)
+    --seed N                     the seed of every random choice (default 0)
+    --out DIR                    where the four files go (default output/)
+
+    Import policywerk only after this call: it decides which tree `import policywerk` means.
+    """
+    parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
+    parser.add_argument("--tree", default=None, help="solutions (default) or exercises: whose code trains")
+    parser.add_argument("--quick", action="store_true", help="a small budget (for tests)")
+    parser.add_argument("--seed", type=int, default=defaults.get("seed", 0), help="seed of every random choice")
+    parser.add_argument("--out", type=Path, default=OUTPUT, help="folder for the GIF, poster, trace and trace JSON")
+    args = parser.parse_args(argv)
+    try:
+        args.tree_folder = treepath.use_tree(args.tree)
+    except ValueError as error:
+        parser.error(str(error))
+    args.tree = args.tree_folder.name if args.tree_folder.parent == ROOT else str(args.tree_folder)
+    return args
+
+
+class Progress:
+    """A progress line: rewritten in place on a terminal; otherwise a plain line at most once
+    a second, so logs stay short."""
+
+    def __init__(self, label: str, total: int | None = None):
+        self.label, self.total = label, total
+        self.interactive = sys.stdout.isatty()
+        self.started = self.printed = time.perf_counter()
+
+    def update(self, done: int, note: str = "") -> None:
+        now = time.perf_counter()
+        count = f"{done}/{self.total}" if self.total else f"{done}"
+        line = f"  {self.label} {count} ({now - self.started:.1f} s) {note}"
+        if self.interactive:
+            print("\r" + line.ljust(100), end="", flush=True)
+        elif done == 1 or now - self.printed >= 1.0 or done == self.total:
+            print(line, flush=True)
+            self.printed = now
+
+    def close(self) -> None:
+        if self.interactive:
+            print()
+
+
+# ── the three-pane animation ─────────────────────────────────────────────────────────────
+
+
+class Animation:
+    """A figure in the lessons' three-pane layout, and the frames captured from it."""
+
+    def __init__(self, title: str, world_title: str, internals_title: str, trace_title: str):
+        self.figure = plt.figure(figsize=FIGURE_SIZE, dpi=DPI)
+        grid = self.figure.add_gridspec(2, 2, height_ratios=(1.35, 1.0), hspace=0.32, wspace=0.22)
+        self.world = self.figure.add_subplot(grid[0, 0])
+        self.internals = self.figure.add_subplot(grid[0, 1])
+        self.trace = self.figure.add_subplot(grid[1, :])
+        self.world.set_title(world_title, fontsize=11)
+        self.internals.set_title(internals_title, fontsize=11)
+        self.trace.set_title(trace_title, fontsize=11)
+        self.heading = self.figure.suptitle(title, fontsize=13, fontweight="bold")
+        self.figure.subplots_adjust(left=0.07, right=0.97, top=0.9, bottom=0.08)
+        self.frames: list[Image.Image] = []
+        self.durations: list[int] = []
+
+    def capture(self, seconds: float = 0.5) -> None:
+        """Draw the figure as it is now and keep it as one frame shown for `seconds`."""
+        self.figure.canvas.draw()
+        pixels = np.asarray(self.figure.canvas.buffer_rgba())[..., :3]
+        self.frames.append(Image.fromarray(pixels).convert("P", palette=Image.Palette.ADAPTIVE, colors=96))
+        self.durations.append(int(seconds * 1000))
+
+    def save_gif(self, path: Path) -> None:
+        if not self.frames:
+            raise ValueError("the animation has no frames: call capture() at least once")
+        first, *rest = self.frames
+        first.save(path, save_all=True, append_images=rest, duration=self.durations, loop=0, optimize=True)
+
+    def close(self) -> None:
+        plt.close(self.figure)
+
+
+# ── the trace and the outputs ────────────────────────────────────────────────────────────
+
+
+@dataclass
+class Trace:
+    """The numbers behind a lesson's training trace: one or more named series of (x, y)."""
+
+    lesson: str  # "01_bellman"
+    title: str
+    x_label: str
+    y_label: str
+    series: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # name -> {"x": […], "y": […]}
+    log_y: bool = False
+    settings: dict = field(default_factory=dict)  # tree, seed, quick, …
+
+    def add(self, name: str, x: list[float], y: list[float]) -> None:
+        if len(x) != len(y):
+            raise ValueError(f"trace series {name!r}: {len(x)} x values but {len(y)} y values")
+        self.series[name] = {"x": list(x), "y": list(y)}
+
+    @classmethod
+    def load(cls, path: Path) -> Trace:
+        return cls(**json.loads(Path(path).read_text()))
+
+
+def draw_trace(axes, trace: Trace, style: str = "-", alpha: float = 1.0, label_suffix: str = "", colors=None) -> None:
+    """Draw every series of a trace on the given axes (used by lessons and by the grader)."""
+    palette = colors or plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for index, (name, points) in enumerate(trace.series.items()):
+        axes.plot(points["x"], points["y"], style, color=palette[index % len(palette)], alpha=alpha, label=name + label_suffix)
+    axes.set_xlabel(trace.x_label)
+    axes.set_ylabel(trace.y_label)
+    if trace.log_y:
+        axes.set_yscale("log")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=9)
+
+
+def display_path(path: Path) -> str:
+    """A path as a learner would type it: relative to the repository when inside it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, poster_frame: int = -1) -> list[Path]:
+    """Write NAME.gif, NAME_poster.png, NAME_trace.png and NAME_trace.json; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    name = trace.lesson
+    gif, poster = out / f"{name}.gif", out / f"{name}_poster.png"
+    trace_png, trace_json = out / f"{name}_trace.png", out / f"{name}_trace.json"
+    animation.save_gif(gif)
+    animation.frames[poster_frame].convert("RGB").save(poster)
+    figure, axes = plt.subplots(figsize=(8, 4), dpi=DPI)
+    draw_trace(axes, trace)
+    axes.set_title(trace.title)
+    figure.tight_layout()
+    figure.savefig(trace_png)
+    plt.close(figure)
+    trace_json.write_text(json.dumps(asdict(trace), indent=1) + "\n")
+    return [gif, poster, trace_png, trace_json]

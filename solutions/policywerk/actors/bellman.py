@@ -1,0 +1,218 @@
+"""Planning with a known model: value iteration and policy iteration (Bellman 1957).
+
+When the world's transitions are known, the best values satisfy Bellman's optimality
+equation,
+
+    V*(s) = max_a Σ_{s'} P(s' | s, a)·[r(s, a, s') + γ·V*(s')],
+
+with V* = 0 at terminal states (nothing follows them). The right-hand side is a contraction:
+applying it to any guess V shrinks the distance to V* by the factor γ, so repeating it (value
+iteration) converges from anywhere, sweep after sweep, information flowing backward from the
+rewards one step per sweep. Policy iteration instead alternates two steps until the policy
+stops changing: evaluate the current policy exactly, then make it greedy with respect to its
+own values.
+
+Sweeps here are synchronous (every state updated from the previous sweep's values), as in
+Bellman's formulation; that makes each sweep one application of the contraction, and the
+ripple from the goal exactly one cell per sweep.
+
+Reference: R. Bellman, "A Markovian decision process", Journal of Mathematics and Mechanics 6
+(1957); Sutton & Barto, Reinforcement Learning: An Introduction (2nd ed.), chapter 4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from policywerk.building_blocks.mdp import TabularWorld
+from policywerk.building_blocks.policies import greedy
+
+
+# given
+@dataclass
+class ValueIterationResult:
+    values: list[float]  # V(s) for every state number (0 at terminal states and non-states)
+    policy: list[int | None]  # the greedy action per state; None at terminal states and non-states
+    sweeps: int  # how many sweeps ran
+    max_changes: list[float] = field(default_factory=list)  # max |ΔV| of each sweep
+    converged: bool = True  # the last change fell below the tolerance
+
+
+# given
+@dataclass
+class PolicyIterationResult:
+    values: list[float]  # V of the final policy
+    policy: list[int | None]
+    iterations: int  # evaluation + improvement rounds
+    evaluation_sweeps: int  # sweeps spent evaluating, over all rounds
+
+
+# given
+def _require_planning_settings(gamma: float, tolerance: float, limit: int, limit_name: str = "max_sweeps") -> None:
+    if not 0.0 <= gamma <= 1.0:
+        raise ValueError(f"gamma (the discount) must be in [0, 1], got {gamma}")
+    if not tolerance > 0.0:
+        raise ValueError(f"tolerance must be > 0, got {tolerance}")
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ValueError(f"{limit_name} must be an integer >= 1, got {limit!r}")
+
+
+def action_values(world: TabularWorld, values: list[float], state: int, gamma: float) -> list[float]:
+    """One-step lookahead: Q(s, a) = Σ_{s'} p·(r + γ·V(s')) for each action, in world.actions order.
+
+    Where an outcome is terminal, nothing follows it: its term is p·r (do not add γ·V(s')).
+
+    Shapes: values has one entry per state number -> one entry per action.
+
+    >>> from policywerk.world.gridworld import GridWorld, cell_state
+    >>> world = GridWorld()
+    >>> v = [0.0] * world.n_states
+    >>> [round(q, 2) for q in action_values(world, v, cell_state(0, 3), gamma=0.9)]  # right: goal, down: pit
+    [-0.04, 1.0, -1.0, -0.04]
+    """
+    q_values = []
+    for action in world.actions:
+        total = 0.0
+        for probability, next_state, reward, terminated in world.transitions(state, action):
+            total += probability * (reward if terminated else reward + gamma * values[next_state])
+        q_values.append(total)
+    return q_values
+
+
+def greedy_policy(world: TabularWorld, values: list[float], gamma: float) -> list[int | None]:
+    """The action that maximises the one-step lookahead in every non-terminal state.
+
+    policy[s] = argmax_a Q(s, a) from `action_values`, ties to the lowest action; None for
+    terminal states and for numbers that are not states (the gridworld's wall).
+
+    >>> from policywerk.world.gridworld import GridWorld, cell_state, RIGHT
+    >>> world = GridWorld()
+    >>> greedy_policy(world, [0.0] * world.n_states, 0.9)[cell_state(0, 3)] == RIGHT
+    True
+    """
+    policy: list[int | None] = [None] * world.n_states
+    for state in world.states:
+        if state not in world.terminal_states:
+            policy[state] = greedy(action_values(world, values, state, gamma))
+    return policy
+
+
+def value_iteration(
+    world: TabularWorld,
+    gamma: float,
+    tolerance: float = 1e-6,
+    max_sweeps: int = 10_000,
+    on_sweep: Callable[[int, list[float], float], None] | None = None,
+) -> ValueIterationResult:
+    """Sweep V ← max_a Q(s, a) over all states until the largest change is below `tolerance`.
+
+    Start from V = 0 everywhere. Each sweep computes every non-terminal state's new value
+    from the previous sweep's values (synchronously), then calls on_sweep(sweep, values,
+    max_change) with the new values (sweep counts from 1). Stop when max_change < tolerance
+    (converged) or after max_sweeps (converged=False). The policy is greedy_policy of the
+    final values.
+
+    Because each sweep is a γ-contraction, max_change after sweep k is at most γ^(k−1) times
+    that of sweep 1. Raises ValueError unless 0 <= γ <= 1, tolerance > 0 and max_sweeps >= 1.
+    """
+    _require_planning_settings(gamma, tolerance, max_sweeps)
+    values = [0.0] * world.n_states
+    max_changes: list[float] = []
+    for sweep in range(1, max_sweeps + 1):
+        new_values = list(values)
+        for state in world.states:
+            if state not in world.terminal_states:
+                new_values[state] = max(action_values(world, values, state, gamma))
+        max_change = max(abs(new - old) for new, old in zip(new_values, values))
+        values = new_values
+        max_changes.append(max_change)
+        if on_sweep is not None:
+            on_sweep(sweep, values, max_change)
+        if max_change < tolerance:
+            break
+    return ValueIterationResult(
+        values=values,
+        policy=greedy_policy(world, values, gamma),
+        sweeps=len(max_changes),
+        max_changes=max_changes,
+        converged=max_changes[-1] < tolerance,
+    )
+
+
+def policy_evaluation(
+    world: TabularWorld,
+    policy: list[int | None],
+    gamma: float,
+    tolerance: float = 1e-10,
+    max_sweeps: int = 100_000,
+) -> tuple[list[float], int]:
+    """V^π: sweep V(s) ← Q(s, π(s)) over the non-terminal states until the largest change is
+    below `tolerance`; return (values, sweeps).
+
+    Synchronous sweeps from V = 0, like value iteration but following the policy's action
+    instead of the best one. Raises RuntimeError if the values have not settled after
+    max_sweeps (with γ = 1 a policy that never ends an episode has no finite value), and
+    ValueError for bad settings as value_iteration.
+    """
+    _require_planning_settings(gamma, tolerance, max_sweeps)
+    values = [0.0] * world.n_states
+    for sweep in range(1, max_sweeps + 1):
+        new_values = list(values)
+        for state in world.states:
+            if state not in world.terminal_states:
+                new_values[state] = action_values(world, values, state, gamma)[world.actions.index(policy[state])]
+        max_change = max(abs(new - old) for new, old in zip(new_values, values))
+        values = new_values
+        if max_change < tolerance:
+            return values, sweep
+    raise RuntimeError(
+        f"policy_evaluation: values still changed by {max_change:.3g} after {max_sweeps} sweeps "
+        "(raise max_sweeps; or, with gamma = 1, the policy may never reach a terminal state, and then has no finite value)"
+    )
+
+
+def policy_iteration(
+    world: TabularWorld,
+    gamma: float,
+    tolerance: float = 1e-10,
+    max_iterations: int = 1_000,
+    on_iteration: Callable[[int, list[float], list[int | None]], None] | None = None,
+) -> PolicyIterationResult:
+    """Evaluate, improve, repeat until the policy is stable.
+
+    Start with the first action everywhere. Each iteration: values = V^π (policy_evaluation);
+    then for every non-terminal state switch to the greedy action of `action_values`, but
+    keep the current action when it is already as good as the best (within 1e-9): without
+    that rule, two equally good actions can swap forever on rounding noise (Sutton & Barto,
+    exercise 4.4). Call on_iteration(iteration, values, policy) after each improvement.
+    Stop when no action changed, and return that policy's values with their greedy policy
+    (ties to the lowest action, as in value iteration). Raises RuntimeError if the policy still
+    changes after max_iterations.
+    """
+    _require_planning_settings(gamma, tolerance, max_iterations, "max_iterations")
+    policy: list[int | None] = [None] * world.n_states
+    for state in world.states:
+        if state not in world.terminal_states:
+            policy[state] = world.actions[0]
+    total_sweeps = 0
+    for iteration in range(1, max_iterations + 1):
+        values, sweeps = policy_evaluation(world, policy, gamma, tolerance)
+        total_sweeps += sweeps
+        stable = True
+        for state in world.states:
+            if state in world.terminal_states:
+                continue
+            q_values = action_values(world, values, state, gamma)
+            best = greedy(q_values)
+            current = world.actions.index(policy[state])
+            if q_values[best] > q_values[current] + 1e-9:
+                policy[state] = world.actions[best]
+                stable = False
+        if on_iteration is not None:
+            on_iteration(iteration, values, list(policy))
+        if stable:
+            # Report the greedy policy of the final values (ties to the lowest action), the
+            # same rule value iteration uses, so the two can be compared action by action.
+            return PolicyIterationResult(values, greedy_policy(world, values, gamma), iteration, total_sweeps)
+    raise RuntimeError(f"policy_iteration: the policy still changed after {max_iterations} iterations")

@@ -1,0 +1,117 @@
+"""Tabular value functions: one number per state, V(s), or per state and action, Q(s, a).
+
+V(s) estimates the return expected from state s; Q(s, a) the return from taking action a in
+s and acting well afterwards. With few enough states, a list holds them all: lesson 01 fills
+V by planning, lessons 03 and 04 learn V and Q from experience with the same small update,
+
+    estimate ← estimate + α·(target − estimate),
+
+which moves the estimate a fraction α of the way toward a target (a sampled return, or a
+bootstrapped one such as r + γ·V(s')).
+"""
+
+from __future__ import annotations
+
+from policywerk.primitives.vector import argmax
+
+
+# given
+def _require_index(what: str, index: int, size: int) -> None:
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < size:
+        raise ValueError(f"{what} must be an integer in [0, {size}), got {index!r}")
+
+
+# given
+def _require_step_size(step_size: float) -> None:
+    if not 0.0 < step_size <= 1.0:
+        raise ValueError(f"step_size (α) must be in (0, 1], got {step_size}")
+
+
+class TabularV:
+    """A state-value table: `values[s]` is V(s), for states 0 … n_states − 1.
+
+    >>> v = TabularV(3, initial=0.5)
+    >>> v.values
+    [0.5, 0.5, 0.5]
+    """
+
+    # given
+    def __init__(self, n_states: int, initial: float = 0.0):
+        if not isinstance(n_states, int) or n_states < 1:
+            raise ValueError(f"TabularV: n_states must be an integer >= 1, got {n_states!r}")
+        self.values = [float(initial)] * n_states
+
+    def update(self, state: int, target: float, step_size: float) -> float:
+        """Move V(state) toward `target` by the fraction α = step_size; return the error.
+
+        error = target − V(s);  V(s) ← V(s) + α·error. With α = 1 the estimate jumps to the
+        target; with small α it averages many noisy targets. Raises ValueError for a state
+        outside the table or α outside (0, 1].
+
+        >>> v = TabularV(2)
+        >>> v.update(1, target=1.0, step_size=0.1), v.values
+        (1.0, [0.0, 0.1])
+        """
+        _require_index("TabularV.update: state", state, len(self.values))
+        _require_step_size(step_size)
+        error = target - self.values[state]
+        self.values[state] += step_size * error
+        return error
+
+
+class TabularQ:
+    """An action-value table: `table[s][a]` is Q(s, a).
+
+    >>> q = TabularQ(2, 3)
+    >>> q.table
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    """
+
+    # given
+    def __init__(self, n_states: int, n_actions: int, initial: float = 0.0):
+        if not isinstance(n_states, int) or n_states < 1 or not isinstance(n_actions, int) or n_actions < 1:
+            raise ValueError(f"TabularQ: n_states and n_actions must be integers >= 1, got {n_states!r} and {n_actions!r}")
+        self.n_actions = n_actions
+        self.table = [[float(initial)] * n_actions for _ in range(n_states)]
+
+    def update(self, state: int, action: int, target: float, step_size: float) -> float:
+        """Move Q(state, action) toward `target` by the fraction α; return the error.
+
+        error = target − Q(s, a);  Q(s, a) ← Q(s, a) + α·error. Only that one entry changes.
+        Raises ValueError for a state or action outside the table or α outside (0, 1].
+
+        >>> q = TabularQ(1, 2)
+        >>> q.update(0, 1, target=-2.0, step_size=0.5), q.table
+        (-2.0, [[0.0, -1.0]])
+        """
+        _require_index("TabularQ.update: state", state, len(self.table))
+        _require_index("TabularQ.update: action", action, self.n_actions)
+        _require_step_size(step_size)
+        row = self.table[state]
+        error = target - row[action]
+        row[action] += step_size * error
+        return error
+
+    def best_value(self, state: int) -> float:
+        """max over actions of Q(state, a): the value of acting greedily from `state`.
+
+        This is what Q-learning bootstraps from: r + γ·max_a Q(s', a).
+
+        >>> q = TabularQ(1, 3)
+        >>> q.table[0] = [1.0, 3.0, 2.0]
+        >>> q.best_value(0)
+        3.0
+        """
+        _require_index("TabularQ.best_value: state", state, len(self.table))
+        return max(self.table[state])
+
+    def best_action(self, state: int) -> int:
+        """argmax over actions of Q(state, a), ties going to the lowest action.
+
+        >>> q = TabularQ(1, 3)
+        >>> q.table[0] = [1.0, 3.0, 3.0]
+        >>> q.best_action(0)
+        1
+        """
+        _require_index("TabularQ.best_action: state", state, len(self.table))
+        return argmax(self.table[state])

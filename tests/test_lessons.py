@@ -1,0 +1,42 @@
+"""Each ready lesson runs in quick mode with the reference and writes its four files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grading import manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+READY = sorted(number for number, lesson in manifest.load().lessons.items() if lesson.status == "ready")
+
+
+@pytest.mark.parametrize("number", READY)
+def test_a_ready_lesson_in_quick_mode_writes_gif_poster_trace_and_trace_json(number, tmp_path):
+    lesson = manifest.load().lessons[number]
+    name = Path(lesson.script).stem
+    completed = subprocess.run(
+        [sys.executable, lesson.script, "--quick", "--tree", "solutions", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    files = {suffix: tmp_path / f"{name}{suffix}" for suffix in (".gif", "_poster.png", "_trace.png", "_trace.json")}
+    for suffix, path in files.items():
+        assert path.is_file() and path.stat().st_size > 0, f"lesson {number} did not write {path.name}"
+    assert files[".gif"].stat().st_size < 2_000_000, "a lesson's GIF must stay under 2 MB"
+    trace = json.loads(files["_trace.json"].read_text())
+    assert trace["lesson"] == name and trace["series"], "the trace JSON names its lesson and holds its numbers"
+    assert all(len(s["x"]) == len(s["y"]) > 0 for s in trace["series"].values())
+    assert "Normalised score" in completed.stdout or "normalised score" in completed.stdout.lower()
+
+
+@pytest.mark.parametrize("number", READY)
+def test_a_ready_lesson_has_its_captured_example(number):
+    name = Path(manifest.load().lessons[number].script).stem
+    folder = ROOT / "examples" / name
+    for file in ("stdout.txt", f"{name}_poster.png", f"{name}_trace.png", f"{name}_trace.json"):
+        assert (folder / file).is_file(), f"missing examples/{name}/{file}: run uv run python maintainer/capture_examples.py {number}"

@@ -201,8 +201,14 @@ def command_check(manifest: Manifest, tree: Path, tree_flag: str, name: str) -> 
             continue
         spec = failing[0]
         print(f"{label}   {spec.name}" + (f"  ({len(failing) - 1} more failing)" if len(failing) > 1 else ""))
+        # Where to look: the line that raised, else (a wrong answer, a missing function) the function.
+        found = locate(tree, exercise)
         if spec.location:
             print(f"        at {spec.location}")
+        elif found.problem:
+            print(f"        {found.problem}")
+        else:
+            print(f"        at {shown(found.path)}:{found.line}")
         print(indent(short(spec.message, 4), "        "))
     print()
     if first_failing is None:

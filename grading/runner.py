@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,9 @@ from grading.source import module_file, shown
 # Time limits, in seconds; the environment variables exist so the grader's own tests can use short ones.
 # Importing every module (a learner's module imports in milliseconds):
 IMPORT_TIME_LIMIT = float(os.environ.get("POLICYWERK_IMPORT_TIME_LIMIT", "10"))
+# The probe stops itself at the limit, printing where it was stuck; the grader kills it only
+# this much later, if even that failed:
+PROBE_GRACE = 3.0
 # One spec inside pytest (pytest-timeout turns an endless loop into one failed spec):
 SPEC_TIME_LIMIT = float(os.environ.get("POLICYWERK_SPEC_TIME_LIMIT", "10"))
 # A whole pytest run, a last resort:
@@ -63,13 +67,17 @@ def spec_file(module: str) -> Path:
 
 
 _PROBE = r"""
-import importlib, json, sys, traceback
+import faulthandler, importlib, json, sys, time, traceback
 tree, names, hung = sys.argv[1], sys.argv[2].split(","), set(filter(None, sys.argv[3].split(",")))
+# At the time limit, print where each thread is and stop: the line of an endless loop at
+# module level, which the grader reads back from stderr.
+deadline = time.monotonic() + float(sys.argv[4])
 sys.path.insert(0, tree)
 for name in hung:
     sys.modules["policywerk." + name] = None  # importing it now fails at once instead of hanging again
 for name in names:
     print("@@probe importing " + name, flush=True)
+    faulthandler.dump_traceback_later(max(deadline - time.monotonic(), 0.01), exit=True)
     try:
         importlib.import_module("policywerk." + name)
     except BaseException as error:
@@ -83,7 +91,20 @@ for name in names:
         print("@@probe failed " + json.dumps({"module": name, "where": where, "message": message}), flush=True)
     else:
         print("@@probe imported " + name, flush=True)
+    faulthandler.cancel_dump_traceback_later()
 """
+
+
+# How the messages of a module that stopped the probe begin: the next probe skips it.
+STOPPED_THE_PROBE = ("did not finish importing", "ended the Python process")
+
+
+def _stuck_at(stderr: str, tree: Path) -> str | None:
+    """The learner's line a hung import was stuck on, from the probe's dump of its stack."""
+    for path, line in re.findall(r'File "([^"]+)", line (\d+)', stderr):  # innermost frame first
+        if Path(path).is_relative_to(tree):
+            return f"{shown(Path(path))}:{line}"
+    return None
 
 
 def probe_imports(tree: Path, modules: list[str]) -> dict[str, ImportFailure]:
@@ -91,14 +112,20 @@ def probe_imports(tree: Path, modules: list[str]) -> dict[str, ImportFailure]:
     failures: dict[str, ImportFailure] = {}
     remaining = list(modules)
     while remaining:
-        hung = [m for m, f in failures.items() if f.message.startswith("did not finish")]
-        command = [sys.executable, "-c", _PROBE, str(tree), ",".join(remaining), ",".join(hung)]
+        hung = [m for m, f in failures.items() if f.message.startswith(STOPPED_THE_PROBE)]
+        command = [sys.executable, "-c", _PROBE, str(tree), ",".join(remaining), ",".join(hung), str(IMPORT_TIME_LIMIT)]
         try:
-            completed = subprocess.run(command, capture_output=True, text=True, timeout=IMPORT_TIME_LIMIT, cwd=ROOT)
-            output, finished = completed.stdout, True
+            completed = subprocess.run(
+                command, capture_output=True, text=True, timeout=IMPORT_TIME_LIMIT + PROBE_GRACE, cwd=ROOT
+            )
+            output, stderr = completed.stdout, completed.stderr
+            timed_out = re.search(r"^Timeout \(\d", stderr, re.M) is not None  # faulthandler's dump
         except subprocess.TimeoutExpired as timeout:
-            output = timeout.stdout.decode() if isinstance(timeout.stdout, bytes) else (timeout.stdout or "")
-            finished = False
+            output, stderr = (
+                stream.decode(errors="replace") if isinstance(stream, bytes) else (stream or "")
+                for stream in (timeout.stdout, timeout.stderr)
+            )
+            timed_out = True
         last_started = None
         for line in output.splitlines():
             # The learner's code may print too: only the probe's own lines count.
@@ -112,21 +139,28 @@ def probe_imports(tree: Path, modules: list[str]) -> dict[str, ImportFailure]:
                 last_started = None
             elif kind == "failed":
                 record = json.loads(rest)
-                where = record["where"]
-                location = f"{shown(where[0])}:{where[1]}" if where else shown(module_file(tree, record["module"]))
-                failures[record["module"]] = ImportFailure(record["module"], location, record["message"])
+                where, path, message = record["where"], module_file(tree, record["module"]), record["message"]
+                location = f"{shown(where[0])}:{where[1]}" if where else shown(path)
+                if where is None and not path.exists():
+                    message = (
+                        f"the file is missing (deleted?): uv run python grader.py reset {record['module']} "
+                        "writes the stub again"
+                    )
+                failures[record["module"]] = ImportFailure(record["module"], location, message)
                 remaining.remove(record["module"])
                 last_started = None
-        if finished:
+        if last_started is None:  # every module answered, or the probe was too slow to start
             break
-        if last_started is None:  # the probe itself was too slow to start: give up quietly
-            break
-        failures[last_started] = ImportFailure(
-            last_started,
-            shown(module_file(tree, last_started)),
+        # The probe stopped inside an import: it timed out (its own stack dump, or the grader's
+        # timeout), or the module ended the process (os._exit, a crash of Python itself).
+        message = (
             f"did not finish importing within {IMPORT_TIME_LIMIT:g} s: is there an endless loop at module level "
-            "(outside any function)?",
+            "(outside any function)?"
+            if timed_out
+            else "ended the Python process while importing (os._exit? a crash of Python itself?)"
         )
+        location = _stuck_at(stderr, tree) or shown(module_file(tree, last_started))
+        failures[last_started] = ImportFailure(last_started, location, message)
         remaining.remove(last_started)
     return failures
 
@@ -140,7 +174,7 @@ def run_specs(tree: Path, modules: list[str]) -> RunResult:
     with tempfile.TemporaryDirectory() as folder:
         results = Path(folder) / "results.json"
         command = [
-            sys.executable, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+            sys.executable, "-m", "pytest", *files, "-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:xdist",
             "--tree", str(tree), "--results-json", str(results), "--timeout", f"{SPEC_TIME_LIMIT:g}",
             "--continue-on-collection-errors", "-o", "addopts=-m 'not slow and not heavy'",
         ]  # fmt: skip

@@ -96,7 +96,7 @@ def run_variant(variant: str, paths: list[str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         results = Path(folder) / "results.json"
         command = [
-            sys.executable, "-m", "pytest", *paths, "-q", "-p", "maintainer.trivial_answers",
+            sys.executable, "-m", "pytest", *paths, "-q", "--tb=line", "-p", "maintainer.trivial_answers",
             "--trivial-answer", variant, "--tree", "solutions", "--results-json", str(results),
             "-o", "addopts=-m 'not slow and not heavy' -p no:cacheprovider", "--timeout", "60",
         ]  # fmt: skip

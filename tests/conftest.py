@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_specs(tree: Path | str, *arguments: str, results: Path) -> list[dict]:
     """Run the default (non-slow) specs in a subprocess against a tree; return their records."""
     command = [
-        sys.executable, "-m", "pytest", "spec_tests", "-q", "--tree", str(tree),
+        sys.executable, "-m", "pytest", "spec_tests", "-q", "--tb=line", "--tree", str(tree),
         "--results-json", str(results), "-p", "no:cacheprovider", "-p", "no:xdist", *arguments,
     ]  # fmt: skip
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)

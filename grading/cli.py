@@ -388,29 +388,34 @@ def command_watch(manifest: Manifest, tree: Path, tree_flag: str, interval: floa
     current = module_of(next_exercise(manifest, statuses(tree, manifest.modules)) or manifest.exercises[-1])
 
     def rerun() -> None:
-        print("\033[2J\033[H", end="")  # clear the screen
+        if sys.stdout.isatty():
+            print("\033[2J\033[H", end="")  # clear the screen
         command_check(manifest, tree, tree_flag, current)
         results = statuses(tree, manifest.modules)
         passed, total = sum(s.passed for s in results.values()), sum(s.total for s in results.values())
         print(f"\n[{passed}/{total} specs] watching {shown(tree)} · Enter: re-run now · h: hint · l: list · q: quit")
-        print("(If saving does not trigger a re-run, your editor writes elsewhere: press Enter after saving.)")
+        print("(If saving does not trigger a re-run, your editor writes elsewhere: press Enter after saving.)", flush=True)
 
     rerun()
+    reading = True  # standard input can be a terminal or a pipe; at its end, only the files are watched
     while True:
-        ready = select.select([sys.stdin], [], [], interval)[0] if sys.stdin.isatty() else []
-        if not sys.stdin.isatty():
+        ready = select.select([sys.stdin], [], [], interval)[0] if reading else []
+        if not reading:
             time.sleep(interval)
         if ready:
-            key = sys.stdin.readline().strip().lower()
+            line = sys.stdin.readline()
+            if not line:
+                reading = False
+                continue
+            key = line.strip().lower()
             if key in ("q", "quit"):
                 return 0
             if key == "h":
                 command_hint(manifest, next_exercise(manifest, statuses(tree, manifest.modules)) or manifest.exercises[-1])
-                continue
-            if key == "l":
+            elif key == "l":
                 command_status(manifest, tree, tree_flag)
-                continue
-            rerun()
+            else:
+                rerun()
             continue
         now = snapshot(tree)
         changed = [path for path in now if seen.get(path) != now[path]]

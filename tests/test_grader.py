@@ -336,3 +336,43 @@ def test_editing_a_learner_file_invalidates_the_cache(new_learner):
     assert after != before and progress.read_bytes() != cached
     line = line_of(bellman.read_text(), "def half_written(:")
     assert f"does not import: exercises/policywerk/actors/bellman.py:{line}\n" in after
+
+
+# ── watch ────────────────────────────────────────────────────────────────────────────────
+
+
+def test_watch_rechecks_on_save_and_quits_on_q(repo):
+    """`watch` re-runs the edited module's specs when its file is saved, and `q` ends it."""
+    import queue
+    import threading
+
+    environment = dict(os.environ, POLICYWERK_IMPORT_TIME_LIMIT=TIME_LIMIT, POLICYWERK_SPEC_TIME_LIMIT=TIME_LIMIT)
+    environment.pop("POLICYWERK_TREE", None)
+    process = subprocess.Popen(
+        [sys.executable, "grader.py", "watch"], cwd=repo, env=environment, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+
+    def read_until(text: str, seconds: float = 60.0) -> str:
+        seen = ""
+        while text not in seen:
+            seen += lines.get(timeout=seconds)
+        return seen
+
+    try:
+        first = read_until("watching")
+        assert "✗ clip" in first and TRACEBACK not in first
+        write_body(repo, "clip", """
+            if low > high:
+                raise ValueError(f"clip: low={low} > high={high}")
+            return max(low, min(x, high))
+        """)
+        again = read_until("watching")
+        assert "✓ clip" in again and TRACEBACK not in again
+        process.stdin.write("q\n")
+        process.stdin.flush()
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()

@@ -174,7 +174,7 @@ def run_specs(tree: Path, modules: list[str]) -> RunResult:
     with tempfile.TemporaryDirectory() as folder:
         results = Path(folder) / "results.json"
         command = [
-            sys.executable, "-m", "pytest", *files, "-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:xdist",
+            sys.executable, "-m", "pytest", *files, "-q", "--tb=line", "-p", "no:cacheprovider", "-n", "0",
             "--tree", str(tree), "--results-json", str(results), "--timeout", f"{SPEC_TIME_LIMIT:g}",
             "--continue-on-collection-errors", "-o", "addopts=-m 'not slow and not heavy'",
         ]  # fmt: skip

@@ -185,9 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     trace.add("max |ΔV| in the sweep", sweeps, changes)
     trace.add("V(start)", sweeps, start_values)
-    written = kit.save_lesson_outputs(animation, trace, args.out, poster_frame=-1)
-    animation.close()
-    print(f"\nWrote {', '.join(kit.display_path(path) for path in written)} in {time.perf_counter() - started:.1f} s.")
+    kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 
 

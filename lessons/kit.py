@@ -178,14 +178,16 @@ def display_path(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, poster_frame: int = -1) -> list[Path]:
-    """Write NAME.gif, NAME_poster.png, NAME_trace.png and NAME_trace.json; return their paths."""
+def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, started: float, poster_frame: int = -1) -> list[Path]:
+    """Write NAME.gif, NAME_poster.png, NAME_trace.png and NAME_trace.json, close the figure,
+    and say what was written and how long the lesson took (since `started`, a perf_counter)."""
     out.mkdir(parents=True, exist_ok=True)
     name = trace.lesson
     gif, poster = out / f"{name}.gif", out / f"{name}_poster.png"
     trace_png, trace_json = out / f"{name}_trace.png", out / f"{name}_trace.json"
     animation.save_gif(gif)
     animation.frames[poster_frame].convert("RGB").save(poster)
+    animation.close()
     figure, axes = plt.subplots(figsize=(8, 4), dpi=DPI)
     draw_trace(axes, trace)
     axes.set_title(trace.title)
@@ -193,4 +195,6 @@ def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, poster_fr
     figure.savefig(trace_png)
     plt.close(figure)
     trace_json.write_text(json.dumps(asdict(trace), indent=1) + "\n")
-    return [gif, poster, trace_png, trace_json]
+    written = [gif, poster, trace_png, trace_json]
+    print(f"\nWrote {', '.join(display_path(path) for path in written)} in {time.perf_counter() - started:.1f} s.")
+    return written

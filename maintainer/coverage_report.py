@@ -27,7 +27,7 @@ def measure() -> dict:
     """Run the specs under coverage and return coverage's JSON report."""
     run = [
         sys.executable, "-m", "coverage", "run", "-m", "pytest", "spec_tests", "-q",
-        "-p", "no:xdist", "--tree", "solutions", "-x",
+        "-n", "0", "--tree", "solutions", "-x",
     ]  # fmt: skip
     completed = subprocess.run(run, cwd=ROOT, capture_output=True, text=True)
     if completed.returncode != 0:

@@ -23,7 +23,7 @@ def run_specs(tree: Path | str, *arguments: str, results: Path) -> list[dict]:
     """Run the default (non-slow) specs in a subprocess against a tree; return their records."""
     command = [
         sys.executable, "-m", "pytest", "spec_tests", "-q", "--tb=line", "--tree", str(tree),
-        "--results-json", str(results), "-p", "no:cacheprovider", "-p", "no:xdist", *arguments,
+        "--results-json", str(results), "-p", "no:cacheprovider", "-n", "0", *arguments,
     ]  # fmt: skip
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     if not results.exists():

@@ -1,0 +1,148 @@
+"""A dense (fully connected) layer over a batch, with hand-written backpropagation.
+
+Weights are stored as rows, W of shape (out × in), one row per output neuron, and a bias b
+of shape (out,). For a batch X of shape (B × in), one sample per row:
+
+    forward     Y = X·Wᵀ + b                    Y[n][j] = Σᵢ X[n][i]·W[j][i] + b[j]
+    backward    ∂L/∂W = Gᵀ·X                    ∂L/∂W[j][i] = Σₙ G[n][j]·X[n][i]
+                ∂L/∂b = Σₙ G[n]                 (the column sums of G)
+                ∂L/∂X = G·W                     ∂L/∂X[n][i] = Σⱼ G[n][j]·W[j][i]
+
+with G = ∂L/∂Y of shape (B × out). Every entry of each product is a dot product of two rows,
+which is the fastest form in pure Python: the forward pass takes dots of a sample with a
+weight row; the weight gradient takes dots over the batch axis, after transposing G and X
+once each; the input gradient takes dots of a gradient row with a column of W (a row of Wᵀ).
+"""
+
+from __future__ import annotations
+
+import math
+from operator import add, mul
+
+from policywerk.building_blocks.network import Parameter, require_batch
+from policywerk.primitives.random import Rng
+
+# math.sumprod exists from Python 3.12 on; on 3.11 the dot product is sum(map(mul, …)).
+_sumprod = getattr(math, "sumprod", None)
+
+
+def xavier_uniform(in_features: int, out_features: int, rng: Rng) -> list[list[float]]:
+    """Glorot & Bengio (2010) initial weights: each uniform in [−a, a], a = √(6 / (in + out)).
+
+    The scale keeps the variance of activations and of gradients roughly equal from layer to
+    layer for tanh and sigmoid units. Shapes: -> (out × in). One draw per weight, row by row.
+
+    >>> weights = xavier_uniform(2, 3, Rng(0))
+    >>> len(weights), len(weights[0]), all(abs(w) <= 1.0 for row in weights for w in row)  # a = √(6/5)
+    (3, 2, True)
+    """
+    raise NotImplementedError(
+        'building_blocks.dense.xavier_uniform is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check building_blocks.dense'
+    )
+
+
+def he_normal(in_features: int, out_features: int, rng: Rng) -> list[list[float]]:
+    """He et al. (2015) initial weights for ReLU layers: each normal with mean 0 and standard
+    deviation √(2 / in). Shapes: -> (out × in). Draws: rng.normals(in) for each row in turn.
+
+    >>> [len(row) for row in he_normal(4, 2, Rng(0))]
+    [4, 4]
+    """
+    raise NotImplementedError(
+        'building_blocks.dense.he_normal is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check building_blocks.dense'
+    )
+
+
+_INITIALISERS = {"xavier": xavier_uniform, "he": he_normal}
+
+
+def affine(inputs: list[list[float]], weights: list[list[float]], bias: list[float]) -> list[list[float]]:
+    """Y = X·Wᵀ + b: for each sample x (a row of X) and each weight row w, the output y = w·x + b.
+
+    Shapes: X (B × in), W (out × in), b (out,) -> (B × out). Every entry is one dot product
+    of two rows. No shape checks here: the layers check once, where data enters.
+
+    >>> affine([[1.0, 1.0], [0.0, -1.0]], [[1.0, 2.0]], [0.5])
+    [[3.5], [-1.5]]
+    """
+    raise NotImplementedError(
+        'building_blocks.dense.affine is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check building_blocks.dense'
+    )
+
+
+def affine_backward(
+    inputs: list[list[float]], weights: list[list[float]], grad_outputs: list[list[float]], input_gradient: bool = True
+) -> tuple[list[list[float]], list[float], list[list[float]] | None]:
+    """The gradients of Y = X·Wᵀ + b, given G = ∂L/∂Y: (∂L/∂W, ∂L/∂b, ∂L/∂X) =
+    (Gᵀ·X, the column sums of G, G·W), the last None when input_gradient is False.
+
+    Shapes: X (B × in), W (out × in), G (B × out) -> (out × in), (out,), (B × in). Transpose
+    G, X and W once each, so every entry is a dot product of two rows.
+
+    >>> affine_backward([[1.0, 2.0]], [[3.0, 4.0]], [[10.0]])
+    ([[10.0, 20.0]], [10.0], [[30.0, 40.0]])
+    """
+    raise NotImplementedError(
+        'building_blocks.dense.affine_backward is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check building_blocks.dense'
+    )
+
+
+# given
+def accumulate(parameter: Parameter, gradient: list[list[float]]) -> None:
+    """Add a gradient to a parameter's (backward passes accumulate; see network.py)."""
+    parameter.grad = [list(map(add, old, new)) for old, new in zip(parameter.grad, gradient)]
+
+
+class Dense:
+    """y = W·x + b for each sample of a batch, with gradients for W, b and the input.
+
+    >>> layer = Dense(2, 1, Rng(0))
+    >>> layer.weight.value, layer.bias.value = [[1.0, 2.0]], [[0.5]]
+    >>> layer.forward([[1.0, 1.0], [0.0, -1.0]])
+    [[3.5], [-1.5]]
+    """
+
+    # given
+    def __init__(self, in_features: int, out_features: int, rng: Rng, init: str = "xavier", name: str = "dense"):
+        if init not in _INITIALISERS and init != "zeros":
+            raise ValueError(f"Dense: init must be 'xavier', 'he' or 'zeros', got {init!r}")
+        if not isinstance(in_features, int) or not isinstance(out_features, int) or in_features < 1 or out_features < 1:
+            raise ValueError(f"Dense: sizes must be integers >= 1, got in={in_features!r} and out={out_features!r}")
+        self.in_features, self.out_features = in_features, out_features
+        weights = (
+            [[0.0] * in_features for _ in range(out_features)]
+            if init == "zeros"
+            else _INITIALISERS[init](in_features, out_features, rng)
+        )
+        self.weight = Parameter.of(weights, f"{name}.weight")
+        self.bias = Parameter.of([[0.0] * out_features], f"{name}.bias")
+        self._inputs: list[list[float]] | None = None
+
+    def forward(self, inputs: list[list[float]]) -> list[list[float]]:
+        """Y = X·Wᵀ + b for a batch X (B × in) -> (B × out), by `affine`; keeps X for backward.
+
+        Raises ValueError naming the sample when a row does not have `in_features` entries.
+        """
+        raise NotImplementedError(
+            'building_blocks.dense.Dense.forward is not written yet: replace this raise with your code.'
+            ' Check it with: uv run python grader.py check building_blocks.dense'
+        )
+
+    def backward(self, grad_outputs: list[list[float]]) -> list[list[float]]:
+        """Given G = ∂L/∂Y (B × out): add Gᵀ·X to the weight gradient and the column sums of G
+        to the bias gradient, and return ∂L/∂X = G·W (B × in), all by `affine_backward`.
+
+        Raises RuntimeError without a forward first, ValueError for a gradient of another shape.
+        """
+        raise NotImplementedError(
+            'building_blocks.dense.Dense.backward is not written yet: replace this raise with your code.'
+            ' Check it with: uv run python grader.py check building_blocks.dense'
+        )
+
+    # given
+    def parameters(self) -> list[Parameter]:
+        return [self.weight, self.bias]

@@ -1,0 +1,359 @@
+"""Specs for building_blocks.dense: the two initialisers, the affine map and its gradients, and
+the Dense layer over a batch, checked by hand and against central differences (the trusted
+checker's tolerances: h = 1e-6, rtol 1e-5, atol 1e-7).
+
+The statistical specs use fixed seeds and tolerances of five standard errors: a correct
+implementation lands outside with probability about 6·10⁻⁷ per checked quantity.
+"""
+
+import math
+import random
+import re
+
+import pytest
+
+from policywerk.building_blocks import dense
+from policywerk.primitives.random import Rng
+from spec_tests.gradcheck import check_gradient
+
+exercise = pytest.mark.exercise
+
+
+# The affine map written out here from its formula, so that the gradient specs check the
+# backward passes against the truth and never lean on the learner's own forward pass.
+
+
+def _affine(inputs, weights, bias):
+    return [[math.fsum(w * x for w, x in zip(row, sample)) + b for row, b in zip(weights, bias)] for sample in inputs]
+
+
+def _weighted_sum(weights, outputs):
+    """L = Σ c·Y, the scalar whose gradient with respect to Y is c."""
+    return math.fsum(c * y for c_row, y_row in zip(weights, outputs) for c, y in zip(c_row, y_row))
+
+
+def _matrix(seed, rows, columns, low=-1.0, high=1.0):
+    generator = random.Random(seed)
+    return [[generator.uniform(low, high) for _ in range(columns)] for _ in range(rows)]
+
+
+def _flat(matrix):
+    return [value for row in matrix for value in row]
+
+
+def _rows(flat, columns):
+    return [list(flat[start : start + columns]) for start in range(0, len(flat), columns)]
+
+
+def _stdlib_draws(seed, n):
+    generator = random.Random(seed)
+    return [generator.random() for _ in range(n)]
+
+
+# --- xavier_uniform ------------------------------------------------------------------------
+
+
+@exercise("building_blocks.dense.xavier_uniform")
+def test_xavier_uniform_gives_out_rows_of_in_weights_within_the_glorot_limit():
+    weights = dense.xavier_uniform(2, 3, Rng(0))
+    assert [len(row) for row in weights] == [2, 2, 2]
+    limit = math.sqrt(6.0 / 5.0)  # a = √(6 / (in + out))
+    assert all(-limit <= w <= limit for row in weights for w in row)
+
+
+@exercise("building_blocks.dense.xavier_uniform")
+def test_xavier_uniform_draws_each_weight_once_row_by_row():
+    # Rng.uniform(−a, a) is −a + u·2a for one draw u of the seeded generator.
+    limit = math.sqrt(6.0 / 7.0)
+    draws = _stdlib_draws(5, 12)
+    expected = _rows([-limit + u * 2.0 * limit for u in draws], 3)
+    weights = dense.xavier_uniform(3, 4, Rng(5))
+    assert [len(row) for row in weights] == [3, 3, 3, 3]
+    assert _flat(weights) == pytest.approx(_flat(expected), rel=1e-12, abs=1e-15)
+
+
+@exercise("building_blocks.dense.xavier_uniform")
+def test_xavier_uniform_spreads_over_the_whole_interval_with_variance_two_over_in_plus_out():
+    in_features, out_features = 100, 200
+    weights = _flat(dense.xavier_uniform(in_features, out_features, Rng(11)))
+    limit = math.sqrt(6.0 / (in_features + out_features))
+    assert len(weights) == 20_000
+    # The extremes: P(all 20 000 inside ±0.99a) = 0.99^20000 ≈ e^−201.
+    assert max(weights) > 0.99 * limit and min(weights) < -0.99 * limit
+    # E[w²] = a²/3 = 2/(in + out); Var(w²) = a⁴/5 − a⁴/9 = 4a⁴/45, so the standard error of the
+    # mean of 20 000 squares is √(4/45)·a²/√20000 ≈ 0.63 % of a²/3; five of them is 3.2 %.
+    mean_square = math.fsum(w * w for w in weights) / len(weights)
+    assert mean_square == pytest.approx(2.0 / (in_features + out_features), rel=0.032)
+
+
+# --- he_normal -----------------------------------------------------------------------------
+
+
+def _box_muller_rows(seed, in_features, out_features, std):
+    """What Rng(seed).normals(in_features, 0, std) gives for each row in turn, from the stdlib
+    generator: each pair of draws (u₁, u₂) makes r·cos(2πu₂) and r·sin(2πu₂), r = √(−2 ln(1 − u₁));
+    with an odd count the last sine of each row is dropped."""
+    generator = random.Random(seed)
+    rows = []
+    for _ in range(out_features):
+        row = []
+        for _ in range((in_features + 1) // 2):
+            radius = std * math.sqrt(-2.0 * math.log(1.0 - generator.random()))
+            angle = 2.0 * math.pi * generator.random()
+            row += [radius * math.cos(angle), radius * math.sin(angle)]
+        rows.append(row[:in_features])
+    return rows
+
+
+@exercise("building_blocks.dense.he_normal")
+def test_he_normal_draws_one_normals_call_per_row_with_std_root_two_over_in():
+    # in = 3 is odd: each row uses two Box–Muller pairs (four draws) and drops the last sine.
+    weights = dense.he_normal(3, 2, Rng(4))
+    assert [len(row) for row in weights] == [3, 3]
+    expected = _box_muller_rows(4, 3, 2, math.sqrt(2.0 / 3.0))
+    assert _flat(weights) == pytest.approx(_flat(expected), rel=1e-12, abs=1e-15)
+
+
+@exercise("building_blocks.dense.he_normal")
+def test_he_normal_has_mean_zero_and_standard_deviation_root_two_over_in():
+    in_features, out_features = 50, 400
+    weights = _flat(dense.he_normal(in_features, out_features, Rng(12)))
+    assert len(weights) == 20_000
+    std = math.sqrt(2.0 / in_features)
+    n = len(weights)
+    mean = math.fsum(weights) / n
+    sample_std = math.sqrt(math.fsum((w - mean) ** 2 for w in weights) / n)
+    # Standard errors for n normal samples: σ/√n for the mean (0.71 % of σ), σ/√(2n) for the
+    # standard deviation (0.5 % of σ); the bounds are five of each.
+    assert abs(mean) < 5.0 * std / math.sqrt(n)
+    assert sample_std == pytest.approx(std, rel=5.0 / math.sqrt(2.0 * n))
+
+
+# --- both initialisers ---------------------------------------------------------------------
+
+
+def _initialiser(name):
+    return pytest.param(name, marks=exercise(f"building_blocks.dense.{name}"), id=name)
+
+
+@pytest.mark.parametrize("name", [_initialiser("xavier_uniform"), _initialiser("he_normal")])
+def test_an_initialiser_gives_the_same_weights_for_the_same_seed_and_others_for_another(name):
+    initialise = getattr(dense, name)
+    assert initialise(4, 3, Rng(7)) == initialise(4, 3, Rng(7))
+    assert initialise(4, 3, Rng(7)) != initialise(4, 3, Rng(8))
+
+
+@pytest.mark.parametrize(
+    "name, sizes, shown",
+    [
+        pytest.param("xavier_uniform", (0, 3), "in=0", marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-in"),
+        pytest.param("xavier_uniform", (2, -1), "out=-1", marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-out"),
+        pytest.param("he_normal", (0, 3), "in=0", marks=exercise("building_blocks.dense.he_normal"), id="he-in"),
+        pytest.param("he_normal", (2, 0), "out=0", marks=exercise("building_blocks.dense.he_normal"), id="he-out"),
+    ],
+)
+def test_an_initialiser_rejects_sizes_below_one_naming_them(name, sizes, shown):
+    with pytest.raises(ValueError, match=shown):
+        getattr(dense, name)(*sizes, Rng(0))
+
+
+# --- affine --------------------------------------------------------------------------------
+
+# A hand-sized case shared by the affine specs: X (2 × 2), W (3 × 2), b (3,), G (2 × 3).
+_X = [[1.0, 2.0], [3.0, -1.0]]
+_W = [[1.0, 0.0], [0.5, -1.0], [2.0, 1.0]]
+_B = [0.5, -1.0, 2.0]
+_G = [[1.0, 0.0, -1.0], [2.0, 1.0, 0.5]]
+
+
+@exercise("building_blocks.dense.affine")
+def test_affine_is_one_dot_product_plus_bias_per_sample_and_output():
+    # Y[n][j] = W[j]·X[n] + b[j]: sample [1, 2] gives [1 + 0.5, 0.5 − 2 − 1, 2 + 2 + 2];
+    # sample [3, −1] gives [3 + 0.5, 1.5 + 1 − 1, 6 − 1 + 2]
+    assert dense.affine(_X, _W, _B) == [[1.5, -2.5, 6.0], [3.5, 1.5, 7.0]]
+
+
+@exercise("building_blocks.dense.affine")
+def test_affine_maps_a_batch_of_three_from_four_to_five_features():
+    inputs, weights, bias = _matrix(1, 3, 4), _matrix(2, 5, 4), _matrix(3, 1, 5)[0]
+    outputs = dense.affine(inputs, weights, bias)
+    assert [len(row) for row in outputs] == [5, 5, 5]
+    assert _flat(outputs) == pytest.approx(_flat(_affine(inputs, weights, bias)), rel=1e-12, abs=1e-15)
+
+
+# --- affine_backward -----------------------------------------------------------------------
+
+
+@exercise("building_blocks.dense.affine_backward")
+def test_affine_backward_gives_the_three_products_worked_by_hand():
+    # ∂L/∂W = GᵀX: row j is Σₙ G[n][j]·X[n]: 1·[1, 2] + 2·[3, −1] = [7, 0]; 1·[3, −1];
+    #   −1·[1, 2] + ½·[3, −1] = [½, −5/2].
+    # ∂L/∂b: the column sums of G, [3, 1, −½].
+    # ∂L/∂X = G·W: row n is Σⱼ G[n][j]·W[j]: [1, 0] − [2, 1] = [−1, −1];
+    #   2·[1, 0] + [½, −1] + ½·[2, 1] = [7/2, −½].
+    grad_weights, grad_bias, grad_inputs = dense.affine_backward(_X, _W, _G)
+    assert grad_weights == [[7.0, 0.0], [3.0, -1.0], [0.5, -2.5]]
+    assert grad_bias == [3.0, 1.0, -0.5]
+    assert grad_inputs == [[-1.0, -1.0], [3.5, -0.5]]
+
+
+def _affine_case(what):
+    return pytest.param(what, marks=exercise("building_blocks.dense.affine_backward"), id=what)
+
+
+@pytest.mark.parametrize("what", [_affine_case("weights"), _affine_case("bias"), _affine_case("inputs")])
+def test_affine_backward_matches_central_differences(what):
+    # Batch 3, 4 → 5 features, random everything; L = Σ G·Y, so ∂L/∂Y = G.
+    inputs, weights, bias, grads = _matrix(21, 3, 4), _matrix(22, 5, 4), _matrix(23, 1, 5)[0], _matrix(24, 3, 5)
+    grad_weights, grad_bias, grad_inputs = dense.affine_backward(inputs, weights, grads)
+    if what == "weights":
+        loss = lambda w: _weighted_sum(grads, _affine(inputs, _rows(w, 4), bias))  # noqa: E731
+        check_gradient(loss, _flat(weights), _flat(grad_weights), what=what)
+    elif what == "bias":
+        loss = lambda b: _weighted_sum(grads, _affine(inputs, weights, b))  # noqa: E731
+        check_gradient(loss, bias, grad_bias, what=what)
+    else:
+        loss = lambda x: _weighted_sum(grads, _affine(_rows(x, 4), weights, bias))  # noqa: E731
+        check_gradient(loss, _flat(inputs), _flat(grad_inputs), what=what)
+
+
+@exercise("building_blocks.dense.affine_backward")
+def test_affine_backward_without_the_input_gradient_gives_none_in_its_place():
+    grad_weights, grad_bias, grad_inputs = dense.affine_backward(_X, _W, _G, input_gradient=False)
+    assert grad_inputs is None
+    assert (grad_weights, grad_bias) == ([[7.0, 0.0], [3.0, -1.0], [0.5, -2.5]], [3.0, 1.0, -0.5])
+
+
+# --- Dense ---------------------------------------------------------------------------------
+
+
+def _layer(seed, in_features, out_features):
+    """A Dense layer with random weights and a random (nonzero) bias set from a stdlib generator."""
+    layer = dense.Dense(in_features, out_features, Rng(seed))
+    layer.weight.value = _matrix(seed + 100, out_features, in_features)
+    layer.bias.value = _matrix(seed + 200, 1, out_features)
+    return layer
+
+
+@exercise("building_blocks.dense.Dense.forward")
+def test_dense_forward_uses_the_layers_weight_and_bias():
+    # The class docstring's example: [1, 2]·[1, 1] + 0.5 = 3.5 and [1, 2]·[0, −1] + 0.5 = −1.5
+    layer = dense.Dense(2, 1, Rng(0))
+    layer.weight.value, layer.bias.value = [[1.0, 2.0]], [[0.5]]
+    assert layer.forward([[1.0, 1.0], [0.0, -1.0]]) == [[3.5], [-1.5]]
+
+
+@exercise("building_blocks.dense.Dense.forward")
+def test_dense_forward_maps_a_batch_of_three_from_four_to_five_features():
+    layer, inputs = _layer(1, 4, 5), _matrix(2, 3, 4)
+    outputs = layer.forward(inputs)
+    assert [len(row) for row in outputs] == [5, 5, 5]
+    expected = _affine(inputs, layer.weight.value, layer.bias.value[0])
+    assert _flat(outputs) == pytest.approx(_flat(expected), rel=1e-12, abs=1e-15)
+
+
+@exercise("building_blocks.dense.Dense.forward")
+def test_dense_forward_rejects_a_sample_of_the_wrong_width_naming_it_and_both_widths():
+    layer = dense.Dense(2, 3, Rng(0))
+    with pytest.raises(ValueError, match=r"(?s)sample 1\b.*\b3\b.*\b2\b"):
+        layer.forward([[1.0, 2.0], [1.0, 2.0, 3.0]])
+
+
+@exercise("building_blocks.dense.Dense.forward")
+def test_dense_forward_rejects_an_empty_batch():
+    with pytest.raises(ValueError, match="empty"):
+        dense.Dense(2, 3, Rng(0)).forward([])
+
+
+@exercise("building_blocks.dense.Dense.backward")
+def test_dense_backward_worked_by_hand():
+    # W = [[1, 2]], X = [[1, 1], [0, −1]], G = [[1], [2]]:
+    # ∂L/∂W = 1·[1, 1] + 2·[0, −1] = [1, −1]; ∂L/∂b = 1 + 2 = 3; ∂L/∂X = [1·[1, 2], 2·[1, 2]]
+    layer = dense.Dense(2, 1, Rng(0))
+    layer.weight.value, layer.bias.value = [[1.0, 2.0]], [[0.5]]
+    layer.forward([[1.0, 1.0], [0.0, -1.0]])
+    assert layer.backward([[1.0], [2.0]]) == [[1.0, 2.0], [2.0, 4.0]]
+    assert (layer.weight.grad, layer.bias.grad) == ([[1.0, -1.0]], [[3.0]])
+
+
+def _dense_case(what):
+    return pytest.param(what, marks=exercise("building_blocks.dense.Dense.backward"), id=what)
+
+
+@pytest.mark.parametrize("what", [_dense_case("weight"), _dense_case("bias"), _dense_case("input")])
+def test_dense_backward_matches_central_differences(what):
+    # Batch 3, 4 → 5 features, random weights, bias and inputs; L = Σ G·Y, so ∂L/∂Y = G.
+    layer, inputs, grads = _layer(31, 4, 5), _matrix(32, 3, 4), _matrix(33, 3, 5)
+    weights, bias = [list(row) for row in layer.weight.value], list(layer.bias.value[0])
+    layer.forward(inputs)
+    grad_inputs = layer.backward(grads)
+    if what == "weight":
+        loss = lambda w: _weighted_sum(grads, _affine(inputs, _rows(w, 4), bias))  # noqa: E731
+        check_gradient(loss, _flat(weights), _flat(layer.weight.grad), what=what)
+    elif what == "bias":
+        loss = lambda b: _weighted_sum(grads, _affine(inputs, weights, b))  # noqa: E731
+        check_gradient(loss, bias, _flat(layer.bias.grad), what=what)
+    else:
+        loss = lambda x: _weighted_sum(grads, _affine(_rows(x, 4), weights, bias))  # noqa: E731
+        check_gradient(loss, _flat(inputs), _flat(grad_inputs), what=what)
+
+
+@exercise("building_blocks.dense.Dense.backward")
+def test_dense_backward_twice_accumulates_twice_the_parameter_gradients():
+    layer, inputs, grads = _layer(41, 4, 5), _matrix(42, 3, 4), _matrix(43, 3, 5)
+    layer.forward(inputs)
+    first = layer.backward(grads)
+    second = layer.backward(grads)
+    assert first == second  # the input gradient is not accumulated: nothing holds it
+    # Gᵀ·X and the column sums of G once per call, summed: twice the single gradient.
+    expected_weight = [[math.fsum(g[j] * x[i] for g, x in zip(grads, inputs)) for i in range(4)] for j in range(5)]
+    expected_bias = [math.fsum(g[j] for g in grads) for j in range(5)]
+    assert _flat(layer.weight.grad) == pytest.approx([2.0 * g for g in _flat(expected_weight)], rel=1e-12, abs=1e-15)
+    assert layer.bias.grad[0] == pytest.approx([2.0 * g for g in expected_bias], rel=1e-12, abs=1e-15)
+
+
+@exercise("building_blocks.dense.Dense.backward")
+def test_dense_backward_before_any_forward_is_an_error_that_says_to_call_forward():
+    with pytest.raises(RuntimeError, match="forward") as error:
+        dense.Dense(2, 3, Rng(0)).backward([[1.0, 2.0, 3.0]])
+    assert error.type is not NotImplementedError
+
+
+@exercise("building_blocks.dense.Dense.backward")
+def test_dense_backward_rejects_a_gradient_of_the_wrong_width_naming_both_widths():
+    layer = dense.Dense(2, 3, Rng(0))
+    layer.forward([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match=r"(?s)sample 0\b.*\b2\b.*\b3\b"):
+        layer.backward([[1.0, 2.0], [1.0, 2.0, 3.0]])
+
+
+@exercise("building_blocks.dense.Dense.backward")
+def test_dense_backward_rejects_a_gradient_for_a_batch_of_another_size_naming_both_sizes():
+    layer = dense.Dense(2, 3, Rng(0))
+    layer.forward([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with pytest.raises(ValueError, match=r"(?s)\b2\b.*\b3\b"):
+        layer.backward([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+
+
+# --- the layer's constructor (given code) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "arguments, shown",
+    [
+        pytest.param((2, 3, "lecun"), "'lecun'", id="unknown-init"),
+        pytest.param((0, 3, "zeros"), "in=0", id="in-zero"),
+        pytest.param((2, 1.5, "zeros"), "out=1.5", id="out-not-an-integer"),
+    ],
+)
+def test_a_dense_layer_refuses_an_unknown_initialiser_or_sizes_below_one_naming_them(arguments, shown):
+    in_features, out_features, init = arguments
+    with pytest.raises(ValueError, match=re.escape(shown)):
+        dense.Dense(in_features, out_features, Rng(0), init=init)
+
+
+def test_a_dense_layer_starts_with_a_zero_bias_and_named_parameters():
+    layer = dense.Dense(2, 3, Rng(0), init="zeros", name="head")
+    assert layer.weight.value == [[0.0, 0.0]] * 3 and layer.bias.value == [[0.0, 0.0, 0.0]]
+    assert [p.name for p in layer.parameters()] == ["head.weight", "head.bias"]
+    assert [p.grad for p in layer.parameters()] == [[[0.0, 0.0]] * 3, [[0.0, 0.0, 0.0]]]

@@ -376,3 +376,23 @@ def test_watch_rechecks_on_save_and_quits_on_q(repo):
         assert process.wait(timeout=30) == 0
     finally:
         process.kill()
+
+
+# ── compare ──────────────────────────────────────────────────────────────────────────────
+
+
+def test_compare_lesson_draws_the_learners_trace_over_the_reference(repo):
+    """With a run of the learner's in output/, `compare lesson 01` draws it over examples/."""
+    before = handled(grader(repo, "compare", "lesson", "01"), "No run of yours yet")
+    assert "grader.py lesson 01" in before
+    (repo / "output").mkdir(exist_ok=True)
+    shutil.copy(repo / "examples" / "01_bellman" / "01_bellman_trace.json", repo / "output" / "01_bellman_trace.json")
+    handled(grader(repo, "compare", "lesson", "01"), "drawn over the reference's", "output/01_bellman_compare.png")
+    assert (repo / "output" / "01_bellman_compare.png").stat().st_size > 0
+
+
+def test_compare_module_hides_the_reference_until_the_exercise_passes(repo):
+    hidden = handled(grader(repo, "compare", "primitives.scalar"), "not passed yet", "--force")
+    assert "return low if x < low" not in hidden
+    shown = handled(grader(repo, "compare", "primitives.scalar", "--force"), "the reference:")
+    assert "def clip(" in shown

@@ -178,16 +178,10 @@ def display_path(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, started: float, poster_frame: int = -1) -> list[Path]:
-    """Write NAME.gif, NAME_poster.png, NAME_trace.png and NAME_trace.json, close the figure,
-    and say what was written and how long the lesson took (since `started`, a perf_counter)."""
+def save_trace(trace: Trace, out: Path) -> list[Path]:
+    """Write NAME_trace.png (the trace drawn) and NAME_trace.json (its numbers)."""
     out.mkdir(parents=True, exist_ok=True)
-    name = trace.lesson
-    gif, poster = out / f"{name}.gif", out / f"{name}_poster.png"
-    trace_png, trace_json = out / f"{name}_trace.png", out / f"{name}_trace.json"
-    animation.save_gif(gif)
-    animation.frames[poster_frame].convert("RGB").save(poster)
-    animation.close()
+    trace_png, trace_json = out / f"{trace.lesson}_trace.png", out / f"{trace.lesson}_trace.json"
     figure, axes = plt.subplots(figsize=(8, 4), dpi=DPI)
     draw_trace(axes, trace)
     axes.set_title(trace.title)
@@ -195,6 +189,21 @@ def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, started: 
     figure.savefig(trace_png)
     plt.close(figure)
     trace_json.write_text(json.dumps(asdict(trace), indent=1) + "\n")
-    written = [gif, poster, trace_png, trace_json]
+    return [trace_png, trace_json]
+
+
+def report_written(written: list[Path], started: float) -> None:
     print(f"\nWrote {', '.join(display_path(path) for path in written)} in {time.perf_counter() - started:.1f} s.")
+
+
+def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, started: float, poster_frame: int = -1) -> list[Path]:
+    """Write NAME.gif, NAME_poster.png, NAME_trace.png and NAME_trace.json, close the figure,
+    and say what was written and how long the lesson took (since `started`, a perf_counter)."""
+    out.mkdir(parents=True, exist_ok=True)
+    gif, poster = out / f"{trace.lesson}.gif", out / f"{trace.lesson}_poster.png"
+    animation.save_gif(gif)
+    animation.frames[poster_frame].convert("RGB").save(poster)
+    animation.close()
+    written = [gif, poster, *save_trace(trace, out)]
+    report_written(written, started)
     return written

@@ -40,3 +40,16 @@ def test_a_ready_lesson_has_its_captured_example(number):
     folder = ROOT / "examples" / name
     for file in ("stdout.txt", f"{name}_poster.png", f"{name}_trace.png", f"{name}_trace.json"):
         assert (folder / file).is_file(), f"missing examples/{name}/{file}: run uv run python maintainer/capture_examples.py {number}"
+
+
+def test_the_gymnasium_bonus_without_the_extra_says_how_to_install_it():
+    pytest.importorskip("matplotlib")
+    try:
+        import gymnasium  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("the extra is installed here: tests/test_gymnasium.py runs the bonus itself")
+    completed = subprocess.run([sys.executable, "lessons/bonus_gymnasium.py"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 1
+    assert "uv sync --group gymnasium" in completed.stdout and "Traceback" not in completed.stdout + completed.stderr

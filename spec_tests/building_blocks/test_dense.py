@@ -15,39 +15,13 @@ import pytest
 from policywerk.building_blocks import dense
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import affine, weighted_sum, random_matrix, flat, rows, stdlib_draws
 
 exercise = pytest.mark.exercise
 
 
 # The affine map written out here from its formula, so that the gradient specs check the
 # backward passes against the truth and never lean on the learner's own forward pass.
-
-
-def _affine(inputs, weights, bias):
-    return [[math.fsum(w * x for w, x in zip(row, sample)) + b for row, b in zip(weights, bias)] for sample in inputs]
-
-
-def _weighted_sum(weights, outputs):
-    """L = Σ c·Y, the scalar whose gradient with respect to Y is c."""
-    return math.fsum(c * y for c_row, y_row in zip(weights, outputs) for c, y in zip(c_row, y_row))
-
-
-def _matrix(seed, rows, columns, low=-1.0, high=1.0):
-    generator = random.Random(seed)
-    return [[generator.uniform(low, high) for _ in range(columns)] for _ in range(rows)]
-
-
-def _flat(matrix):
-    return [value for row in matrix for value in row]
-
-
-def _rows(flat, columns):
-    return [list(flat[start : start + columns]) for start in range(0, len(flat), columns)]
-
-
-def _stdlib_draws(seed, n):
-    generator = random.Random(seed)
-    return [generator.random() for _ in range(n)]
 
 
 # --- xavier_uniform ------------------------------------------------------------------------
@@ -65,17 +39,17 @@ def test_xavier_uniform_gives_out_rows_of_in_weights_within_the_glorot_limit():
 def test_xavier_uniform_draws_each_weight_once_row_by_row():
     # Rng.uniform(−a, a) is −a + u·2a for one draw u of the seeded generator.
     limit = math.sqrt(6.0 / 7.0)
-    draws = _stdlib_draws(5, 12)
-    expected = _rows([-limit + u * 2.0 * limit for u in draws], 3)
+    draws = stdlib_draws(5, 12)
+    expected = rows([-limit + u * 2.0 * limit for u in draws], 3)
     weights = dense.xavier_uniform(3, 4, Rng(5))
     assert [len(row) for row in weights] == [3, 3, 3, 3]
-    assert _flat(weights) == pytest.approx(_flat(expected), rel=1e-12, abs=1e-15)
+    assert flat(weights) == pytest.approx(flat(expected), rel=1e-12, abs=1e-15)
 
 
 @exercise("building_blocks.dense.xavier_uniform")
 def test_xavier_uniform_spreads_over_the_whole_interval_with_variance_two_over_in_plus_out():
     in_features, out_features = 100, 200
-    weights = _flat(dense.xavier_uniform(in_features, out_features, Rng(11)))
+    weights = flat(dense.xavier_uniform(in_features, out_features, Rng(11)))
     limit = math.sqrt(6.0 / (in_features + out_features))
     assert len(weights) == 20_000
     # The extremes: P(all 20 000 inside ±0.99a) = 0.99^20000 ≈ e^−201.
@@ -111,13 +85,13 @@ def test_he_normal_draws_one_normals_call_per_row_with_std_root_two_over_in():
     weights = dense.he_normal(3, 2, Rng(4))
     assert [len(row) for row in weights] == [3, 3]
     expected = _box_muller_rows(4, 3, 2, math.sqrt(2.0 / 3.0))
-    assert _flat(weights) == pytest.approx(_flat(expected), rel=1e-12, abs=1e-15)
+    assert flat(weights) == pytest.approx(flat(expected), rel=1e-12, abs=1e-15)
 
 
 @exercise("building_blocks.dense.he_normal")
 def test_he_normal_has_mean_zero_and_standard_deviation_root_two_over_in():
     in_features, out_features = 50, 400
-    weights = _flat(dense.he_normal(in_features, out_features, Rng(12)))
+    weights = flat(dense.he_normal(in_features, out_features, Rng(12)))
     assert len(weights) == 20_000
     std = math.sqrt(2.0 / in_features)
     n = len(weights)
@@ -175,10 +149,10 @@ def test_affine_is_one_dot_product_plus_bias_per_sample_and_output():
 
 @exercise("building_blocks.dense.affine")
 def test_affine_maps_a_batch_of_three_from_four_to_five_features():
-    inputs, weights, bias = _matrix(1, 3, 4), _matrix(2, 5, 4), _matrix(3, 1, 5)[0]
+    inputs, weights, bias = random_matrix(1, 3, 4), random_matrix(2, 5, 4), random_matrix(3, 1, 5)[0]
     outputs = dense.affine(inputs, weights, bias)
     assert [len(row) for row in outputs] == [5, 5, 5]
-    assert _flat(outputs) == pytest.approx(_flat(_affine(inputs, weights, bias)), rel=1e-12, abs=1e-15)
+    assert flat(outputs) == pytest.approx(flat(affine(inputs, weights, bias)), rel=1e-12, abs=1e-15)
 
 
 # --- affine_backward -----------------------------------------------------------------------
@@ -204,17 +178,17 @@ def _affine_case(what):
 @pytest.mark.parametrize("what", [_affine_case("weights"), _affine_case("bias"), _affine_case("inputs")])
 def test_affine_backward_matches_central_differences(what):
     # Batch 3, 4 → 5 features, random everything; L = Σ G·Y, so ∂L/∂Y = G.
-    inputs, weights, bias, grads = _matrix(21, 3, 4), _matrix(22, 5, 4), _matrix(23, 1, 5)[0], _matrix(24, 3, 5)
+    inputs, weights, bias, grads = random_matrix(21, 3, 4), random_matrix(22, 5, 4), random_matrix(23, 1, 5)[0], random_matrix(24, 3, 5)
     grad_weights, grad_bias, grad_inputs = dense.affine_backward(inputs, weights, grads)
     if what == "weights":
-        loss = lambda w: _weighted_sum(grads, _affine(inputs, _rows(w, 4), bias))  # noqa: E731
-        check_gradient(loss, _flat(weights), _flat(grad_weights), what=what)
+        loss = lambda w: weighted_sum(grads, affine(inputs, rows(w, 4), bias))  # noqa: E731
+        check_gradient(loss, flat(weights), flat(grad_weights), what=what)
     elif what == "bias":
-        loss = lambda b: _weighted_sum(grads, _affine(inputs, weights, b))  # noqa: E731
+        loss = lambda b: weighted_sum(grads, affine(inputs, weights, b))  # noqa: E731
         check_gradient(loss, bias, grad_bias, what=what)
     else:
-        loss = lambda x: _weighted_sum(grads, _affine(_rows(x, 4), weights, bias))  # noqa: E731
-        check_gradient(loss, _flat(inputs), _flat(grad_inputs), what=what)
+        loss = lambda x: weighted_sum(grads, affine(rows(x, 4), weights, bias))  # noqa: E731
+        check_gradient(loss, flat(inputs), flat(grad_inputs), what=what)
 
 
 @exercise("building_blocks.dense.affine_backward")
@@ -230,8 +204,8 @@ def test_affine_backward_without_the_input_gradient_gives_none_in_its_place():
 def _layer(seed, in_features, out_features):
     """A Dense layer with random weights and a random (nonzero) bias set from a stdlib generator."""
     layer = dense.Dense(in_features, out_features, Rng(seed))
-    layer.weight.value = _matrix(seed + 100, out_features, in_features)
-    layer.bias.value = _matrix(seed + 200, 1, out_features)
+    layer.weight.value = random_matrix(seed + 100, out_features, in_features)
+    layer.bias.value = random_matrix(seed + 200, 1, out_features)
     return layer
 
 
@@ -245,11 +219,11 @@ def test_dense_forward_uses_the_layers_weight_and_bias():
 
 @exercise("building_blocks.dense.Dense.forward")
 def test_dense_forward_maps_a_batch_of_three_from_four_to_five_features():
-    layer, inputs = _layer(1, 4, 5), _matrix(2, 3, 4)
+    layer, inputs = _layer(1, 4, 5), random_matrix(2, 3, 4)
     outputs = layer.forward(inputs)
     assert [len(row) for row in outputs] == [5, 5, 5]
-    expected = _affine(inputs, layer.weight.value, layer.bias.value[0])
-    assert _flat(outputs) == pytest.approx(_flat(expected), rel=1e-12, abs=1e-15)
+    expected = affine(inputs, layer.weight.value, layer.bias.value[0])
+    assert flat(outputs) == pytest.approx(flat(expected), rel=1e-12, abs=1e-15)
 
 
 @exercise("building_blocks.dense.Dense.forward")
@@ -283,24 +257,24 @@ def _dense_case(what):
 @pytest.mark.parametrize("what", [_dense_case("weight"), _dense_case("bias"), _dense_case("input")])
 def test_dense_backward_matches_central_differences(what):
     # Batch 3, 4 → 5 features, random weights, bias and inputs; L = Σ G·Y, so ∂L/∂Y = G.
-    layer, inputs, grads = _layer(31, 4, 5), _matrix(32, 3, 4), _matrix(33, 3, 5)
+    layer, inputs, grads = _layer(31, 4, 5), random_matrix(32, 3, 4), random_matrix(33, 3, 5)
     weights, bias = [list(row) for row in layer.weight.value], list(layer.bias.value[0])
     layer.forward(inputs)
     grad_inputs = layer.backward(grads)
     if what == "weight":
-        loss = lambda w: _weighted_sum(grads, _affine(inputs, _rows(w, 4), bias))  # noqa: E731
-        check_gradient(loss, _flat(weights), _flat(layer.weight.grad), what=what)
+        loss = lambda w: weighted_sum(grads, affine(inputs, rows(w, 4), bias))  # noqa: E731
+        check_gradient(loss, flat(weights), flat(layer.weight.grad), what=what)
     elif what == "bias":
-        loss = lambda b: _weighted_sum(grads, _affine(inputs, weights, b))  # noqa: E731
-        check_gradient(loss, bias, _flat(layer.bias.grad), what=what)
+        loss = lambda b: weighted_sum(grads, affine(inputs, weights, b))  # noqa: E731
+        check_gradient(loss, bias, flat(layer.bias.grad), what=what)
     else:
-        loss = lambda x: _weighted_sum(grads, _affine(_rows(x, 4), weights, bias))  # noqa: E731
-        check_gradient(loss, _flat(inputs), _flat(grad_inputs), what=what)
+        loss = lambda x: weighted_sum(grads, affine(rows(x, 4), weights, bias))  # noqa: E731
+        check_gradient(loss, flat(inputs), flat(grad_inputs), what=what)
 
 
 @exercise("building_blocks.dense.Dense.backward")
 def test_dense_backward_twice_accumulates_twice_the_parameter_gradients():
-    layer, inputs, grads = _layer(41, 4, 5), _matrix(42, 3, 4), _matrix(43, 3, 5)
+    layer, inputs, grads = _layer(41, 4, 5), random_matrix(42, 3, 4), random_matrix(43, 3, 5)
     layer.forward(inputs)
     first = layer.backward(grads)
     second = layer.backward(grads)
@@ -308,7 +282,7 @@ def test_dense_backward_twice_accumulates_twice_the_parameter_gradients():
     # Gᵀ·X and the column sums of G once per call, summed: twice the single gradient.
     expected_weight = [[math.fsum(g[j] * x[i] for g, x in zip(grads, inputs)) for i in range(4)] for j in range(5)]
     expected_bias = [math.fsum(g[j] for g in grads) for j in range(5)]
-    assert _flat(layer.weight.grad) == pytest.approx([2.0 * g for g in _flat(expected_weight)], rel=1e-12, abs=1e-15)
+    assert flat(layer.weight.grad) == pytest.approx([2.0 * g for g in flat(expected_weight)], rel=1e-12, abs=1e-15)
     assert layer.bias.grad[0] == pytest.approx([2.0 * g for g in expected_bias], rel=1e-12, abs=1e-15)
 
 

@@ -14,25 +14,9 @@ import pytest
 from policywerk.building_blocks import grad, network
 from policywerk.primitives import losses
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import affine, random_matrix, flat, rows
 
 exercise = pytest.mark.exercise
-
-
-def _affine(inputs, weights, bias):
-    return [[math.fsum(w * x for w, x in zip(row, sample)) + b for row, b in zip(weights, bias)] for sample in inputs]
-
-
-def _matrix(seed, rows, columns, low=-1.0, high=1.0):
-    generator = random.Random(seed)
-    return [[generator.uniform(low, high) for _ in range(columns)] for _ in range(rows)]
-
-
-def _flat(matrix):
-    return [value for row in matrix for value in row]
-
-
-def _rows(flat, columns):
-    return [list(flat[start : start + columns]) for start in range(0, len(flat), columns)]
 
 
 class _Linear:
@@ -45,7 +29,7 @@ class _Linear:
 
     def forward(self, inputs):
         self.inputs = inputs
-        return _affine(inputs, self.weight.value, self.bias.value[0])
+        return affine(inputs, self.weight.value, self.bias.value[0])
 
     def backward(self, grad_outputs):
         rows, columns = len(self.weight.value), len(self.weight.value[0])
@@ -61,7 +45,7 @@ class _Linear:
 
 def _mean_mse(inputs, targets, weights, bias):
     """(1/B)·Σₙ mse(predictionₙ, targetₙ), written out here."""
-    predictions = _affine(inputs, weights, bias)
+    predictions = affine(inputs, weights, bias)
     per_sample = [math.fsum((p - t) ** 2 for p, t in zip(ps, ts)) / len(ts) for ps, ts in zip(predictions, targets)]
     return math.fsum(per_sample) / len(per_sample)
 
@@ -94,16 +78,16 @@ def _parameter_case(what):
 @pytest.mark.parametrize("what", [_parameter_case("weight"), _parameter_case("bias")])
 def test_backpropagate_gives_the_gradient_of_the_mean_loss(what):
     # Batch 4, 3 → 2, random everything; the mean mse as a function of the weights or the bias.
-    weights, bias = _matrix(1, 2, 3), _matrix(2, 1, 2)[0]
-    inputs, targets = _matrix(3, 4, 3, -2.0, 2.0), _matrix(4, 4, 2)
+    weights, bias = random_matrix(1, 2, 3), random_matrix(2, 1, 2)[0]
+    inputs, targets = random_matrix(3, 4, 3, -2.0, 2.0), random_matrix(4, 4, 2)
     layer = _Linear(weights, bias)
     returned = grad.backpropagate(layer, inputs, targets, losses.mse, losses.mse_gradient)
     assert returned == pytest.approx(_mean_mse(inputs, targets, weights, bias), rel=1e-12)
     if what == "weight":
-        loss = lambda w: _mean_mse(inputs, targets, _rows(w, 3), bias)  # noqa: E731
-        check_gradient(loss, _flat(weights), _flat(layer.weight.grad), what=what)
+        loss = lambda w: _mean_mse(inputs, targets, rows(w, 3), bias)  # noqa: E731
+        check_gradient(loss, flat(weights), flat(layer.weight.grad), what=what)
     else:
-        check_gradient(lambda b: _mean_mse(inputs, targets, weights, b), bias, _flat(layer.bias.grad), what=what)
+        check_gradient(lambda b: _mean_mse(inputs, targets, weights, b), bias, flat(layer.bias.grad), what=what)
 
 
 @exercise("building_blocks.grad.backpropagate")
@@ -150,8 +134,8 @@ def test_gradient_check_measures_small_gradients_by_their_absolute_error():
 
 @exercise("building_blocks.grad.gradient_check")
 def test_gradient_check_is_tiny_for_a_correct_layer_and_large_once_a_gradient_is_doubled():
-    weights, bias = _matrix(11, 2, 3), _matrix(12, 1, 2)[0]
-    inputs, targets = _matrix(13, 4, 3, -2.0, 2.0), _matrix(14, 4, 2)
+    weights, bias = random_matrix(11, 2, 3), random_matrix(12, 1, 2)[0]
+    inputs, targets = random_matrix(13, 4, 3, -2.0, 2.0), random_matrix(14, 4, 2)
     layer = _Linear(weights, bias)
     seed = [[2.0 * (p - t) / (2 * 4) for p, t in zip(ps, ts)] for ps, ts in zip(layer.forward(inputs), targets)]
     layer.backward(seed)  # the trusted gradient of the mean mse

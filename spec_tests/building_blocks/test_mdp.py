@@ -17,14 +17,9 @@ import pytest
 
 from policywerk.building_blocks import mdp
 from policywerk.primitives.random import Rng
+from spec_tests.reference_math import stdlib_draws
 
 exercise = pytest.mark.exercise
-
-
-def _draws(seed, n):
-    """The first n uniform draws of the standard library generator with this seed."""
-    generator = random.Random(seed)
-    return [generator.random() for _ in range(n)]
 
 
 # --- tiny worlds ---------------------------------------------------------------------------------
@@ -108,13 +103,13 @@ def test_discrete_contains_no_bools_and_no_floats_even_when_they_equal_an_action
 def test_discrete_sample_is_the_floor_of_one_draw_times_n():
     assert mdp.Discrete(4).sample(Rng(0)) == 3  # the docstring's example: ⌊0.8444…·4⌋ = 3
     for seed in range(20):
-        u = _draws(seed, 1)[0]
+        u = stdlib_draws(seed, 1)[0]
         assert mdp.Discrete(7).sample(Rng(seed)) == math.floor(u * 7)
 
 
 @exercise("building_blocks.mdp.Discrete.sample")
 def test_discrete_sample_consumes_one_draw():
-    rng, draws = Rng(11), _draws(11, 2)
+    rng, draws = Rng(11), stdlib_draws(11, 2)
     assert mdp.Discrete(5).sample(rng) == math.floor(draws[0] * 5)
     assert rng.draw() == draws[1]
 
@@ -181,7 +176,7 @@ def test_box_contains_no_bool_entries():
 @exercise("building_blocks.mdp.Box.sample")
 def test_box_sample_is_low_plus_a_draw_times_the_width_entry_by_entry():
     assert mdp.Box(low=(0.0,), high=(2.0,)).sample(Rng(0)) == pytest.approx([1.6888437030500962], rel=1e-12)
-    u0, u1, u2 = _draws(5, 3)
+    u0, u1, u2 = stdlib_draws(5, 3)
     space = mdp.Box(low=(-1.0, 10.0, 3.0), high=(1.0, 20.0, 3.5))
     # entry 0 takes the first draw, entry 1 the second, entry 2 the third
     expected = [-1.0 + 2.0 * u0, 10.0 + 10.0 * u1, 3.0 + 0.5 * u2]
@@ -192,7 +187,7 @@ def test_box_sample_is_low_plus_a_draw_times_the_width_entry_by_entry():
 
 @exercise("building_blocks.mdp.Box.sample")
 def test_box_sample_consumes_one_draw_per_entry():
-    rng, draws = Rng(9), _draws(9, 4)
+    rng, draws = Rng(9), stdlib_draws(9, 4)
     mdp.Box(low=(0.0, 0.0, 0.0), high=(1.0, 1.0, 1.0)).sample(rng)
     assert rng.draw() == draws[3]
 
@@ -277,12 +272,12 @@ def test_rollout_resets_the_world_with_the_seed_it_is_given():
     world = _SeededStart()
     first = mdp.rollout(world, _always(0), seed=7)
     assert world.rng.seed == 7
-    assert first.transitions[0].observation == _draws(7, 1)[0]
+    assert first.transitions[0].observation == stdlib_draws(7, 1)[0]
     # Without a seed, reset continues the world's generator: the next start is the second draw.
     second = mdp.rollout(world, _always(0))
-    assert second.transitions[0].observation == _draws(7, 2)[1]
+    assert second.transitions[0].observation == stdlib_draws(7, 2)[1]
     # The same seed again gives the same start.
-    assert mdp.rollout(world, _always(0), seed=7).transitions[0].observation == _draws(7, 1)[0]
+    assert mdp.rollout(world, _always(0), seed=7).transitions[0].observation == stdlib_draws(7, 1)[0]
 
 
 @exercise("building_blocks.mdp.rollout")

@@ -16,6 +16,7 @@ import pytest
 from policywerk.building_blocks import dense, network
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import affine, weighted_sum, random_matrix, flat, rows
 
 exercise = pytest.mark.exercise
 
@@ -36,20 +37,6 @@ def _apply(kind, batch):
     return [[_FUNCTION[kind](v) for v in sample] for sample in batch]
 
 
-def _affine(inputs, weights, bias):
-    return [[math.fsum(w * x for w, x in zip(row, sample)) + b for row, b in zip(weights, bias)] for sample in inputs]
-
-
-def _weighted_sum(weights, outputs):
-    """L = Σ c·Y, the scalar whose gradient with respect to Y is c."""
-    return math.fsum(c * y for c_row, y_row in zip(weights, outputs) for c, y in zip(c_row, y_row))
-
-
-def _matrix(seed, rows, columns, low=-1.0, high=1.0):
-    generator = random.Random(seed)
-    return [[generator.uniform(low, high) for _ in range(columns)] for _ in range(rows)]
-
-
 def _away_from_zero(seed, rows, columns, low=-3.0, high=3.0, gap=0.05):
     """Seeded entries that keep clear of the relu kink at 0."""
     generator = random.Random(seed)
@@ -62,14 +49,6 @@ def _away_from_zero(seed, rows, columns, low=-3.0, high=3.0, gap=0.05):
                 sample.append(v)
         batch.append(sample)
     return batch
-
-
-def _flat(matrix):
-    return [value for row in matrix for value in row]
-
-
-def _rows(flat, columns):
-    return [list(flat[start : start + columns]) for start in range(0, len(flat), columns)]
 
 
 class _Scale:
@@ -109,8 +88,8 @@ class _Shift:
 def _dense(seed, in_features, out_features):
     """A package Dense layer with random weights and a random (nonzero) bias."""
     layer = dense.Dense(in_features, out_features, Rng(seed))
-    layer.weight.value = _matrix(seed + 100, out_features, in_features)
-    layer.bias.value = _matrix(seed + 200, 1, out_features)
+    layer.weight.value = random_matrix(seed + 100, out_features, in_features)
+    layer.bias.value = random_matrix(seed + 200, 1, out_features)
     return layer
 
 
@@ -121,19 +100,19 @@ def _check_network(net, denses, kinds, inputs, grads):
     values = [([list(row) for row in layer.weight.value], list(layer.bias.value[0])) for layer in denses]
 
     def loss(inputs, values):
-        hidden = _apply(kinds[0], _affine(inputs, *values[0]))
-        return _weighted_sum(grads, _apply(kinds[1], _affine(hidden, *values[1])))
+        hidden = _apply(kinds[0], affine(inputs, *values[0]))
+        return weighted_sum(grads, _apply(kinds[1], affine(hidden, *values[1])))
 
     net.forward(inputs)
     grad_inputs = net.backward(grads)
     width = len(inputs[0])
-    check_gradient(lambda x: loss(_rows(x, width), values), _flat(inputs), _flat(grad_inputs), what="input")
+    check_gradient(lambda x: loss(rows(x, width), values), flat(inputs), flat(grad_inputs), what="input")
     for index, layer in enumerate(denses):
         weights, bias = values[index]
 
         def with_weights(w, index=index, bias=bias, columns=len(weights[0])):
             changed = list(values)
-            changed[index] = (_rows(w, columns), bias)
+            changed[index] = (rows(w, columns), bias)
             return loss(inputs, changed)
 
         def with_bias(b, index=index, weights=weights):
@@ -141,8 +120,8 @@ def _check_network(net, denses, kinds, inputs, grads):
             changed[index] = (weights, b)
             return loss(inputs, changed)
 
-        check_gradient(with_weights, _flat(weights), _flat(layer.weight.grad), what=f"layer {index} weight")
-        check_gradient(with_bias, bias, _flat(layer.bias.grad), what=f"layer {index} bias")
+        check_gradient(with_weights, flat(weights), flat(layer.weight.grad), what=f"layer {index} weight")
+        check_gradient(with_bias, bias, flat(layer.bias.grad), what=f"layer {index} bias")
 
 
 # --- Activation.forward --------------------------------------------------------------------
@@ -155,7 +134,7 @@ def _kind_case(name, kind):
 @pytest.mark.parametrize("kind", [_kind_case("forward", kind) for kind in KINDS])
 def test_activation_forward_applies_its_function_to_every_entry_of_every_sample(kind):
     inputs = [[-1.5, 0.25, 2.0], [0.5, -0.75, -3.0]]
-    assert _flat(network.Activation(kind).forward(inputs)) == pytest.approx(_flat(_apply(kind, inputs)), rel=1e-12, abs=1e-15)
+    assert flat(network.Activation(kind).forward(inputs)) == pytest.approx(flat(_apply(kind, inputs)), rel=1e-12, abs=1e-15)
 
 
 @exercise("building_blocks.network.Activation.forward")
@@ -169,11 +148,11 @@ def test_activation_forward_gives_the_docstring_example():
 
 @pytest.mark.parametrize("kind", [_kind_case("backward", kind) for kind in KINDS])
 def test_activation_backward_matches_central_differences(kind):
-    inputs, grads = _away_from_zero(51, 3, 4), _matrix(52, 3, 4)
+    inputs, grads = _away_from_zero(51, 3, 4), random_matrix(52, 3, 4)
     layer = network.Activation(kind)
     layer.forward(inputs)
-    analytic = _flat(layer.backward(grads))
-    check_gradient(lambda x: _weighted_sum(grads, _apply(kind, _rows(x, 4))), _flat(inputs), analytic, what=kind)
+    analytic = flat(layer.backward(grads))
+    check_gradient(lambda x: weighted_sum(grads, _apply(kind, rows(x, 4))), flat(inputs), analytic, what=kind)
 
 
 @exercise("building_blocks.network.Activation.backward")
@@ -200,7 +179,7 @@ def test_activation_backward_inside_a_network_matches_central_differences(kind):
     # Dense(3 → 4) → activation → Dense(4 → 2), batch of 3: input, weight and bias gradients.
     first, second = _dense(61, 3, 4), _dense(62, 4, 2)
     net = network.Sequential([first, network.Activation(kind), second])
-    _check_network(net, [first, second], (kind, None), _matrix(63, 3, 3, -2.0, 2.0), _matrix(64, 3, 2))
+    _check_network(net, [first, second], (kind, None), random_matrix(63, 3, 3, -2.0, 2.0), random_matrix(64, 3, 2))
 
 
 @exercise("building_blocks.network.Activation.backward")
@@ -240,10 +219,10 @@ def test_sequential_forward_applies_the_layers_in_order():
 def test_sequential_forward_of_dense_tanh_dense_sigmoid_is_the_composition():
     first, second = _dense(71, 3, 5), _dense(72, 5, 2)
     net = network.Sequential([first, network.Activation("tanh"), second, network.Activation("sigmoid")])
-    inputs = _matrix(73, 4, 3)
-    hidden = _apply("tanh", _affine(inputs, first.weight.value, first.bias.value[0]))
-    expected = _apply("sigmoid", _affine(hidden, second.weight.value, second.bias.value[0]))
-    assert _flat(net.forward(inputs)) == pytest.approx(_flat(expected), rel=1e-12, abs=1e-15)
+    inputs = random_matrix(73, 4, 3)
+    hidden = _apply("tanh", affine(inputs, first.weight.value, first.bias.value[0]))
+    expected = _apply("sigmoid", affine(hidden, second.weight.value, second.bias.value[0]))
+    assert flat(net.forward(inputs)) == pytest.approx(flat(expected), rel=1e-12, abs=1e-15)
 
 
 # --- Sequential.backward -------------------------------------------------------------------
@@ -265,19 +244,19 @@ def test_sequential_backward_of_dense_tanh_dense_sigmoid_matches_central_differe
     # The whole network end to end, batch of 4, 3 → 5 → 2: every gradient at once.
     first, second = _dense(81, 3, 5), _dense(82, 5, 2)
     net = network.Sequential([first, network.Activation("tanh"), second, network.Activation("sigmoid")])
-    _check_network(net, [first, second], ("tanh", "sigmoid"), _matrix(83, 4, 3, -2.0, 2.0), _matrix(84, 4, 2))
+    _check_network(net, [first, second], ("tanh", "sigmoid"), random_matrix(83, 4, 3, -2.0, 2.0), random_matrix(84, 4, 2))
 
 
 @exercise("building_blocks.network.Sequential.backward")
 def test_sequential_backward_twice_accumulates_twice_the_parameter_gradients():
     first, second = _dense(91, 3, 4), _dense(92, 4, 2)
     net = network.Sequential([first, network.Activation("tanh"), second])
-    inputs, grads = _matrix(93, 2, 3), _matrix(94, 2, 2)
+    inputs, grads = random_matrix(93, 2, 3), random_matrix(94, 2, 2)
     net.forward(inputs)
     net.backward(grads)
-    once = [_flat(p.grad) for p in (first.weight, first.bias, second.weight, second.bias)]
+    once = [flat(p.grad) for p in (first.weight, first.bias, second.weight, second.bias)]
     net.backward(grads)
-    twice = [_flat(p.grad) for p in (first.weight, first.bias, second.weight, second.bias)]
+    twice = [flat(p.grad) for p in (first.weight, first.bias, second.weight, second.bias)]
     for single, double in zip(once, twice):
         assert any(g != 0.0 for g in single)
         assert double == pytest.approx([2.0 * g for g in single], rel=1e-12, abs=1e-15)
@@ -310,7 +289,7 @@ def test_sequential_zero_grad_sets_every_gradient_to_zero_and_keeps_the_values()
     net = network.Sequential([first, network.Activation("tanh"), second])
     layers = (first.weight, first.bias, second.weight, second.bias)
     for seed, parameter in enumerate(layers):
-        parameter.grad = _matrix(seed, len(parameter.value), len(parameter.value[0]))
+        parameter.grad = random_matrix(seed, len(parameter.value), len(parameter.value[0]))
     values = [[list(row) for row in parameter.value] for parameter in layers]
     net.zero_grad()
     assert [parameter.grad for parameter in layers] == [[[0.0] * len(row) for row in value] for value in values]
@@ -321,7 +300,7 @@ def test_sequential_zero_grad_sets_every_gradient_to_zero_and_keeps_the_values()
 def test_sequential_zero_grad_between_two_backward_passes_gives_a_fresh_gradient():
     first = _dense(95, 3, 2)
     net = network.Sequential([first, network.Activation("tanh")])
-    inputs, grads = _matrix(96, 2, 3), _matrix(97, 2, 2)
+    inputs, grads = random_matrix(96, 2, 3), random_matrix(97, 2, 2)
     net.forward(inputs)
     net.backward(grads)
     once = [list(row) for row in first.weight.grad]

@@ -15,14 +15,9 @@ import pytest
 
 from policywerk.building_blocks import policies
 from policywerk.primitives.random import Rng
+from spec_tests.reference_math import stdlib_draws
 
 exercise = pytest.mark.exercise
-
-
-def _draws(seed, n):
-    """The first n uniform draws of the standard library generator with this seed."""
-    generator = random.Random(seed)
-    return [generator.random() for _ in range(n)]
 
 
 class _ScriptedRng(Rng):
@@ -64,7 +59,7 @@ def test_greedy_of_an_empty_row_is_an_error():
 
 @exercise("building_blocks.policies.epsilon_greedy")
 def test_epsilon_greedy_exploits_with_one_draw_when_the_coin_is_at_least_epsilon():
-    q_row, rng, draws = [0.0, 5.0, 1.0, 2.0], Rng(0), _draws(0, 2)
+    q_row, rng, draws = [0.0, 5.0, 1.0, 2.0], Rng(0), stdlib_draws(0, 2)
     assert draws[0] >= 0.5  # seed 0 first draws 0.8444…: no exploring at ε = 0.5
     assert policies.epsilon_greedy(q_row, 0.5, rng) == 1
     assert rng.draw() == draws[1]  # one draw consumed
@@ -72,7 +67,7 @@ def test_epsilon_greedy_exploits_with_one_draw_when_the_coin_is_at_least_epsilon
 
 @exercise("building_blocks.policies.epsilon_greedy")
 def test_epsilon_greedy_explores_with_a_second_draw_when_the_coin_is_below_epsilon():
-    q_row, rng, draws = [0.0, 5.0, 1.0, 2.0], Rng(1), _draws(1, 3)
+    q_row, rng, draws = [0.0, 5.0, 1.0, 2.0], Rng(1), stdlib_draws(1, 3)
     assert draws[0] < 0.5  # seed 1 first draws 0.1344…: explore at ε = 0.5
     # the random action is ⌊u₂·n⌋ = ⌊0.8474…·4⌋ = 3
     assert policies.epsilon_greedy(q_row, 0.5, rng) == 3
@@ -83,7 +78,7 @@ def test_epsilon_greedy_explores_with_a_second_draw_when_the_coin_is_below_epsil
 def test_epsilon_greedy_follows_the_draw_contract_for_many_seeds():
     q_row = [1.0, -2.0, 4.0, 4.0, 0.5]  # greedy action 2 (the tie with 3 goes to the lowest)
     for seed in range(40):
-        u = _draws(seed, 3)
+        u = stdlib_draws(seed, 3)
         rng = Rng(seed)
         action = policies.epsilon_greedy(q_row, 0.4, rng)
         if u[0] < 0.4:
@@ -97,7 +92,7 @@ def test_epsilon_greedy_at_the_ends_is_always_greedy_or_always_random():
     q_row = [0.0, 0.0, 9.0]
     rng = Rng(4)
     assert [policies.epsilon_greedy(q_row, 0.0, rng) for _ in range(50)] == [2] * 50
-    rng, draws = Rng(4), _draws(4, 101)
+    rng, draws = Rng(4), stdlib_draws(4, 101)
     actions = [policies.epsilon_greedy(q_row, 1.0, rng) for _ in range(50)]
     assert actions == [math.floor(draws[2 * k + 1] * 3) for k in range(50)]  # every coin explores
     assert rng.draw() == draws[100]
@@ -259,14 +254,14 @@ def test_softmax_policy_picks_by_the_inverse_cdf_of_one_draw():
     assert policies.softmax_policy([1.0, 2.0, 0.0], 1.0, Rng(1)) == 0  # u = 0.1344…
     assert policies.softmax_policy([1.0, 2.0, 0.0], 1.0, Rng(2)) == 2  # u = 0.9560…
     for seed in range(40):
-        u = _draws(seed, 1)[0]
+        u = stdlib_draws(seed, 1)[0]
         expected = _first_index_above(probabilities, u)
         assert policies.softmax_policy([1.0, 2.0, 0.0], 1.0, Rng(seed)) == expected, f"seed {seed}"
 
 
 @exercise("building_blocks.policies.softmax_policy")
 def test_softmax_policy_consumes_one_draw():
-    rng, draws = Rng(6), _draws(6, 2)
+    rng, draws = Rng(6), stdlib_draws(6, 2)
     action = policies.softmax_policy([0.5, 0.0, 1.0], 2.0, rng)
     assert action in (0, 1, 2)
     assert rng.draw() == draws[1]

@@ -136,8 +136,9 @@ class World:
         return self._reset(), {}
 
     def step(self, action) -> Step:
-        if not self.action_space.contains(action):
-            raise ValueError(f"{type(self).__name__}.step: action {action!r} is not in the action space {self.action_space}")
+        problem = self._action_problem(action)
+        if problem is not None:
+            raise ValueError(f"{type(self).__name__}.step: {problem}")
         if self._episode_over is None:
             raise RuntimeError(f"{type(self).__name__}.step: call reset() before the first step")
         if self._episode_over:
@@ -147,6 +148,13 @@ class World:
         result = self._step(action)
         self._episode_over = result.terminated or result.truncated
         return result
+
+    def _action_problem(self, action) -> str | None:
+        """What is wrong with an action, or None: by default, anything outside the action space.
+        A world that clips its actions accepts more and says so by overriding this."""
+        if self.action_space.contains(action):
+            return None
+        return f"action {action!r} is not in the action space {self.action_space}"
 
 
 # given

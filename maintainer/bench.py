@@ -15,6 +15,7 @@ KERNELS. Nothing here is a test: timings are reported, never asserted.
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import os
 import platform
@@ -279,6 +280,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{kernel.name:<20} {kernel.shape:<22} {ours * 1e6:>9.1f} {idiom * 1e6:>9.1f} "
                 f"{kernel.multiply_adds / ours / 1e6:>13.1f} {kernel.multiply_adds / idiom / 1e6:>14.1f} {idiom / ours:>6.2f}"
             )
+    throughput = [module for module in ("bench_dqn", "bench_ppo", "bench_dreamer") if (ROOT / "maintainer" / f"{module}.py").exists()]
+    if throughput:
+        print()
+        print(f"{'throughput':<48} {'value':>12}  unit")
+        for module in throughput:
+            for name, value, unit in importlib.import_module(f"maintainer.{module}").rows():
+                print(f"{name:<48} {value:>12,.1f}  {unit}")
     if not args.no_runs:
         print()
         print(f"{'run':<48} {'wall s':>8} {'peak MiB':>9} {'exit':>5}")

@@ -132,6 +132,8 @@ def next_exercise(manifest: Manifest, results: dict[str, ModuleStatus]) -> str |
 def lesson_line(lesson: manifest_module.Lesson, results: dict[str, ModuleStatus]) -> str:
     authors_and_year = re.match(r"^(.*?\d{4})", lesson.paper)
     label = f"  {lesson.number}  {(authors_and_year[1] if authors_and_year else lesson.paper):<32} {lesson.title:<58.58}"
+    if lesson.status == "building":
+        return f"{label}  being built (not yet reaching its outcome)"
     if lesson.status != "ready":
         return f"{label}  coming later"
     missing = [m for m in lesson.requires if not results[m].complete]
@@ -225,7 +227,8 @@ def command_check(manifest: Manifest, tree: Path, tree_flag: str, name: str) -> 
 def command_lesson(manifest: Manifest, tree: Path, number: str, extra: list[str]) -> int:
     lesson = resolve_lesson(manifest, number)
     if lesson.status != "ready":
-        print(f"Lesson {lesson.number} ({lesson.paper}) is not built yet.")
+        state = "is being built and does not reach its outcome yet" if lesson.status == "building" else "is not built yet"
+        print(f"Lesson {lesson.number} ({lesson.paper}) {state}; its script runs with the reference: uv run python {lesson.script}")
         return 0
     results = statuses(tree, list(lesson.requires))
     waiting = [m for m in lesson.requires if not results[m].complete]

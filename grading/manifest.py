@@ -24,7 +24,7 @@ class Lesson:
     title: str
     paper: str
     script: str  # "lessons/01_bellman.py"
-    status: str  # "ready" or "planned"
+    status: str  # "ready", "building" (script exists, outcome not reached yet) or "planned"
     requires: tuple[str, ...]  # dotted module names
 
 

@@ -61,16 +61,16 @@ def test_import_closure_follows_imports_transitively():
 @pytest.mark.parametrize("number", sorted(MANIFEST.lessons))
 def test_each_lesson_names_its_script_and_real_layers(number):
     lesson = MANIFEST.lessons[number]
-    assert lesson.status in ("ready", "planned")
+    assert lesson.status in ("ready", "building", "planned")
     assert lesson.script.startswith(f"lessons/{number}_")
     assert all(module.split(".")[0] in LAYERS and module.count(".") == 1 for module in lesson.requires)
-    if lesson.status == "ready":
+    if lesson.status in ("ready", "building"):
         assert (ROOT / lesson.script).is_file()
 
 
 def test_each_ready_lesson_requires_exactly_the_modules_its_script_imports():
     for number, lesson in MANIFEST.lessons.items():
-        if lesson.status != "ready":
+        if lesson.status == "planned":
             continue
         needed = import_closure(package_imports(ROOT / lesson.script))
         with_specs = needed & set(MANIFEST.modules)
@@ -80,6 +80,9 @@ def test_each_ready_lesson_requires_exactly_the_modules_its_script_imports():
         )
 
 
-def test_a_lesson_is_ready_once_its_script_exists():
+def test_a_lesson_has_its_script_exactly_when_it_is_ready_or_being_built():
+    # "building": the script exists but the lesson does not reach its outcome yet, so it does
+    # not unlock; its requires are checked against the script's imports all the same.
     for number, lesson in MANIFEST.lessons.items():
-        assert (lesson.status == "ready") == (ROOT / lesson.script).is_file(), f"lesson {number}: status {lesson.status}"
+        has_script = (ROOT / lesson.script).is_file()
+        assert has_script == (lesson.status in ("ready", "building")), f"lesson {number}: status {lesson.status}"

@@ -78,3 +78,11 @@ def test_stub_failures_name_the_exercise_and_the_command_to_check_it(stub_result
 def test_specs_really_import_policywerk_from_the_tree_they_are_given(stub_results):
     [record] = [r for r in stub_results if r["nodeid"].endswith("test_policywerk_is_imported_from_the_selected_tree")]
     assert record["outcome"] == "passed", record["message"]
+
+
+# Here rather than in test_manifest.py: it reads the same stub run, which is then made once.
+def test_every_exercise_has_a_spec_and_every_spec_marker_names_a_real_exercise(exercises, stub_results):
+    names = {exercise.name for exercise in exercises}
+    marked = {name for record in stub_results for name in record["exercises"]}
+    assert not names - marked, f"exercises without a spec: {sorted(names - marked)}"
+    assert not marked - names, f"spec markers naming no exercise: {sorted(marked - names)}"

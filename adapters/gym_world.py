@@ -11,6 +11,8 @@ optional `gymnasium` dependency group (`uv sync --group gymnasium`). What it map
 - spaces: Discrete(n) -> Discrete(n); a one-dimensional Box -> Box(low, high). Anything else
   (Dict, Tuple, images) is refused with a message naming the space;
 - observations: an int for a Discrete space, a list of floats for a Box (numpy stays outside);
+  a Box's length is also given as `observation_shape` = (n,), which the DQN reads to build
+  its dense Q-network;
 - actions: FrozenLake numbers its moves 0 = left, 1 = down, 2 = right, 3 = up; our grid worlds
   (like CliffWalking) use 0 = up, 1 = right, 2 = down, 3 = left, so FrozenLake's actions are
   translated both ways (ACTION_ORDERS);
@@ -66,6 +68,8 @@ class GymnasiumWorld(World):
         self.env_id = env_id
         self.action_space = map_space(self.env.action_space, "action")
         self.observation_space = map_space(self.env.observation_space, "observation")
+        if isinstance(self.observation_space, Box):
+            self.observation_shape = (len(self.observation_space.low),)
         self.order = next((order for name, order in ACTION_ORDERS.items() if env_id.startswith(name)), None)
         model = getattr(self.env.unwrapped, "P", None)
         if model is not None and isinstance(self.observation_space, Discrete):

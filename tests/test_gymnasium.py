@@ -64,6 +64,12 @@ def test_the_adapter_maps_spaces_and_gives_plain_python_observations():
     assert len(observation) == 4 and all(type(v) is float for v in observation)
 
 
+def test_a_box_observation_gives_its_length_as_the_observation_shape():
+    # What a network agent (the DQN) reads to size its input; tabular observations have none.
+    assert GymnasiumWorld("CartPole-v1").observation_shape == (4,)
+    assert not hasattr(GymnasiumWorld("CliffWalking-v1"), "observation_shape")
+
+
 def test_frozenlakes_actions_are_translated_to_our_up_right_down_left():
     lake = GymnasiumWorld("FrozenLake-v1", is_slippery=False)
     # state 4 is row 1, column 0: our up (0) leads to state 0, our right (1) to state 5

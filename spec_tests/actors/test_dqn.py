@@ -1,6 +1,6 @@
-"""Specs for actors.dqn: the Q-network, n-step TD targets, the Huber TD loss and its gradient,
-the target network, ε-greedy exploration, one update, the training loop, and the learning
-outcomes on the catcher.
+"""Specs for actors.dqn: the Q-networks (for screens and for vectors), n-step TD targets, the
+Huber TD loss and its gradient, the target network, ε-greedy exploration, one update, the
+training loop, and the learning outcomes on the catcher.
 
 The update of DQN on a minibatch of transitions (s, a, R, s', terminated, m), R being the
 discounted sum of m <= n rewards:
@@ -19,6 +19,7 @@ the random policy about one in five (−6.3).
 
 import math
 import random
+import re
 import statistics
 
 import pytest
@@ -45,6 +46,23 @@ def tiny_config(**overrides):
 def random_screens(count, seed):
     generator = random.Random(seed)
     return [[generator.uniform(0.0, 1.0) for _ in range(256)] for _ in range(count)]
+
+
+def random_vectors(count, seed):
+    """Cart-pole-like observations: four numbers each."""
+    generator = random.Random(seed)
+    return [[generator.uniform(-1.0, 1.0) for _ in range(4)] for _ in range(count)]
+
+
+def random_vector_batch(size, seed):
+    """Transitions between 4-number observations, with 2 actions."""
+    generator = random.Random(seed)
+    vectors = random_vectors(2 * size, seed)
+    return [
+        dqn.NStepTransition(vectors[2 * i], generator.randrange(2), generator.choice([-1.0, 0.0, 1.0]),
+                            vectors[2 * i + 1], i % 3 == 0, generator.randint(1, 3))
+        for i in range(size)
+    ]  # fmt: skip
 
 
 def random_batch(size, seed, terminated_every=3):
@@ -182,6 +200,37 @@ def test_q_network_refuses_a_kernel_whose_windows_miss_the_last_row(kernel_size,
     # (16 − k) is not a multiple of the stride: the last window ends before row 15.
     with pytest.raises(ValueError, match=rf"{kernel_size}×{kernel_size}.*stride {stride}.*16×16"):
         dqn.build_q_network(SHAPE, 3, dqn.Config(kernel_size=kernel_size, stride=stride), Rng(0))
+
+
+# --- build_dense_q_network (given), and the network DQN picks for its observation ----------------
+
+
+def test_dense_q_network_for_4_numbers_and_2_actions_is_dense_relu_dense_with_450_parameters():
+    net = dqn.build_dense_q_network(4, 2, dqn.Config(hidden=64), Rng(0))
+    hidden, relu, head = net.layers
+    assert isinstance(hidden, dense.Dense) and isinstance(head, dense.Dense) and relu.kind == "relu"
+    assert (hidden.in_features, hidden.out_features, head.in_features, head.out_features) == (4, 64, 64, 2)
+    assert sum(p.size for p in net.parameters()) == 450  # 4·64 + 64 + 64·2 + 2
+
+
+def test_dense_q_network_draws_its_weights_from_the_rng_in_layer_order():
+    # The hidden layer with He initialisation, then the head (Xavier, the default).
+    rng = Rng(3)
+    expected = [dense.Dense(4, 6, rng, init="he"), dense.Dense(6, 2, rng)]
+    net = dqn.build_dense_q_network(4, 2, dqn.Config(hidden=6), Rng(3))
+    assert values_of(net) == [[list(row) for row in p.value] for layer in expected for p in layer.parameters()]
+
+
+def test_dqn_on_a_vector_observation_builds_the_dense_q_network_and_its_target_copy():
+    agent = dqn.DQN((4,), 2, tiny_config(), Rng(0))
+    assert values_of(agent.online) == values_of(dqn.build_dense_q_network(4, 2, tiny_config(), Rng(0)))
+    assert values_of(agent.target) == values_of(agent.online)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (1, 1, 16, 16)], ids=["2x3", "1x1x16x16"])
+def test_dqn_refuses_an_observation_shape_that_is_neither_a_screen_nor_a_vector_naming_it(shape):
+    with pytest.raises(ValueError, match=re.escape(repr(shape))):
+        dqn.DQN(shape, 2, tiny_config(), Rng(0))
 
 
 # --- sync_target -----------------------------------------------------------------------------------
@@ -472,6 +521,14 @@ def test_act_with_epsilon_one_draws_a_coin_then_a_uniform_action_from_the_rng():
     assert actions == expected and set(actions) == {0, 1, 2}
 
 
+@exercise("actors.dqn.DQN.act")
+def test_act_on_a_vector_observation_is_greedy_on_the_dense_networks_values():
+    agent = dqn.DQN((4,), 2, tiny_config(), Rng(0))
+    agent.online.layers[-1].bias.value = [[0.0, 50.0]]  # action 1 is clearly best
+    rng = Rng(3)
+    assert [agent.act(observation, 0.0, rng) for observation in random_vectors(5, seed=2)] == [1] * 5
+
+
 # --- DQN.update ----------------------------------------------------------------------------------------
 
 
@@ -554,6 +611,16 @@ def test_update_learns_only_through_the_taken_actions_output():
     head_after = agent.online.layers[-1].weight.value
     assert head_after[0] == head_before[0] and head_after[2] == head_before[2]
     assert head_after[1] != head_before[1]
+
+
+@exercise("actors.dqn.DQN.update")
+def test_update_on_vector_observations_returns_the_huber_loss_and_moves_the_dense_network():
+    agent = dqn.DQN((4,), 2, tiny_config(), Rng(0))
+    batch = random_vector_batch(8, seed=1)
+    loss, _ = expected_loss(agent, batch, agent.target)
+    before = values_of(agent.online)
+    assert agent.update(batch) == pytest.approx(loss, rel=1e-12)
+    assert values_of(agent.online) != before
 
 
 # --- train ---------------------------------------------------------------------------------------------

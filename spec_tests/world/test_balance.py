@@ -333,3 +333,10 @@ def test_reference_policy_recovers_from_every_corner_of_a_pushed_start():
             state = balance.dynamics(state, balance.FORCES[balance.reference_policy(state)])
             assert not balance.has_failed(state), start
         assert abs(state[0]) < 0.3 and abs(state[2]) < 1 * DEG, start
+
+
+def test_the_observation_is_a_vector_of_four_numbers_as_its_shape_says():
+    # (x, ẋ, θ, θ̇): the shape a network sizes its input by (the DQN of the Gymnasium bonus).
+    world = balance.BalanceWorld()
+    observation, _ = world.reset(seed=0)
+    assert world.observation_shape == (4,) and len(observation) == 4

@@ -2,8 +2,10 @@
 
 Q-learning (lesson 04) keeps one number per state and action. A screen of pixels has far too
 many states for a table, so DQN replaces the table with a network: Q(s, ·; θ) reads the
-pixels through convolutions and dense layers and outputs one value per action. The update is
-still Q-learning's, turned into a regression on minibatches:
+pixels through convolutions and dense layers and outputs one value per action. (An
+observation that is already a short vector of numbers, like a cart-pole's position, angle and
+their velocities, needs no convolution: dense layers alone read it, and all the rest stays the
+same.) The update is still Q-learning's, turned into a regression on minibatches:
 
     y = r + γ·max_a' Q(s', a'; θ⁻)            the TD target (just r when s' is terminal)
     L(θ) = mean over the batch of huber(Q(s, a; θ) − y)
@@ -77,11 +79,12 @@ class Config:
     pure Python. The paper's value is given beside each where it differs (2013 unless marked
     2015)."""
 
-    # the Q-network: conv → ReLU → dense → ReLU → dense (the paper: conv 16×8×8/4 → conv 32×4×4/2 → 256)
+    # the Q-network: conv → ReLU → dense → ReLU → dense (the paper: conv 16×8×8/4 → conv 32×4×4/2 → 256);
+    # for a vector observation dense → ReLU → dense (build_dense_q_network), which reads only `hidden`
     conv_filters: int = 4  # 4 filters of 4×4, stride 2: a 16×16 screen becomes 7×7×4
     kernel_size: int = 4
     stride: int = 2
-    hidden: int = 32  # dense units after the convolution (paper: 256)
+    hidden: int = 32  # dense units after the convolution, or after a vector observation (paper: 256)
     # the TD target
     gamma: float = 0.9  # discount (2015: 0.99; a fruit is worth chasing for ~15 steps)
     n_step: int = 3  # rewards summed before bootstrapping (Rainbow: 3; the 2013 paper: 1)
@@ -183,6 +186,29 @@ def build_q_network(observation_shape: tuple[int, int, int], n_actions: int, con
         'actors.dqn.build_q_network is not written yet: replace this raise with your code.'
         ' Check it with: uv run python grader.py check actors.dqn'
     )
+
+
+# given
+def build_dense_q_network(observation_size: int, n_actions: int, config: Config, rng: Rng) -> Sequential:
+    """The Q-network for an observation that is a vector of numbers (a cart-pole's x, ẋ, θ, θ̇)
+    instead of a screen: nothing to convolve, so dense layers read the vector itself.
+
+        Dense(observation_size → hidden, He init) → ReLU → Dense(hidden → n_actions)
+
+    Weights are drawn from rng in layer order. One hidden layer is enough for a cart-pole
+    (lessons/bonus_gymnasium.py: 64 units; two layers of 32 learned no better in the same time).
+
+    >>> net = build_dense_q_network(4, 2, Config(hidden=64), Rng(0))  # 4·64 + 64 + 64·2 + 2
+    >>> [type(layer).__name__ for layer in net.layers], sum(p.size for p in net.parameters())
+    (['Dense', 'Activation', 'Dense'], 450)
+    >>> len(net.forward([[0.0, 0.1, -0.02, 0.3]])[0])
+    2
+    """
+    return Sequential([
+        Dense(observation_size, config.hidden, rng, init="he", name="hidden"),
+        Activation("relu"),
+        Dense(config.hidden, n_actions, rng, name="q"),
+    ])  # fmt: skip
 
 
 def sync_target(online: Sequential, target: Sequential) -> None:
@@ -301,15 +327,29 @@ def td_loss_and_gradient(
 class DQN:
     """The online Q-network, its target copy, the optimizer and the update count.
 
+    The observation's shape picks the network: a screen (C, H, W) gets build_q_network's
+    convolution, a vector (n,) build_dense_q_network's dense layers; any other shape is
+    refused with a ValueError naming it.
+
     >>> agent = DQN((1, 16, 16), 3, Config(), Rng(0))
     >>> agent.greedy_action([0.0] * 256) in (0, 1, 2), agent.updates
     (True, 0)
+    >>> [type(layer).__name__ for layer in DQN((4,), 2, Config(), Rng(0)).online.layers]
+    ['Dense', 'Activation', 'Dense']
     """
 
     # given
-    def __init__(self, observation_shape: tuple[int, int, int], n_actions: int, config: Config, rng: Rng):
+    def __init__(self, observation_shape: tuple[int, ...], n_actions: int, config: Config, rng: Rng):
         self.config, self.n_actions = config, n_actions
-        self.online = build_q_network(observation_shape, n_actions, config, rng)
+        if len(observation_shape) == 3:
+            self.online = build_q_network(observation_shape, n_actions, config, rng)
+        elif len(observation_shape) == 1:
+            self.online = build_dense_q_network(observation_shape[0], n_actions, config, rng)
+        else:
+            raise ValueError(
+                f"DQN: observation_shape must be (channels, height, width) for a screen or (size,) for a vector, "
+                f"got {observation_shape!r}"
+            )
         # The target network starts as an exact copy, then is only ever changed by sync_target.
         self.target = copy.deepcopy(self.online) if config.target_network else None
         optimizer = Adam if config.optimizer == "adam" else RMSProp

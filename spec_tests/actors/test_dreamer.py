@@ -1245,8 +1245,18 @@ def test_config_defaults_are_the_papers_where_the_lesson_keeps_them():
     c = dreamer.Config()
     assert (c.unimix, c.dynamics_scale, c.representation_scale, c.free_bits) == (0.01, 0.5, 0.1, 1.0)
     assert (c.horizon, c.lam, c.entropy_scale, c.slow_critic_fraction) == (15, 0.95, 3e-4, 0.02)
-    assert (c.bin_low, c.bin_high, c.min_std, c.max_std, c.return_decay) == (-20.0, 20.0, 0.1, 1.0, 0.99)
+    assert (c.min_std, c.max_std, c.return_decay) == (0.1, 1.0, 0.99)
     assert c.latent_size == 32 and c.feature_size == 64 and len(c.bin_values) == c.bins
+
+
+def test_config_deviations_from_the_paper_are_the_measured_ones():
+    # Named in the module docstring, each with its measurement: the prediction terms ×10 (the
+    # image's since the prototype, the reward's and continue's since issue 11's diagnosis),
+    # and 21 twohot bins on [−5, 5] in symlog space instead of the paper's 255 on [−20, 20].
+    c = dreamer.Config()
+    assert (c.image_scale, c.prediction_scale, c.head_units) == (10.0, 10.0, 32)
+    assert (c.bins, c.bin_low, c.bin_high) == (21, -5.0, 5.0)
+    assert c.bin_values[10] == 0.0 and c.bin_values[1] - c.bin_values[0] == pytest.approx(0.5)
 
 
 def test_return_normaliser_rejects_bad_settings():
@@ -1292,8 +1302,9 @@ def normalised_scores(agent, seeds):
 @pytest.mark.timeout(7200)
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 11 is open: at the defaults seed 0 reached −0.24 after 1000 updates (the reward head "
-    "stays at the mean); remove this mark when the outcome holds",
+    reason="issue 11 is open: at the defaults seeds 0 and 1 reached 0.59 and 0.71 after 1000 updates (5 evaluation "
+    "episodes; seed 2 and the 20-episode figures not measured yet), in 14 minutes of CPU instead of 10; remove this "
+    "mark when the outcome holds within the budget",
 )
 @exercise("actors.dreamer.train")
 def test_at_the_defaults_the_greedy_agent_acts_well_in_the_real_world():

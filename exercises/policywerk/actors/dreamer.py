@@ -46,13 +46,20 @@ What differs here, and why (the paper's value first; each is in `Config`):
   imagination starts per update (paper: every replayed state) — pure Python is ~500× slower
   than numpy, and these are the sizes the prototype found to learn in 10 minutes.
 - the image loss is scaled ×10: summed over only 64 pixels it is the size of the KL terms,
-  and the world model then encoded nothing (the prototype's one decisive change).
+  and the world model then encoded nothing (the prototype's one decisive change). The reward
+  and continue terms are scaled ×10 as well, so the representation is shaped by the reward
+  too: after 400 world-model updates on random play, a linear read-out of the model state
+  predicted the reward with R² 0.65 instead of 0.17 (measured).
 - discount 0.97 (paper 1 − 1/333 ≈ 0.997): episodes last 50 steps; 0.97 learned faster.
 - learning rates 3e-3 / 1e-3 / 3e-4 for world model / actor / critic (paper 1e-4, 3e-5,
   3e-5): a budget of ~1000 updates instead of hundreds of thousands.
-- 41 twohot bins instead of 255 (same range, [−20, 20] in symlog space): with 255 an update
-  cost 1.16 s instead of 0.75 s (measured), and the rewards and returns here span only a few
-  units of symlog.
+- 21 twohot bins on [−5, 5] in symlog space instead of 255 on [−20, 20]: every reward and
+  return here lies within ±150 (symlog ±5), so the paper's range left 38 of 41 bins unused by
+  the rewards, and a head spent its early updates pushing them down. With true positions as
+  input, a reward head reached a squared error of 0.031 in 800 updates with 21 bins on ±5,
+  against 0.18 with 41 on ±20 (the reward's variance: 0.25). Fewer bins are cheaper too
+  (255 bins cost 1.16 s per update instead of 0.75 s).
+- reward and continue heads of 32 hidden units (16 learned the reward more slowly).
 - the actor's inputs are a stop-gradient, as in the paper's code. That code also subtracts
   the critic's v(s_t) from R_t in the backprop objective and lets gradient pass through it;
   here the objective is R_t alone (a baseline held constant would not change the gradient).
@@ -109,14 +116,14 @@ class Config:
     unimix: float = 0.01  # 1 % uniform mix in every categorical (paper)
     encoder_units: int = 64
     hidden_units: int = 32  # posterior, prior and decoder MLPs
-    head_units: int = 16  # reward and continue heads
+    head_units: int = 32  # reward and continue heads (16 learned the reward more slowly)
     actor_critic_units: int = 32  # two hidden layers each
-    bins: int = 41  # paper 255; see the module docstring
-    bin_low: float = -20.0  # the bins span [bin_low, bin_high] in symlog space (paper)
-    bin_high: float = 20.0
+    bins: int = 21  # paper 255; see the module docstring
+    bin_low: float = -5.0  # the bins span [bin_low, bin_high] in symlog space (paper: ±20)
+    bin_high: float = 5.0
     # world-model losses (paper: prediction 1, dynamics 0.5, representation 0.1, free bits 1)
     image_scale: float = 10.0  # paper 1.0; ×10 so the model cannot ignore the 64 pixels
-    prediction_scale: float = 1.0  # reward and continue terms
+    prediction_scale: float = 10.0  # reward and continue terms: paper 1.0; ×10 like the image
     dynamics_scale: float = 0.5
     representation_scale: float = 0.1
     free_bits: float = 1.0
@@ -750,7 +757,7 @@ class WorldModel:
 
     >>> model = WorldModel(Config(), Rng(0))
     >>> model.gru.hidden_size, model.prior.out_features, model.reward.out_features
-    (32, 32, 41)
+    (32, 32, 21)
     """
 
     # given
@@ -1114,7 +1121,7 @@ class Dreamer:
 
     >>> agent = Dreamer(Config(), Rng(0))
     >>> agent.actor.out_features, agent.critic.out_features  # a mean and a spread per force coordinate
-    (4, 41)
+    (4, 21)
     """
 
     # given

@@ -28,8 +28,8 @@ CONTEXT = 5  # the dream watches this many real frames, then imagines the rest
 LONG_FACTOR = 2  # --long trains this many times the default number of updates
 # What this implementation measured at each budget (issue 11; 5 evaluation episodes per number).
 MEASURED = {
-    "default": "seeds 0 and 1 scored 0.59 and 0.71 after 1000 updates, about 14 minutes of CPU "
-    "(at 10 minutes, ~720 updates: 0.2 and 0.6)",
+    "default": "seeds 0, 1 and 2 scored 0.59, 0.71 and 0.61 after 1000 updates, about 14 minutes of CPU "
+    "(at 10 minutes, ~720 updates: about 0.2, 0.6 and 0.4)",
     "long": "not measured yet; the prototype's runs suggest about 0.65 (PERFORMANCE.md)",
 }
 SHOWN_STEP = CONTEXT + 10  # the step of the fixed episode shown while training: 10 steps into the dream

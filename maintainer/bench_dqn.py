@@ -12,22 +12,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import treepath  # noqa: E402
+from maintainer.timing import best_seconds  # noqa: E402
 
 
 def per_second(work, count: int, repeats: int = 3) -> float:
     """count / (best CPU seconds of `work()` over the repeats)."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        work()
-        best = min(best, time.process_time() - start)
-    return count / max(best, 1e-9)
+    return count / max(best_seconds(work, repeats), 1e-9)
 
 
 def rows(tree: str | None = None) -> list[tuple[str, float, str]]:

@@ -13,22 +13,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import treepath  # noqa: E402
+from maintainer.timing import best_seconds  # noqa: E402
 
-
-def best_seconds(function, repeats: int) -> float:
-    """The shortest process time of `repeats` calls."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.process_time()
-        function()
-        best = min(best, time.process_time() - started)
-    return best
 
 
 def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, str]]:

@@ -981,7 +981,7 @@ def test_actor_backward_trains_the_actor_only_and_undoes_every_imagined_gru_step
     hidden, latents = tiny_starts(agent, 3)
     imagination = dreamer.imagine(agent.model, agent.actor, hidden, latents, 3, Rng(4))
     behaviour = dreamer.behaviour_losses(imagination, agent.model, agent.critic, agent.slow_critic, dreamer.ReturnNormaliser())
-    heads = agent.critic.parameters() + agent.model.reward.parameters() + agent.model.prior.parameters()
+    heads = agent.critic.parameters() + agent.model.reward.parameters() + agent.model.prior.parameters() + agent.model.gru.parameters()
     dreamer.zero_grad(heads + agent.actor.parameters())
     dreamer.actor_backward(imagination, behaviour, agent.model, agent.critic, agent.actor)
     assert all(g == 0.0 for parameter in heads for row in parameter.grad for g in row)  # inputs only

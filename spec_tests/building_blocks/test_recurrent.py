@@ -206,6 +206,25 @@ def test_backward_step_undoes_the_latest_step_first_and_accumulates_parameter_gr
 
 
 @exercise("building_blocks.recurrent.GRU.backward_step")
+def test_backward_step_without_parameters_returns_the_same_gradients_and_leaves_the_weights_alone():
+    # A world model's actor backpropagates through the cell but must not train it: with
+    # parameters=False the returned (∂L/∂x, ∂L/∂h) are the full backward's, and no grad moves.
+    cell, inputs, hidden, weights = one_step_setup(seed=24)
+    twin, *_ = one_step_setup(seed=24)
+    cell.step(inputs, hidden)
+    twin.step(inputs, hidden)
+    grad_inputs, grad_hidden = cell.backward_step(weights, parameters=False)
+    full_inputs, full_hidden = twin.backward_step(weights)
+    assert flat(grad_inputs) == pytest.approx(flat(full_inputs), rel=1e-12, abs=1e-15)
+    assert flat(grad_hidden) == pytest.approx(flat(full_hidden), rel=1e-12, abs=1e-15)
+    assert any(g != 0.0 for g in flat(grad_inputs))
+    for parameter in cell.parameters():
+        assert all(g == 0.0 for g in flat(parameter.grad)), parameter.name
+    with pytest.raises(RuntimeError):  # the step was popped all the same
+        cell.backward_step(weights, parameters=False)
+
+
+@exercise("building_blocks.recurrent.GRU.backward_step")
 def test_backward_step_with_no_step_left_to_undo_is_an_error():
     cell = recurrent.GRU(1, 1, Rng(0))
     with pytest.raises(RuntimeError):

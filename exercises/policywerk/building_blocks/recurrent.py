@@ -73,9 +73,16 @@ class GRU:
             ' Check it with: uv run python grader.py check building_blocks.recurrent'
         )
 
-    def backward_step(self, grad_new_hidden: list[list[float]]) -> tuple[list[list[float]], list[list[float]]]:
+    def backward_step(
+        self, grad_new_hidden: list[list[float]], parameters: bool = True
+    ) -> tuple[list[list[float]], list[list[float]]]:
         """Pop the latest step and apply its chain rule: given ∂L/∂h' (B × H), add the gradients
         of W, U, b, c, and return (∂L/∂x, ∂L/∂h) for that step's input and previous state.
+
+        With parameters=False the weights' gradients are neither computed nor added: only
+        (∂L/∂x, ∂L/∂h) = (G_x·W, G_h·U + g ⊙ z), for a caller that backpropagates through the
+        cell to something else (an actor learning through a world model's dynamics) and would
+        throw the weights' share away. It is half the multiply-adds of the full backward.
 
         Raises RuntimeError when no step is left to undo.
         """

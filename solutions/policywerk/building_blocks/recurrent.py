@@ -89,9 +89,16 @@ class GRU:
         self._stack.append((inputs, hidden, resets, updates, candidates, hidden_candidate))
         return new_hidden
 
-    def backward_step(self, grad_new_hidden: list[list[float]]) -> tuple[list[list[float]], list[list[float]]]:
+    def backward_step(
+        self, grad_new_hidden: list[list[float]], parameters: bool = True
+    ) -> tuple[list[list[float]], list[list[float]]]:
         """Pop the latest step and apply its chain rule: given ∂L/∂h' (B × H), add the gradients
         of W, U, b, c, and return (∂L/∂x, ∂L/∂h) for that step's input and previous state.
+
+        With parameters=False the weights' gradients are neither computed nor added: only
+        (∂L/∂x, ∂L/∂h) = (G_x·W, G_h·U + g ⊙ z), for a caller that backpropagates through the
+        cell to something else (an actor learning through a world model's dynamics) and would
+        throw the weights' share away. It is half the multiply-adds of the full backward.
 
         Raises RuntimeError when no step is left to undo.
         """
@@ -107,12 +114,16 @@ class GRU:
             grad_from_input.append(grad_r + grad_z + grad_n)
             grad_from_hidden.append(grad_r + grad_z + [gn * ri for gn, ri in zip(grad_n, r)])
             grad_hidden_direct.append([gi * zi for gi, zi in zip(g, z)])
-        grad_w, grad_b, grad_inputs = affine_backward(inputs, self.input_weight.value, grad_from_input)
-        grad_u, grad_c, grad_hidden = affine_backward(hidden, self.hidden_weight.value, grad_from_hidden)
-        accumulate(self.input_weight, grad_w)
-        accumulate(self.input_bias, [grad_b])
-        accumulate(self.hidden_weight, grad_u)
-        accumulate(self.hidden_bias, [grad_c])
+        if parameters:
+            grad_w, grad_b, grad_inputs = affine_backward(inputs, self.input_weight.value, grad_from_input)
+            grad_u, grad_c, grad_hidden = affine_backward(hidden, self.hidden_weight.value, grad_from_hidden)
+            accumulate(self.input_weight, grad_w)
+            accumulate(self.input_bias, [grad_b])
+            accumulate(self.hidden_weight, grad_u)
+            accumulate(self.hidden_bias, [grad_c])
+        else:  # G·W is the affine map with Wᵀ for weights and no bias
+            grad_inputs = affine(grad_from_input, list(zip(*self.input_weight.value)), [0.0] * self.input_size)
+            grad_hidden = affine(grad_from_hidden, list(zip(*self.hidden_weight.value)), [0.0] * self.hidden_size)
         grad_previous = [[a + b for a, b in zip(through_u, direct)] for through_u, direct in zip(grad_hidden, grad_hidden_direct)]
         return grad_inputs, grad_previous
 

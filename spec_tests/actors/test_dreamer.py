@@ -24,6 +24,7 @@ import random
 import pytest
 
 from policywerk.actors import dreamer
+from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
 from policywerk.building_blocks.replay_buffer import ReplayBuffer
 from policywerk.primitives.random import Rng
 from policywerk.world.pixel_pointmass import PixelPointMass
@@ -1270,6 +1271,63 @@ def test_mlp_needs_an_input_and_an_output_size():
         dreamer.MLP([4], Rng(0), "lonely")
 
 
+# --- the world model learns (slow: about 3 minutes of CPU) --------------------------------------
+
+WORLD_MODEL_UPDATES = 600  # the reduced budget: world-model updates only, no behaviour
+
+
+def dreamed_reward_error_ratio(seed, updates=WORLD_MODEL_UPDATES):
+    """Train the world model alone (defaults, `updates` updates on 100 episodes of random
+    pushes: the default prefill), then dream on 30 held-out episodes: from 3 windows of each,
+    watch 5 frames and dream 15 steps with the episode's actions, 4 times (each dream samples
+    its own latents from the prior; their mean reward is the model's expected reward). Returns
+    the squared error of those dreamed rewards divided by that of always predicting the
+    training mean reward: below 1, the dream knows more than the average."""
+    c, rng = dreamer.Config(), Rng(seed)
+    model = dreamer.WorldModel(c, rng)
+    optimizer = Adam(model.parameters(), lr=c.model_lr, epsilon=c.model_epsilon)
+    replay = ReplayBuffer(c.replay_capacity)
+    for record in random_episodes(100, seed, size=c.image_size):
+        replay.add(record)
+    for _ in range(updates):  # step 1 of Dreamer.update, on its own
+        batch = dreamer.sample_batch(replay, c.batch_size, c.sequence_length, rng)
+        model.forget()
+        dreamer.zero_grad(model.parameters())
+        observation = model.observe(batch.images, batch.actions, rng)
+        model.backward(observation, model.loss(observation, batch))
+        clip_by_global_norm(model.parameters(), c.model_clip)
+        optimizer.step()
+    model.forget()
+    rewards = [r for record in replay.items for r, m in zip(record.rewards, record.reward_mask) if m]
+    mean_reward = sum(rewards) / len(rewards)
+    dream_error = mean_error = 0.0
+    dream_rng = Rng(seed)
+    for record in random_episodes(30, 1000 + seed, size=c.image_size):
+        for start in (0, 15, 30):
+            window = slice(start, start + 20)
+            dreams = [dreamer.open_loop(model, record.images[window], record.actions[window], 5, dream_rng)[1] for _ in range(4)]
+            for step, real in enumerate(record.rewards[start + 5 : start + 20], start=5):
+                guess = sum(dream[step] for dream in dreams) / len(dreams)
+                dream_error += (guess - real) ** 2
+                mean_error += (mean_reward - real) ** 2
+    return dream_error / mean_error
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@exercise("actors.dreamer.WorldModel.observe", "actors.dreamer.WorldModel.loss", "actors.dreamer.WorldModel.backward",
+          "actors.dreamer.open_loop", "actors.dreamer.sample_batch")  # fmt: skip
+def test_after_a_reduced_budget_the_world_model_dreams_rewards_better_than_the_mean():
+    # 15 steps into a dream the model has seen no picture for 15 steps: to beat the mean it must
+    # have learned where the target is, how the pushes move the mass, and what the distance
+    # pays. Required: the dream removes at least a quarter of the mean predictor's error.
+    # Calibration (issue 11): seeds 0, 1, 2 gave ratios 0.30, 0.37, 0.36 after 600 updates, and
+    # seed 2 between 0.39 and 0.56 at 400–800 updates. One dream per window over 10 episodes
+    # was too noisy to test: it gave seed 2 a ratio of 1.02 at 600 updates.
+    ratio = dreamed_reward_error_ratio(seed=0)
+    assert ratio < 0.75, f"dreamed reward error / mean-predictor error = {ratio:.3f}"
+
+
 # --- the learning outcome at the defaults (heavy: about 10 minutes of CPU per seed) ---------------
 
 
@@ -1300,15 +1358,12 @@ def normalised_scores(agent, seeds):
 
 @pytest.mark.heavy
 @pytest.mark.timeout(7200)
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 is open: at the defaults seeds 0, 1 and 2 reached 0.59, 0.71 and 0.61 after 1000 updates (5 "
-    "evaluation episodes; the 20-episode figures not measured yet), in 14 minutes of CPU instead of 10; remove this "
-    "mark when the outcome holds within the budget",
-)
 @exercise("actors.dreamer.train")
 def test_at_the_defaults_the_greedy_agent_acts_well_in_the_real_world():
     # The issue's outcome: over 3 seeds, the greedy actor's normalised score in the REAL world
     # is at least 0.5 on average and at least 0.3 for every seed (20 evaluation episodes).
+    # Measured (issue 11, 800 updates, about 10 minutes of CPU per seed): 0.48, 0.66 and 0.70, mean
+    # 0.61. The margin is thin in time, not in score: after 750 updates the same seeds stood at
+    # 0.37, 0.65 and −0.05 (seed 2 took off between 750 and 800), after 900 at 0.62, 0.56, 0.76.
     scores = [normalised_scores(dreamer.train(dreamer.Config(), seed=seed).agent, list(range(20))) for seed in range(3)]
     assert sum(scores) / 3 >= 0.5 and min(scores) >= 0.3, f"scores {scores}"

@@ -39,3 +39,19 @@ def affine(inputs, weights, bias) -> list[list[float]]:
 def weighted_sum(weights, outputs) -> float:
     """L = Σ c·Y, the scalar whose gradient with respect to Y is c."""
     return math.fsum(c * y for c_row, y_row in zip(weights, outputs) for c, y in zip(c_row, y_row))
+
+
+def one_hot_rows(
+    generator: random.Random, count: int, before: int, groups: int, classes: int, after: int
+) -> list[list[float]]:
+    """`count` rows [dense entries, one-hot groups, dense entries], as a world model's [h, z]
+    and [z, a] are: `before` and `after` uniform numbers around `groups` groups of `classes`."""
+    result = []
+    for _ in range(count):
+        latent = []
+        for _ in range(groups):
+            hot = generator.randrange(classes)
+            latent += [1.0 if k == hot else 0.0 for k in range(classes)]
+        dense_before = [generator.uniform(-1.0, 1.0) for _ in range(before)]
+        result.append(dense_before + latent + [generator.uniform(-1.0, 1.0) for _ in range(after)])
+    return result

@@ -29,6 +29,7 @@ from policywerk.building_blocks.replay_buffer import ReplayBuffer
 from policywerk.primitives.random import Rng
 from policywerk.world.pixel_pointmass import PixelPointMass
 from spec_tests.gradcheck import check_gradient, check_vector_jacobian_product
+from spec_tests.reference_math import one_hot_rows
 
 exercise = pytest.mark.exercise
 
@@ -1269,6 +1270,50 @@ def test_return_normaliser_rejects_bad_settings():
 def test_mlp_needs_an_input_and_an_output_size():
     with pytest.raises(ValueError, match="at least"):
         dreamer.MLP([4], Rng(0), "lonely")
+
+
+def test_mlp_backward_with_defer_adds_the_same_weight_gradients_when_asked():
+    # The world model's posterior runs once per step of a sequence; its weights' gradients wait
+    # and are added over all steps' rows at once: the same sums, and the same input gradients.
+    generator = random.Random(4)
+    mlp, twin = (dreamer.MLP([3, 4, 2], Rng(5), "mlp") for _ in range(2))
+    steps = [[[generator.uniform(-1.0, 1.0) for _ in range(3)] for _ in range(2)] for _ in range(3)]
+    grads = [[[generator.uniform(-1.0, 1.0) for _ in range(2)] for _ in range(2)] for _ in range(3)]
+    for rows, grad in zip(steps, grads):
+        deferred = mlp.backward(mlp.forward(rows)[1], grad, defer=True)
+        at_once = twin.backward(twin.forward(rows)[1], grad)
+        assert [g for row in deferred for g in row] == pytest.approx([g for row in at_once for g in row], abs=1e-12)
+    assert all(g == 0.0 for parameter in mlp.parameters() for row in parameter.grad for g in row)
+    mlp.add_deferred_gradients()
+    mlp.add_deferred_gradients()  # nothing left to add
+    for mine, theirs in zip(mlp.parameters(), twin.parameters()):
+        assert [g for row in mine.grad for g in row] == pytest.approx([g for row in theirs.grad for g in row], abs=1e-12)
+        assert any(g != 0.0 for row in mine.grad for g in row)
+
+
+def test_the_networks_reading_the_latent_skip_its_zeros_and_change_no_number():
+    # decoder, reward, continue, actor, critic and slow critic read s = [h, z], the GRU reads
+    # [z, a]: each adds the weights of z's ones (dense.affine_one_hot), and gives exactly what
+    # the full product gives.
+    agent = dreamer.Dreamer(dreamer.Config(), Rng(0))
+    model, c = agent.model, agent.config
+    rows = one_hot_rows(random.Random(6), 5, c.gru_units, c.categoricals, c.classes, 0)
+    for network in (model.decoder, model.reward, model.continue_head, agent.actor, agent.critic, agent.slow_critic):
+        assert network.one_hot == (c.gru_units, c.feature_size)
+        outputs = network.forward(rows)[0]
+        network.one_hot = None
+        assert network.forward(rows)[0] == outputs
+    assert model.gru.one_hot == (0, c.latent_size)
+    inputs = [row[c.gru_units :] + [0.3, -0.8] for row in rows]  # [z, a]
+    hidden = [row[: c.gru_units] for row in rows]
+    states = model.gru.step(inputs, hidden)
+    model.gru.one_hot = None
+    assert model.gru.step(inputs, hidden) == states
+
+
+def test_an_mlp_refuses_a_one_hot_range_outside_its_inputs():
+    with pytest.raises(ValueError, match=r"one_hot must be \(start, end\) with 0 <= start < end <= 4 inputs, got \(2, 6\)"):
+        dreamer.MLP([4, 3], Rng(0), "head", one_hot=(2, 6))
 
 
 # --- the world model learns (slow: about 3 minutes of CPU) --------------------------------------

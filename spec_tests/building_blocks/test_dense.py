@@ -15,7 +15,7 @@ import pytest
 from policywerk.building_blocks import dense
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient
-from spec_tests.reference_math import affine, weighted_sum, random_matrix, flat, rows, stdlib_draws
+from spec_tests.reference_math import affine, weighted_sum, one_hot_rows, random_matrix, flat, rows, stdlib_draws
 
 exercise = pytest.mark.exercise
 
@@ -196,6 +196,39 @@ def test_affine_backward_without_the_input_gradient_gives_none_in_its_place():
     grad_weights, grad_bias, grad_inputs = dense.affine_backward(_X, _W, _G, input_gradient=False)
     assert grad_inputs is None
     assert (grad_weights, grad_bias) == ([[7.0, 0.0], [3.0, -1.0], [0.5, -2.5]], [3.0, 1.0, -0.5])
+
+
+# --- affine_one_hot (given): a sampled latent's 0s and 1s, without multiplying them -------
+
+
+@pytest.mark.parametrize("before, after", [(5, 0), (0, 2), (3, 4)])
+def test_affine_one_hot_is_affine_bit_for_bit_wherever_the_one_hot_groups_sit(before, after):
+    # A 0 adds nothing to b + Σ x·w and a 1 adds its weight: adding the hot columns' weights in
+    # the dot product's own order gives the very same floats.
+    generator = random.Random(before * 10 + after)
+    width = before + 3 * 4 + after
+    weights = [[generator.uniform(-1.0, 1.0) for _ in range(width)] for _ in range(6)]
+    bias = [generator.uniform(-1.0, 1.0) for _ in range(6)]
+    rows = one_hot_rows(generator, 7, before, 3, 4, after)
+    assert dense.affine_one_hot(rows, weights, bias, before, before + 12) == dense.affine(rows, weights, bias)
+
+
+def test_affine_one_hot_takes_the_full_product_for_a_row_that_is_not_zeros_and_ones():
+    # A gradient check's latent is one_hot + p − sg(p): nearly, not exactly, 0s and 1s.
+    generator = random.Random(3)
+    weights = [[generator.uniform(-1.0, 1.0) for _ in range(6)] for _ in range(2)]
+    rows = [[0.3, -0.7, 1.0, 1e-9, 0.0, 0.0], [0.3, -0.7, 0.5, 0.0, 0.5, 0.0]]
+    expected = [[sum(x * w for x, w in zip(row, weight)) + 0.25 for weight in weights] for row in rows]
+    result = dense.affine_one_hot(rows, weights, [0.25, 0.25], 2, 6)
+    assert [v for row in result for v in row] == pytest.approx([v for row in expected for v in row], abs=1e-12)
+
+
+def test_a_one_hot_range_must_lie_inside_the_inputs():
+    dense.require_one_hot_range("layer", (0, 4), 4)
+    dense.require_one_hot_range("layer", None, 4)
+    for bad in ((3, 3), (-1, 2), (0, 5)):
+        with pytest.raises(ValueError, match=f"layer: one_hot must be .* <= 4 inputs, got {re.escape(repr(bad))}"):
+            dense.require_one_hot_range("layer", bad, 4)
 
 
 # --- Dense ---------------------------------------------------------------------------------

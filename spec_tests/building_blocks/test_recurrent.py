@@ -225,6 +225,32 @@ def test_backward_step_without_parameters_returns_the_same_gradients_and_leaves_
 
 
 @exercise("building_blocks.recurrent.GRU.backward_step")
+def test_backward_step_with_defer_adds_the_weights_gradients_only_when_asked_and_then_the_same_sums():
+    # Backpropagation through time over small batches (the world model of lesson 07): each step
+    # returns the full backward's (∂L/∂x, ∂L/∂h) and keeps its share of the weights' gradient;
+    # add_deferred_gradients adds every kept step's at once, the same sums in another order.
+    cell, sequence, start, weights = sequence_setup(seed=25, steps=3)
+    twin, *_ = sequence_setup(seed=25, steps=3)
+    for one in (cell, twin):
+        run_steps(one, sequence, start)
+    carried = carried_twin = [[0.0] * 3 for _ in start]
+    for own in reversed(weights):
+        total = [[a + b for a, b in zip(row, c)] for row, c in zip(own, carried)]
+        total_twin = [[a + b for a, b in zip(row, c)] for row, c in zip(own, carried_twin)]
+        grad_inputs, carried = cell.backward_step(total, defer=True)
+        twin_inputs, carried_twin = twin.backward_step(total_twin)
+        assert flat(grad_inputs) == pytest.approx(flat(twin_inputs), rel=1e-12, abs=1e-15)
+        assert flat(carried) == pytest.approx(flat(carried_twin), rel=1e-12, abs=1e-15)
+    for parameter in cell.parameters():  # nothing added yet
+        assert all(g == 0.0 for g in flat(parameter.grad)), parameter.name
+    cell.add_deferred_gradients()
+    cell.add_deferred_gradients()  # nothing left to add: no double count
+    for mine, theirs in zip(cell.parameters(), twin.parameters()):
+        assert flat(mine.grad) == pytest.approx(flat(theirs.grad), rel=1e-12, abs=1e-15), mine.name
+        assert any(g != 0.0 for g in flat(mine.grad)), mine.name
+
+
+@exercise("building_blocks.recurrent.GRU.backward_step")
 def test_backward_step_with_no_step_left_to_undo_is_an_error():
     cell = recurrent.GRU(1, 1, Rng(0))
     with pytest.raises(RuntimeError):
@@ -371,3 +397,5 @@ def test_a_gru_needs_sizes_of_at_least_one_and_starts_from_zeros():
     with pytest.raises(ValueError, match="hidden_size=0"):
         recurrent.GRU(2, 0, Rng(0))
     assert recurrent.GRU(2, 3, Rng(0)).initial_state(2) == [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    with pytest.raises(ValueError, match=r"GRU: one_hot must be \(start, end\) with 0 <= start < end <= 2 inputs"):
+        recurrent.GRU(2, 3, Rng(0), one_hot=(1, 3))

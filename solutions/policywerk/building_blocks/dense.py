@@ -12,6 +12,8 @@ with G = ∂L/∂Y of shape (B × out). Every entry of each product is a dot pro
 which is the fastest form in pure Python: the forward pass takes dots of a sample with a
 weight row; the weight gradient takes dots over the batch axis, after transposing G and X
 once each; the input gradient takes dots of a gradient row with a column of W (a row of Wᵀ).
+`affine_one_hot` is the forward pass for inputs that hold one-hot groups: it adds the weights
+of the ones instead of multiplying every entry, and gives the same floats.
 """
 
 from __future__ import annotations
@@ -70,6 +72,51 @@ def affine(inputs: list[list[float]], weights: list[list[float]], bias: list[flo
     if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; CI runs 3.11
         return [[_sumprod(x, w) + b for w, b in zip(weights, bias)] for x in inputs]
     return [[sum(map(mul, x, w), b) for w, b in zip(weights, bias)] for x in inputs]
+
+
+# given
+def affine_one_hot(
+    inputs: list[list[float]], weights: list[list[float]], bias: list[float], start: int, end: int
+) -> list[list[float]]:
+    """`affine`, bit for bit, for rows whose entries start … end − 1 are each exactly 0.0 or 1.0,
+    as a sampled categorical latent is (one-hot groups side by side).
+
+    In y = b + Σᵢ xᵢ·wᵢ a 0 adds nothing and a 1 adds its weight, so each output is the dot
+    product of the other entries plus the weights of the hot columns, added in the order the
+    full dot product adds them (an embedding lookup). With 4 ones among 32 latent entries a
+    layer reading them does a fraction of its multiply-adds. A row that is not only 0s and 1s
+    there (a gradient check's z = one_hot + p − sg(p)) takes the full dot product.
+
+    >>> affine_one_hot([[2.0, 0.0, 1.0]], [[1.0, 10.0, 100.0]], [0.5], start=1, end=3)  # 0.5 + 2 + 100
+    [[102.5]]
+    """
+    if _sumprod is not None:  # pragma: no cover - Python 3.12+: math.sumprod makes the full product cheap
+        return affine(inputs, weights, bias)
+    before, after = [w[:start] for w in weights], [w[end:] for w in weights]
+    hot_columns = list(zip(*[w[start:end] for w in weights]))
+    outputs = []
+    for x in inputs:
+        segment = x[start:end]
+        hot = [i for i, v in enumerate(segment) if v]
+        if segment.count(1.0) != len(hot):  # not only 0s and 1s
+            outputs.append([sum(map(mul, x, w), b) for w, b in zip(weights, bias)])
+            continue
+        head = x[:start]
+        row = [sum(map(mul, head, w), b) for w, b in zip(before, bias)]
+        for i in hot:
+            row = map(add, row, hot_columns[i])  # lazily: one list at the end
+        if end < len(x):
+            tail = x[end:]
+            row = [sum(map(mul, tail, w), r) for w, r in zip(after, row)]
+        outputs.append(list(row))
+    return outputs
+
+
+# given
+def require_one_hot_range(owner: str, one_hot: tuple[int, int] | None, width: int) -> None:
+    """Check a layer's claim that its inputs start … end − 1 hold one-hot groups."""
+    if one_hot is not None and not (len(one_hot) == 2 and 0 <= one_hot[0] < one_hot[1] <= width):
+        raise ValueError(f"{owner}: one_hot must be (start, end) with 0 <= start < end <= {width} inputs, got {one_hot!r}")
 
 
 def affine_backward(

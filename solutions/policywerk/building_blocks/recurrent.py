@@ -28,7 +28,14 @@ from __future__ import annotations
 
 import math
 
-from policywerk.building_blocks.dense import accumulate, affine, affine_backward, xavier_uniform
+from policywerk.building_blocks.dense import (
+    accumulate,
+    affine,
+    affine_backward,
+    affine_one_hot,
+    require_one_hot_range,
+    xavier_uniform,
+)
 from policywerk.building_blocks.network import Parameter, require_batch
 from policywerk.primitives.activations import sigmoid
 from policywerk.primitives.random import Rng
@@ -37,6 +44,8 @@ from policywerk.primitives.random import Rng
 class GRU:
     """A GRU cell: `step` advances a batch of hidden states by one input; `backward_step` undoes
     the latest step's chain rule. `forward_sequence` and `backward_sequence` loop over time.
+    `backward_step(…, defer=True)` and `add_deferred_gradients` split one backward pass in two
+    for speed: the gradients that flow back in time now, the weights' gradients at the end.
 
     >>> cell = GRU(input_size=1, hidden_size=2, rng=Rng(0))
     >>> len(cell.step([[1.0]], cell.initial_state(1))[0])
@@ -44,10 +53,14 @@ class GRU:
     """
 
     # given
-    def __init__(self, input_size: int, hidden_size: int, rng: Rng, name: str = "gru"):
+    def __init__(
+        self, input_size: int, hidden_size: int, rng: Rng, name: str = "gru", one_hot: tuple[int, int] | None = None
+    ):
         if not isinstance(input_size, int) or not isinstance(hidden_size, int) or input_size < 1 or hidden_size < 1:
             raise ValueError(f"GRU: sizes must be integers >= 1, got input_size={input_size!r}, hidden_size={hidden_size!r}")
+        require_one_hot_range("GRU", one_hot, input_size)
         self.input_size, self.hidden_size = input_size, hidden_size
+        self.one_hot = one_hot  # (start, end): inputs there are one-hot groups (a sampled latent); see input_affine
         # Initial weights as three blocks of H rows, each scaled for its own fan-in and fan-out.
         input_blocks = [row for _ in range(3) for row in xavier_uniform(input_size, hidden_size, rng)]
         hidden_blocks = [row for _ in range(3) for row in xavier_uniform(hidden_size, hidden_size, rng)]
@@ -56,16 +69,27 @@ class GRU:
         self.input_bias = Parameter.of([[0.0] * 3 * hidden_size], f"{name}.input_bias")
         self.hidden_bias = Parameter.of([[0.0] * 3 * hidden_size], f"{name}.hidden_bias")
         self._stack: list[tuple] = []
+        self._deferred: list[tuple] = []  # steps undone with defer=True, waiting for their weights' gradients
 
     # given
     def initial_state(self, batch: int) -> list[list[float]]:
         """Zeros: the hidden state before the first step, for `batch` sequences."""
         return [[0.0] * self.hidden_size for _ in range(batch)]
 
+    # given
+    def input_affine(self, inputs: list[list[float]]) -> list[list[float]]:
+        """W·x + b for a batch of inputs (B × in) -> (B × 3H): `dense.affine`, or, for a cell
+        whose inputs hold one-hot groups (`one_hot`), `dense.affine_one_hot`: the same numbers
+        with fewer multiply-adds."""
+        if self.one_hot is None:
+            return affine(inputs, self.input_weight.value, self.input_bias.value[0])
+        return affine_one_hot(inputs, self.input_weight.value, self.input_bias.value[0], *self.one_hot)
+
     def step(self, inputs: list[list[float]], hidden: list[list[float]]) -> list[list[float]]:
         """One step of the gate equations for a batch: (B × in), (B × H) -> the new (B × H).
 
-        Keeps x, h, r, z, n and U_n·h + c_n on a stack for `backward_step`. Raises ValueError
+        The input's share of the gates, W·x + b, comes from `self.input_affine(inputs)` (given);
+        the hidden state's, U·h + c, from `affine`. Keeps x, h, r, z, n and U_n·h + c_n on a stack for `backward_step`. Raises ValueError
         for inputs or states of the wrong width, or batches of different sizes.
         """
         H = self.hidden_size
@@ -73,7 +97,7 @@ class GRU:
         require_batch("GRU.step hidden", hidden, H)
         if len(inputs) != len(hidden):
             raise ValueError(f"GRU.step: {len(inputs)} inputs but {len(hidden)} hidden states")
-        from_input = affine(inputs, self.input_weight.value, self.input_bias.value[0])
+        from_input = self.input_affine(inputs)
         from_hidden = affine(hidden, self.hidden_weight.value, self.hidden_bias.value[0])
         tanh = math.tanh
         resets, updates, candidates, new_hidden = [], [], [], []
@@ -90,7 +114,7 @@ class GRU:
         return new_hidden
 
     def backward_step(
-        self, grad_new_hidden: list[list[float]], parameters: bool = True
+        self, grad_new_hidden: list[list[float]], parameters: bool = True, defer: bool = False
     ) -> tuple[list[list[float]], list[list[float]]]:
         """Pop the latest step and apply its chain rule: given ∂L/∂h' (B × H), add the gradients
         of W, U, b, c, and return (∂L/∂x, ∂L/∂h) for that step's input and previous state.
@@ -99,6 +123,11 @@ class GRU:
         (∂L/∂x, ∂L/∂h) = (G_x·W, G_h·U + g ⊙ z), for a caller that backpropagates through the
         cell to something else (an actor learning through a world model's dynamics) and would
         throw the weights' share away. It is half the multiply-adds of the full backward.
+
+        With defer=True the weights' gradients are not added yet: the step's inputs, previous
+        state and gate gradients (G_x, G_h) go on a list, the returned (∂L/∂x, ∂L/∂h) are those
+        of parameters=False, and `add_deferred_gradients` later adds every kept step's share in
+        one pass (for backpropagation through time over small batches; see there).
 
         Raises RuntimeError when no step is left to undo.
         """
@@ -114,7 +143,7 @@ class GRU:
             grad_from_input.append(grad_r + grad_z + grad_n)
             grad_from_hidden.append(grad_r + grad_z + [gn * ri for gn, ri in zip(grad_n, r)])
             grad_hidden_direct.append([gi * zi for gi, zi in zip(g, z)])
-        if parameters:
+        if parameters and not defer:
             grad_w, grad_b, grad_inputs = affine_backward(inputs, self.input_weight.value, grad_from_input)
             grad_u, grad_c, grad_hidden = affine_backward(hidden, self.hidden_weight.value, grad_from_hidden)
             accumulate(self.input_weight, grad_w)
@@ -122,10 +151,32 @@ class GRU:
             accumulate(self.hidden_weight, grad_u)
             accumulate(self.hidden_bias, [grad_c])
         else:  # G·W is the affine map with Wᵀ for weights and no bias
+            if parameters:
+                self._deferred.append((inputs, hidden, grad_from_input, grad_from_hidden))
             grad_inputs = affine(grad_from_input, list(zip(*self.input_weight.value)), [0.0] * self.input_size)
             grad_hidden = affine(grad_from_hidden, list(zip(*self.hidden_weight.value)), [0.0] * self.hidden_size)
         grad_previous = [[a + b for a, b in zip(through_u, direct)] for through_u, direct in zip(grad_hidden, grad_hidden_direct)]
         return grad_inputs, grad_previous
+
+    # given
+    def add_deferred_gradients(self) -> None:
+        """Add the weights' gradients of every step undone with defer=True since the last call.
+
+        They are the same sums as backward_step's, ∂W = Σ_t G_x,tᵀ·x_t and so on, taken over
+        all the kept rows at once: each weight's gradient is one dot product over T·B rows
+        instead of T dot products over B. In pure Python a dot product costs ~0.14 µs plus
+        ~17 ns per multiply-add, so at B = 8 the one long dot is about twice as fast.
+        """
+        if not self._deferred:
+            return
+        inputs, hidden, grad_from_input, grad_from_hidden = ([row for kept in self._deferred for row in kept[k]] for k in range(4))
+        self._deferred.clear()
+        grad_w, grad_b, _ = affine_backward(inputs, self.input_weight.value, grad_from_input, input_gradient=False)
+        grad_u, grad_c, _ = affine_backward(hidden, self.hidden_weight.value, grad_from_hidden, input_gradient=False)
+        accumulate(self.input_weight, grad_w)
+        accumulate(self.input_bias, [grad_b])
+        accumulate(self.hidden_weight, grad_u)
+        accumulate(self.hidden_bias, [grad_c])
 
     def forward_sequence(self, inputs: list[list[list[float]]], hidden: list[list[float]]) -> list[list[list[float]]]:
         """Step through a sequence of T input batches from `hidden`; return the T new states.

@@ -1311,6 +1311,32 @@ def test_the_networks_reading_the_latent_skip_its_zeros_and_change_no_number():
     assert model.gru.step(inputs, hidden) == states
 
 
+def test_the_weight_gradients_of_the_layers_reading_the_latent_are_the_full_products():
+    # Their backward passes sum the gradient rows where z is 1 (dense.affine_backward_one_hot):
+    # the same floats as the full products, deferred or not.
+    generator = random.Random(8)
+    c = dreamer.Config()
+    rows = one_hot_rows(generator, 6, c.gru_units, c.categoricals, c.classes, 0)
+    grads = [[generator.uniform(-1.0, 1.0) for _ in range(c.bins)] for _ in rows]
+    gradients = []
+    for one_hot in ((c.gru_units, c.feature_size), None):
+        critic = dreamer.Dreamer(c, Rng(0)).critic
+        critic.one_hot = one_hot
+        critic.backward(critic.forward(rows)[1], grads, inputs=False)
+        gradients.append([parameter.grad for parameter in critic.parameters()])
+    assert gradients[0] == gradients[1]
+    grad_hidden = [[generator.uniform(-1.0, 1.0) for _ in range(c.gru_units)] for _ in rows]
+    gradients = []
+    for one_hot in ((0, c.latent_size), None):
+        gru = dreamer.WorldModel(c, Rng(0)).gru
+        gru.one_hot = one_hot
+        gru.step([row[c.gru_units :] + [0.3, -0.8] for row in rows], [row[: c.gru_units] for row in rows])  # [z, a], h
+        gru.backward_step(grad_hidden, defer=True)
+        gru.add_deferred_gradients()
+        gradients.append([parameter.grad for parameter in gru.parameters()])
+    assert gradients[0] == gradients[1]
+
+
 def test_an_mlp_refuses_a_one_hot_range_outside_its_inputs():
     with pytest.raises(ValueError, match=r"one_hot must be \(start, end\) with 0 <= start < end <= 4 inputs, got \(2, 6\)"):
         dreamer.MLP([4, 3], Rng(0), "head", one_hot=(2, 6))

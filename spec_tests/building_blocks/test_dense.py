@@ -223,6 +223,30 @@ def test_affine_one_hot_takes_the_full_product_for_a_row_that_is_not_zeros_and_o
     assert [v for row in result for v in row] == pytest.approx([v for row in expected for v in row], abs=1e-12)
 
 
+@pytest.mark.parametrize("before, after", [(5, 0), (0, 2), (3, 4)])
+def test_affine_backward_one_hot_is_affine_backward_bit_for_bit(before, after):
+    # The weight gradient of a one-hot column is the sum of the gradient rows where it is 1,
+    # in the order the full dot product over the batch adds them.
+    generator = random.Random(50 + before * 10 + after)
+    width = before + 3 * 4 + after
+    weights = [[generator.uniform(-1.0, 1.0) for _ in range(width)] for _ in range(6)]
+    inputs = one_hot_rows(generator, 9, before, 3, 4, after)
+    grads = [[generator.uniform(-1.0, 1.0) for _ in range(6)] for _ in range(9)]
+    expected = dense.affine_backward(inputs, weights, grads)
+    assert dense.affine_backward_one_hot(inputs, weights, grads, before, before + 12) == expected
+    assert dense.affine_backward_one_hot(inputs, weights, grads, before, before + 12, input_gradient=False) == (
+        expected[0], expected[1], None
+    )
+
+
+def test_affine_backward_one_hot_is_affine_backward_for_rows_that_are_not_zeros_and_ones():
+    inputs = [[0.3, 1.0, 0.0], [0.3, 0.5, 0.5]]
+    weights, grads = [[1.0, -2.0, 0.5]], [[2.0], [-1.0]]
+    expected = dense.affine_backward(inputs, weights, grads)
+    assert dense.affine_backward_one_hot(inputs, weights, grads, 1, 3) == expected
+    assert expected[0] == [[0.3, 1.5, -0.5]]  # Gᵀ·X by hand: 2·0.3 − 0.3, 2·1 − 0.5, 0 − 0.5
+
+
 def test_a_one_hot_range_must_lie_inside_the_inputs():
     dense.require_one_hot_range("layer", (0, 4), 4)
     dense.require_one_hot_range("layer", None, 4)

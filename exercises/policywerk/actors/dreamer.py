@@ -86,7 +86,15 @@ from dataclasses import dataclass, field
 from operator import add, mul
 from typing import Callable
 
-from policywerk.building_blocks.dense import Dense, accumulate, affine, affine_backward, affine_one_hot, require_one_hot_range
+from policywerk.building_blocks.dense import (
+    Dense,
+    accumulate,
+    affine,
+    affine_backward,
+    affine_backward_one_hot,
+    affine_one_hot,
+    require_one_hot_range,
+)
 from policywerk.building_blocks.distributions import (
     categorical_kl,
     categorical_kl_gradients,
@@ -656,7 +664,7 @@ class MLP:
                 grad = [list(map(mul, g, elu_derivative(pre))) for g, pre in zip(grad, pre_activations)]
             need_inputs = index > 0 or inputs
             if parameters and not defer:
-                grad_weight, grad_bias, grad = affine_backward(layer_inputs, layer.weight.value, grad, input_gradient=need_inputs)
+                grad_weight, grad_bias, grad = self._affine_backward(index, layer_inputs, grad, need_inputs)
                 accumulate(layer.weight, grad_weight)
                 accumulate(layer.bias, [grad_bias])
             else:  # only ∂L/∂X = G·W, as the affine map with Wᵀ for weights
@@ -669,13 +677,20 @@ class MLP:
     def add_deferred_gradients(self) -> None:
         """Add the weights' gradients of every backward(defer=True) since the last call, layer by
         layer over all their rows at once (the same sums as adding them call by call)."""
-        for layer, kept in zip(self.layers, self._deferred):
+        for index, (layer, kept) in enumerate(zip(self.layers, self._deferred)):
             if kept:
                 rows, grads = [row for inputs, _ in kept for row in inputs], [row for _, grad in kept for row in grad]
-                grad_weight, grad_bias, _ = affine_backward(rows, layer.weight.value, grads, input_gradient=False)
+                grad_weight, grad_bias, _ = self._affine_backward(index, rows, grads, False)
                 accumulate(layer.weight, grad_weight)
                 accumulate(layer.bias, [grad_bias])
                 kept.clear()
+
+    def _affine_backward(self, index: int, inputs: list, grad: list, input_gradient: bool):
+        """Layer `index`'s affine_backward: the one-hot version for a first layer that reads a latent."""
+        weights = self.layers[index].weight.value
+        if index == 0 and self.one_hot is not None:
+            return affine_backward_one_hot(inputs, weights, grad, *self.one_hot, input_gradient=input_gradient)
+        return affine_backward(inputs, weights, grad, input_gradient=input_gradient)
 
 
 # given

@@ -12,8 +12,9 @@ with G = ∂L/∂Y of shape (B × out). Every entry of each product is a dot pro
 which is the fastest form in pure Python: the forward pass takes dots of a sample with a
 weight row; the weight gradient takes dots over the batch axis, after transposing G and X
 once each; the input gradient takes dots of a gradient row with a column of W (a row of Wᵀ).
-`affine_one_hot` is the forward pass for inputs that hold one-hot groups: it adds the weights
-of the ones instead of multiplying every entry, and gives the same floats.
+`affine_one_hot` and `affine_backward_one_hot` are the two passes for inputs that hold one-hot
+groups: they add the weights (or gradient rows) of the ones instead of multiplying every
+entry, and give the same floats.
 """
 
 from __future__ import annotations
@@ -111,6 +112,48 @@ def affine_one_hot(
             row = [sum(map(mul, tail, w), r) for w, r in zip(after, row)]
         outputs.append(list(row))
     return outputs
+
+
+# given
+def affine_backward_one_hot(
+    inputs: list[list[float]],
+    weights: list[list[float]],
+    grad_outputs: list[list[float]],
+    start: int,
+    end: int,
+    input_gradient: bool = True,
+) -> tuple[list[list[float]], list[float], list[list[float]] | None]:
+    """`affine_backward`, bit for bit, for inputs whose entries start … end − 1 are each exactly
+    0.0 or 1.0 (the rows `affine_one_hot` is for).
+
+    The weight gradient of such a column i is Σₙ G[n][j]·X[n][i], the sum of the gradient rows
+    where X[n][i] = 1: added in the same order, without the multiplications by 0. When some
+    row is not only 0s and 1s there, this is `affine_backward` itself.
+
+    >>> affine_backward_one_hot([[1.0, 2.0], [0.0, 3.0]], [[1.0, 1.0]], [[10.0], [20.0]], 0, 1)
+    ([[10.0, 80.0]], [30.0], [[10.0, 10.0], [20.0, 20.0]])
+    """
+    if _sumprod is not None:  # pragma: no cover - Python 3.12+: math.sumprod makes the full product cheap
+        return affine_backward(inputs, weights, grad_outputs, input_gradient)
+    input_columns = list(zip(*inputs))  # (in × B)
+    hot_rows = []  # for each one-hot column: the rows where it is 1
+    for column in input_columns[start:end]:
+        rows = [n for n, v in enumerate(column) if v]
+        if column.count(1.0) != len(rows):  # not only 0s and 1s
+            return affine_backward(inputs, weights, grad_outputs, input_gradient)
+        hot_rows.append(rows)
+    grad_columns = list(zip(*grad_outputs))  # (out × B)
+    zeros = [0.0] * len(grad_columns)
+    hot_sums = zip(*[list(map(sum, zip(*[grad_outputs[n] for n in rows]))) if rows else zeros for rows in hot_rows])
+    before, after = input_columns[:start], input_columns[end:]
+    grad_weights = [
+        [sum(map(mul, g, x)) for x in before] + list(hot) + [sum(map(mul, g, x)) for x in after]
+        for g, hot in zip(grad_columns, hot_sums)
+    ]
+    grad_bias = list(map(sum, grad_columns))
+    if not input_gradient:
+        return grad_weights, grad_bias, None
+    return grad_weights, grad_bias, affine(grad_outputs, [list(column) for column in zip(*weights)], [0.0] * len(input_columns))
 
 
 # given

@@ -32,6 +32,7 @@ from policywerk.building_blocks.dense import (
     accumulate,
     affine,
     affine_backward,
+    affine_backward_one_hot,
     affine_one_hot,
     require_one_hot_range,
     xavier_uniform,
@@ -133,7 +134,10 @@ class GRU:
             return
         inputs, hidden, grad_from_input, grad_from_hidden = ([row for kept in self._deferred for row in kept[k]] for k in range(4))
         self._deferred.clear()
-        grad_w, grad_b, _ = affine_backward(inputs, self.input_weight.value, grad_from_input, input_gradient=False)
+        if self.one_hot is None:
+            grad_w, grad_b, _ = affine_backward(inputs, self.input_weight.value, grad_from_input, input_gradient=False)
+        else:  # the same sums, without multiplying by the latent's zeros
+            grad_w, grad_b, _ = affine_backward_one_hot(inputs, self.input_weight.value, grad_from_input, *self.one_hot, False)
         grad_u, grad_c, _ = affine_backward(hidden, self.hidden_weight.value, grad_from_hidden, input_gradient=False)
         accumulate(self.input_weight, grad_w)
         accumulate(self.input_bias, [grad_b])

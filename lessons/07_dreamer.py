@@ -17,8 +17,8 @@ where the blobs are, it drifts within a few dreamed steps, and the actor learns 
 it needs the dream's rewards and their gradients, not its pictures. The surprise bars show
 where the model was caught out (a large KL: the picture told it much it had not predicted).
 
-    uv run python lessons/07_dreamer.py                   # the reference solution (about 10 minutes)
-    uv run python lessons/07_dreamer.py --long            # twice the training (about 20 minutes)
+    uv run python lessons/07_dreamer.py                   # the reference solution (about 9 minutes)
+    uv run python lessons/07_dreamer.py --long            # twice the training (about twice as long)
     uv run python lessons/07_dreamer.py --tree exercises  # your code
 """
 
@@ -37,11 +37,11 @@ LONG_FACTOR = 2  # --long trains this many times the default number of updates
 # What this implementation measured at each budget (issue 11; normalised scores over the 20 episodes below).
 MEASURED = {
     "default": "after 800 updates seeds 0, 1 and 2 scored 0.48, 0.66 and 0.70 (mean 0.61) over these 20 "
-    "episodes; the whole lesson took 617 s here. The same seeds stood at 0.37, 0.65 and −0.05 after 750 updates: "
-    "a run can swing by 0.2 or more between evaluations",
+    "episodes; the whole lesson took 552 s here (runs vary by a few per cent). The same seeds stood at 0.37, 0.65 "
+    "and −0.05 after 750 updates: a run can swing by 0.2 or more between evaluations",
     "long": "seed 0, the slowest of the three at 800 updates (0.48), scored 0.67 after 1000 updates, 0.68 after "
-    "1200, 0.77 after 1400 and 0.77 after 1600, about 20 minutes of CPU; after 1000 updates seeds 1 and 2 stood "
-    "at 0.74 and 0.74",
+    "1200, 0.77 after 1400 and 0.77 after 1600 (20 minutes of CPU then; the same numbers now come about 10 % "
+    "faster); after 1000 updates seeds 1 and 2 stood at 0.74 and 0.74",
 }
 SHOWN_STEP = CONTEXT + 10  # the step of the fixed episode shown while training: 10 steps into the dream
 PIXEL = 8  # each model pixel is drawn as an 8×8 block

@@ -1399,7 +1399,7 @@ def test_after_a_reduced_budget_the_world_model_dreams_rewards_better_than_the_m
     assert ratio < 0.75, f"dreamed reward error / mean-predictor error = {ratio:.3f}"
 
 
-# --- the learning outcome at the defaults (heavy: about 10 minutes of CPU per seed) ---------------
+# --- the learning outcome at the defaults (heavy: about 9 minutes of CPU per seed) ----------------
 
 
 def normalised_scores(agent, seeds):
@@ -1433,7 +1433,7 @@ def normalised_scores(agent, seeds):
 def test_at_the_defaults_the_greedy_agent_acts_well_in_the_real_world():
     # The issue's outcome: over 3 seeds, the greedy actor's normalised score in the REAL world
     # is at least 0.5 on average and at least 0.3 for every seed (20 evaluation episodes).
-    # Measured (issue 11, 800 updates, about 10 minutes of CPU per seed): 0.48, 0.66 and 0.70, mean
+    # Measured (issue 11, 800 updates, about 9 minutes of CPU per seed): 0.48, 0.66 and 0.70, mean
     # 0.61. The margin is thin in time, not in score: after 750 updates the same seeds stood at
     # 0.37, 0.65 and −0.05 (seed 2 took off between 750 and 800), after 900 at 0.62, 0.56, 0.76.
     scores = [normalised_scores(dreamer.train(dreamer.Config(), seed=seed).agent, list(range(20))) for seed in range(3)]

@@ -90,8 +90,9 @@ class GRU:
         """One step of the gate equations for a batch: (B × in), (B × H) -> the new (B × H).
 
         The input's share of the gates, W·x + b, comes from `self.input_affine(inputs)` (given);
-        the hidden state's, U·h + c, from `affine`. Keeps x, h, r, z, n and U_n·h + c_n on a stack for `backward_step`. Raises ValueError
-        for inputs or states of the wrong width, or batches of different sizes.
+        the hidden state's, U·h + c, from `affine`. Keeps x, h, r, z, n and U_n·h + c_n on a
+        stack for `backward_step`. Raises ValueError for inputs or states of the wrong width, or
+        batches of different sizes.
         """
         H = self.hidden_size
         require_batch("GRU.step inputs", inputs, self.input_size)

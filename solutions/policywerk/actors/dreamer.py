@@ -65,15 +65,16 @@ What differs here, and why (the paper's value first; each is in `Config`):
   here the objective is R_t alone (a baseline held constant would not change the gradient).
 
 What an update costs at the defaults (one core, Python 3.11; `maintainer/bench_dreamer.py`):
-about 0.62 s, four fifths of it in the dense kernels (affine maps and their backward). The
-world model takes 0.27 s (observe 0.06, loss 0.04, backward through time 0.17); behaviour
-0.35 s: imagination 0.08, the returns and losses 0.08, the actor's backprop through the
+about 0.6 s, four fifths of it in the dense kernels (affine maps and their backward). The
+world model takes 0.25 s (observe 0.06, loss 0.03, backward through time 0.15); behaviour
+0.35 s: imagination 0.08, the returns and losses 0.07, the actor's backprop through the
 dynamics 0.16 (the GRU's weight gradients are skipped there, and the actor's backward runs
-once over all 240 imagined rows), the critic 0.04. Two shortcuts save 0.08 s and change no
-number: the world model's backward through time defers the GRU's and the posterior's weight
-gradients to one pass over all T·B rows (`defer=True`: one long dot product per weight
-instead of T short ones), and every layer that reads the latent z adds the weights of its 4
-ones instead of multiplying all 32 entries (`dense.affine_one_hot`, an embedding lookup).
+once over all 240 imagined rows), the critic 0.04. Two shortcuts save about 0.1 s and change
+no number: the world model's backward through time defers the GRU's and the posterior's
+weight gradients to one pass over all T·B rows (`defer=True`: one long dot product per
+weight instead of T short ones), and every layer that reads the latent z adds the weights of
+its 4 ones instead of multiplying all 32 entries, and sums the gradient rows where z is 1
+for its weight gradient (`dense.affine_one_hot`, `dense.affine_backward_one_hot`).
 
 Reference: D. Hafner, J. Pasukonis, J. Ba and T. Lillicrap, "Mastering diverse domains through
 world models", arXiv:2301.04104 (2023).

@@ -15,7 +15,7 @@ from pathlib import Path
 from grading.manifest import ROOT
 from grading.runner import ImportFailure, SpecResult, count_specs, run_specs, spec_file
 from grading.source import module_file
-from maintainer.package_graph import import_closure
+from grading.package_graph import import_closure
 
 STATE = ROOT / ".policywerk"
 PROGRESS = STATE / "progress.json"

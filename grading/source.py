@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grading.manifest import ROOT
-from maintainer.generate_exercises import SOLUTIONS, stub_source
+from grading.stubs import SOLUTIONS, stub_source
 
 
 def module_file(tree: Path, module: str) -> Path:

@@ -1,71 +1,19 @@
-"""The reference package's import graph, read from its source (nothing is imported or run).
+"""The layers of the package, for the layering and manifest checks in tests/.
 
-Used by the layering and manifest checks in tests/: which modules a module imports, and which
-modules a lesson script needs, directly or not.
+The import graph itself lives in grading/package_graph.py, because the grader's cache follows
+it too; it is re-exported here so the checks read the whole picture from one place.
 """
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
+from grading.package_graph import import_closure, imported_modules, package_imports
 
-from maintainer.generate_exercises import SOLUTIONS, module_name
+__all__ = ["LAYERS", "import_closure", "imported_modules", "layer_of", "package_imports"]
 
 LAYERS = ["primitives", "building_blocks", "world", "actors"]
-
-
-def imported_modules(path: Path, tree: Path = SOLUTIONS) -> list[tuple[int, str]]:
-    """(line, absolute dotted name) of every import in a module file, relative ones resolved.
-
-    `from policywerk.world import gridworld` gives 'policywerk.world.gridworld' when that is a
-    module of the tree, else 'policywerk.world'.
-    """
-    if path.resolve().is_relative_to((tree / "policywerk").resolve()):
-        package = ["policywerk", *filter(None, module_name(path, tree).split("."))]
-        if path.name != "__init__.py":
-            package = package[:-1]
-    else:  # a script outside the package (a lesson): no relative imports to resolve
-        package = []
-    found = []
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - node.level + 1]
-                name = ".".join(base + ([node.module] if node.module else []))
-            else:
-                name = node.module
-            submodules = [f"{name}.{alias.name}" for alias in node.names if _is_module(f"{name}.{alias.name}", tree)]
-            found.extend((node.lineno, sub) for sub in submodules) if submodules else found.append((node.lineno, name))
-    return found
-
-
-def _is_module(dotted: str, tree: Path) -> bool:
-    return dotted.startswith("policywerk.") and (tree / (dotted.replace(".", "/") + ".py")).is_file()
 
 
 def layer_of(dotted: str) -> int:
     """0 for policywerk.primitives…, 3 for policywerk.actors…, −1 outside the layers."""
     parts = dotted.split(".")
     return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else -1
-
-
-def package_imports(path: Path, tree: Path = SOLUTIONS) -> set[str]:
-    """The package modules a file imports directly, as names inside the package ('primitives.vector')."""
-    return {
-        name.removeprefix("policywerk.")
-        for _, name in imported_modules(path, tree)
-        if name.startswith("policywerk.") and _is_module(name, tree)
-    }
-
-
-def import_closure(modules: set[str], tree: Path = SOLUTIONS) -> set[str]:
-    """Every package module reached from these by imports, directly or not (themselves included)."""
-    closure, frontier = set(), set(modules)
-    while frontier:
-        module = frontier.pop()
-        if module not in closure:
-            closure.add(module)
-            frontier |= package_imports(tree / "policywerk" / (module.replace(".", "/") + ".py"), tree)
-    return closure

@@ -9,7 +9,7 @@ from pathlib import Path
 from maintainer import generate_exercises
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR_INPUTS = ["solutions", "maintainer/generate_exercises.py"]
+GENERATOR_INPUTS = ["solutions", "maintainer/generate_exercises.py", "grading/stubs.py"]
 
 
 def _git(*arguments: str) -> str:

@@ -32,7 +32,8 @@ policywerk, so each child imports the mutated tree afresh, and byte-code caching
 an edit of the same size in the same second cannot be served from a stale .pyc.
 
 The score of a module is killed / (mutants - listed equivalents). `mutation_survivors.toml`
-beside this file lists each survivor the maintainers have judged, by exercise and snippet,
+beside this file lists each survivor the maintainers have judged, by exercise and snippet
+(and `occurrence` when one exercise has the same snippet twice),
 as `equivalent` (no input tells it apart from the reference: taken out of the denominator)
 or `accepted` (a real difference left untested on purpose, with the reason). Survivors not
 listed there, and listed entries that a run finds killed, make the exit status 1; `--toml`
@@ -66,7 +67,7 @@ import time
 import tomllib
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -101,11 +102,12 @@ class Mutant:
     before: str  # the edited line(s) of the reference, stripped; ' ⏎ ' between lines
     after: str  # the same line(s) in the mutant
     edit: tuple[int, int, str] = field(repr=False)  # replace these UTF-8 bytes of the module by this text
+    occurrence: int = 1  # the n-th mutant of this exercise with the same before and after
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> tuple[str, str, str, int]:
         """What the survivors file names a mutant by: line numbers shift, snippets rarely do."""
-        return (self.exercise, self.before, self.after)
+        return (self.exercise, self.before, self.after, self.occurrence)
 
     @property
     def location(self) -> str:
@@ -232,8 +234,10 @@ def _drop(node):
 def _swap_arguments(node):
     if isinstance(node, ast.Call):
         for index in range(len(node.args) - 1):
-            first, second = node.args[index], node.args[index + 1]
-            if isinstance(first, ast.Starred) or isinstance(second, ast.Starred) or ast.dump(first) == ast.dump(second):
+            pair = node.args[index : index + 2]
+            # A string argument is a name or a message: swapping it changes only an error's wording.
+            strings = [isinstance(a, ast.Constant) and isinstance(a.value, str) for a in pair]
+            if any(isinstance(a, ast.Starred) for a in pair) or any(strings) or ast.dump(pair[0]) == ast.dump(pair[1]):
                 continue
             args = copy.deepcopy(node.args)
             args[index], args[index + 1] = args[index + 1], args[index]
@@ -374,11 +378,12 @@ def _sites(exercise, source: _Source):
                 sites[(node.lineno, node.col_offset, name)].append(_mutant(exercise, source, node, name, new, text))
     assigned = None
     for index, statement in enumerate(body):
-        # Returning None just before a return is the same bug as dropping that return.
-        before_return = isinstance(statement, ast.Return) and not assigned
-        if index >= 2 and not before_return and "pragma: no cover" not in source.lines[statement.lineno - 1]:
+        early = ast.Return(value=ast.Name(assigned, ast.Load()) if assigned else ast.Constant(None))
+        # Returning None just before a return is the bug of dropping that return, and
+        # `return total` before `return total` is no bug at all.
+        redundant = isinstance(statement, ast.Return) and (not assigned or ast.dump(statement) == ast.dump(early))
+        if index >= 2 and not redundant and "pragma: no cover" not in source.lines[statement.lineno - 1]:
             value = assigned or "None"
-            early = ast.Return(value=ast.Name(assigned, ast.Load()) if assigned else ast.Constant(None))
             indent = " " * statement.col_offset
             mutant = _mutant(exercise, source, statement, "return-early", early, f"return {value}\n{indent}", insert=True)
             sites[(statement.lineno, statement.col_offset, "return-early")].append(mutant)
@@ -434,6 +439,11 @@ def mutants(tree: Path = SOLUTIONS, modules: list[str] | None = None, sample: in
                     if text not in seen:
                         seen.add(text)
                         found.append(mutant)
+    # `following = 0.0` may stand twice in one exercise: the count keeps the two apart.
+    counts: dict[tuple, int] = defaultdict(int)
+    for index, mutant in enumerate(found):
+        counts[mutant.key[:3]] += 1
+        found[index] = replace(mutant, occurrence=counts[mutant.key[:3]])
     return found
 
 
@@ -555,7 +565,7 @@ def run(found: list[Mutant], tree: Path, scratch: Path, workers: int = WORKERS) 
 
 
 def load_survivors(path: Path = SURVIVORS) -> dict[tuple[str, str, str], dict]:
-    """The judged survivors by (exercise, before, after)."""
+    """The judged survivors by (exercise, before, after, occurrence: 1 when not given)."""
     if not path.exists():
         return {}
     entries = tomllib.loads(path.read_text()).get("survivor", [])
@@ -563,7 +573,7 @@ def load_survivors(path: Path = SURVIVORS) -> dict[tuple[str, str, str], dict]:
     for entry in entries:
         if entry.get("verdict") not in VERDICTS or not entry.get("reason"):
             raise ValueError(f"{path.name}: every survivor needs a verdict ({' or '.join(VERDICTS)}) and a reason: {entry}")
-        judged[(entry["exercise"], entry["before"], entry["after"])] = entry
+        judged[(entry["exercise"], entry["before"], entry["after"], entry.get("occurrence", 1))] = entry
     return judged
 
 
@@ -614,7 +624,9 @@ def report(found: list[Mutant], outcomes: dict[int, str], broken: dict[str, str]
             if as_toml:
                 print(
                     f"\n[[survivor]]  # {mutant.location} [{mutant.operator}]\nexercise = {_toml_string(mutant.exercise)}\n"
-                    f"before = {_toml_string(mutant.before)}\nafter = {_toml_string(mutant.after)}\nverdict = \"\"\nreason = \"\""
+                    f"before = {_toml_string(mutant.before)}\nafter = {_toml_string(mutant.after)}\n"
+                    + (f"occurrence = {mutant.occurrence}\n" if mutant.occurrence > 1 else "")
+                    + 'verdict = ""\nreason = ""'
                 )
             else:
                 print(f"  {mutant.location}  {mutant.exercise}  [{mutant.operator}]\n      {mutant.before}\n    → {mutant.after}")

@@ -1,8 +1,9 @@
-"""The commands of grader.py: status, check, lesson, hint, compare, reset, watch.
+"""The commands of grader.py: status, check, lesson, hint, compare, reset, borrow, goal, watch.
 
 Every command survives whatever the learner's code does: the code runs in subprocesses
 (grading/runner.py), files are read by parsing (grading/source.py), and a problem is reported
 as the learner's file and line with a short message, never as the grader's own traceback.
+Nothing is called a pass that did not run and pass (grading/progress.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import re
 import select
 import shutil
@@ -20,14 +22,17 @@ from datetime import datetime
 from pathlib import Path
 
 import treepath
+from grading import borrow
 from grading import manifest as manifest_module
+from grading import progress
 from grading.manifest import ROOT, Manifest, module_of
-from grading.progress import STATE, ModuleStatus, statuses
+from grading.progress import NOT_A_PASS, STATE, ModuleStatus, statuses
 from grading.source import function_source, locate, module_file, pristine_stub, shown
 
 HINTS_SEEN = STATE / "hints.json"
 BACKUPS = STATE / "backups"
 MESSAGE_LINES = 6
+GLYPHS = {"complete": "✓", "import_failure": "!", "borrowed": "◇", "stale": "◆", "cut": "?"}
 
 
 class UsageProblem(Exception):
@@ -73,7 +78,12 @@ def resolve_lesson(manifest: Manifest, number: str) -> manifest_module.Lesson:
     return manifest.lessons[number]
 
 
-# ── what to say about a failure ──────────────────────────────────────────────────────────
+def refuse_the_reference(tree: Path, command: str) -> None:
+    if tree == treepath.tree_folder("solutions"):
+        raise UsageProblem(f"the reference in solutions/ is never changed; {command} works on your exercises")
+
+
+# ── what to say about a module or an exercise that does not pass ─────────────────────────
 
 
 def short(message: str, lines: int = MESSAGE_LINES) -> str:
@@ -85,6 +95,10 @@ def indent(text: str, by: str = "      ") -> str:
     return "\n".join(by + line for line in text.splitlines())
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def where_is(tree: Path, exercise: str) -> str:
     found = locate(tree, exercise)
     if found.problem:
@@ -92,41 +106,103 @@ def where_is(tree: Path, exercise: str) -> str:
     return f"{shown(found.path)}:{found.line}"
 
 
+def did_not_run(status: ModuleStatus, exercise: str | None = None, why: bool = True) -> str | None:
+    """'3 specs did not run: the run stopped at …' (without the why when it is said elsewhere),
+    or None when every spec ran."""
+    missing = status.not_run(exercise)
+    if not missing or status.import_failure:
+        return None
+    reason = status.problem or "this run never reached them (deselected, or not collected with your code)"
+    return f"{plural(len(missing), 'spec')} did not run" + (f": {reason}" if why else " (why: below)")
+
+
+def did_not_pass(status: ModuleStatus, exercise: str | None = None) -> str | None:
+    """'test_x was skipped at scalar.py:40 (Skipped: …), not a pass', or None."""
+    unpassed = status.unpassed(exercise)
+    if not unpassed:
+        return None
+    spec = unpassed[0]
+    at = f" at {spec.location}" if spec.location else ""
+    said = f" ({short(spec.message, 1)})" if spec.message else ""
+    more = f" (and {plural(len(unpassed) - 1, 'more spec')} like it)" if len(unpassed) > 1 else ""
+    return f"{spec.name} {NOT_A_PASS[spec.outcome]}{at}{said}: that is not a pass{more}"
+
+
 def describe_exercise(tree: Path, status: ModuleStatus, exercise: str) -> str:
-    """Where the exercise is, its first failing spec, and what that spec said."""
+    """Where the exercise is, and the first thing that keeps it from passing."""
     if status.import_failure is not None:
         failure = status.import_failure
         return f"{failure.location}: {failure.message}\n  (the module must import before any of its specs can run)"
-    if status.problem:
-        return status.problem
+    text = where_is(tree, exercise)
     failing = status.failing(exercise)
-    text = f"{where_is(tree, exercise)}"
     if failing:
         spec = failing[0]
         text += f"\n  failing spec: {spec.name}"
         if spec.location:
             text += f"\n  at {spec.location}"
-        text += "\n" + indent(short(spec.message), "    ")
-    return text
+        return text + "\n" + indent(short(spec.message), "    ")
+    reason = did_not_pass(status, exercise) or did_not_run(status, exercise)
+    return text + (f"\n  {reason}" if reason else "")
+
+
+# ── the road: which lesson is next, and which exercise on the way ────────────────────────
+
+
+def ready_lessons(manifest: Manifest) -> list[manifest_module.Lesson]:
+    return [lesson for lesson in manifest.lessons.values() if lesson.status == "ready"]
+
+
+def unlocked(lesson: manifest_module.Lesson, results: dict[str, ModuleStatus]) -> bool:
+    return all(results[m].done for m in lesson.requires)
+
+
+def target_lesson(manifest: Manifest, results: dict[str, ModuleStatus]) -> manifest_module.Lesson | None:
+    """The goal lesson while it is locked, else the first locked lesson; None when all are unlocked."""
+    chosen = progress.goal()
+    if chosen in manifest.lessons and not unlocked(manifest.lessons[chosen], results):
+        return manifest.lessons[chosen]
+    return next((lesson for lesson in ready_lessons(manifest) if not unlocked(lesson, results)), None)
+
+
+def next_step(manifest: Manifest, results: dict[str, ModuleStatus]) -> tuple[str | None, str | None]:
+    """(exercise, module) to work on next: the first unfinished exercise in curriculum order
+    among the modules the target lesson requires (or, with every lesson unlocked, among all
+    modules). A module can be unfinished with every exercise done (a spec tied to no exercise,
+    a stale borrowed copy): then the exercise is None. Borrowed modules are left alone."""
+    lesson = target_lesson(manifest, results)
+    road = [m for m in manifest.modules if (lesson is None or m in lesson.requires) and not results[m].borrowed]
+    for exercise in manifest.exercises:
+        if module_of(exercise) in road and not results[module_of(exercise)].exercise_done(exercise):
+            return exercise, module_of(exercise)
+    waiting = [m for m in manifest.modules if (lesson is None or m in lesson.requires) and not results[m].done]
+    return None, (waiting[0] if waiting else None)
 
 
 # ── status ───────────────────────────────────────────────────────────────────────────────
 
 
-def bar(passed: int, total: int, width: int = 12) -> str:
+def meter(passed: int, total: int, width: int = 12) -> str:
     filled = round(width * passed / total) if total else 0
     return "█" * filled + "░" * (width - filled)
 
 
-def next_exercise(manifest: Manifest, results: dict[str, ModuleStatus]) -> str | None:
-    for exercise in manifest.exercises:
-        status = results[module_of(exercise)]
-        if status.import_failure or status.problem or status.failing(exercise):
-            return exercise
-        passed, total = status.exercise_counts(exercise)
-        if total == 0 or passed < total:
-            return exercise
-    return None
+def module_line(module: str, status: ModuleStatus) -> str:
+    name = module.split(".")[-1]
+    if status.borrowed == "borrowed":
+        return f"  {GLYPHS['borrowed']} {name:<18} borrowed: the reference's code, not counted as yours"
+    if status.borrowed == "stale":
+        return (
+            f"  {GLYPHS['stale']} {name:<18} borrowed, stale: the reference changed since; "
+            f"borrow it again: uv run python grader.py borrow {module}"
+        )
+    note, mark = "", " "
+    if status.complete:
+        mark = GLYPHS["complete"]
+    elif status.import_failure:
+        mark, note = GLYPHS["import_failure"], "  does not import: " + status.import_failure.location
+    elif status.problem or status.not_run() or status.unpassed():
+        mark, note = GLYPHS["cut"], "  " + (did_not_run(status) or did_not_pass(status) or status.problem or "")
+    return f"  {mark} {name:<18} {meter(status.passed, status.total)} {status.passed:>4}/{status.total:<4}{note}"
 
 
 def lesson_line(lesson: manifest_module.Lesson, results: dict[str, ModuleStatus]) -> str:
@@ -136,36 +212,54 @@ def lesson_line(lesson: manifest_module.Lesson, results: dict[str, ModuleStatus]
         return f"{label}  being built (not yet reaching its outcome)"
     if lesson.status != "ready":
         return f"{label}  coming later"
-    missing = [m for m in lesson.requires if not results[m].complete]
-    if not missing:
-        return f"{label}  UNLOCKED: uv run python grader.py lesson {lesson.number}"
-    to_go = sum(results[m].total - results[m].passed for m in missing)
-    return f"{label}  locked: {to_go} specs to go in {len(missing)} modules"
+    done = [m for m in lesson.requires if results[m].done]
+    lent = sum(results[m].borrowed == "borrowed" for m in done)
+    count = f"{len(done)} of {len(lesson.requires)} modules done" + (f", {lent} borrowed" if lent else "")
+    if len(done) == len(lesson.requires):
+        return f"{label}  UNLOCKED ({count}): uv run python grader.py lesson {lesson.number}"
+    return f"{label}  locked: {count}"
 
 
 def command_status(manifest: Manifest, tree: Path, tree_flag: str) -> int:
     results = statuses(tree, manifest.modules)
     total = sum(s.total for s in results.values())
     passed = sum(s.passed for s in results.values())
-    print(f"policywerk · {shown(tree)} · {passed} of {total} specs pass\n")
+    lent = [m for m in manifest.modules if results[m].borrowed]
+    borrowed_note = f" · {plural(len(lent), 'module')} borrowed" if lent else ""
+    print(f"policywerk · {shown(tree)} · {passed} of {total} specs pass{borrowed_note}\n")
     for layer in manifest.layers:
         print(layer.title)
         for module in layer.modules:
-            status = results[module]
-            mark = "✓" if status.complete else ("!" if status.import_failure else " ")
-            note = "  does not import: " + status.import_failure.location if status.import_failure else ""
-            print(f"  {mark} {module.split('.')[-1]:<18} {bar(status.passed, status.total)} {status.passed:>4}/{status.total:<4}{note}")
+            print(module_line(module, results[module]))
         print()
     print("Lessons")
     for lesson in manifest.lessons.values():
         print(lesson_line(lesson, results))
     print()
-    exercise = next_exercise(manifest, results)
-    if exercise is None:
-        print("Every spec passes. Run the lessons with your code, and compare with the reference:")
-        print("  uv run python grader.py compare lesson 01")
+    chosen, lesson = progress.goal(), target_lesson(manifest, results)
+    if chosen in manifest.lessons and (lesson is None or lesson.number != chosen):
+        print(f"Your goal, lesson {chosen}, is unlocked: uv run python grader.py lesson {chosen}")
+    if lesson is not None:
+        why = "your goal" if lesson.number == chosen else "the next locked lesson"
+        print(f"On the way to lesson {lesson.number} ({why}; choose another: uv run python grader.py goal NN)")
+    exercise, module = next_step(manifest, results)
+    if module is None:
+        if lent:
+            print(f"Every other module passes; borrowed: {', '.join(lent)}. Write one yourself: uv run python grader.py reset MODULE")
+        else:
+            print("Every spec passes. Run the lessons with your code, and compare with the reference:")
+            print("  uv run python grader.py compare lesson 01")
         return 0
-    module = module_of(exercise)
+    if results[module].borrowed == "stale":
+        print(f"Next: {module} is a stale borrowed copy: uv run python grader.py borrow {module}")
+        return 0
+    if exercise is None:
+        status = results[module]
+        reason = did_not_run(status) or did_not_pass(status)
+        failing = status.failing()
+        print(f"Next: {module}: " + (reason or (f"{failing[0].name} fails" if failing else "it does not pass yet")))
+        print(f"\n  check it:  uv run python grader.py check {module}{tree_flag}")
+        return 0
     print(f"Next exercise: {exercise}")
     print("  " + describe_exercise(tree, results[module], exercise).replace("\n", "\n  "))
     print(f"\n  check it:  uv run python grader.py check {module}{tree_flag}")
@@ -176,48 +270,71 @@ def command_status(manifest: Manifest, tree: Path, tree_flag: str) -> int:
 # ── check ────────────────────────────────────────────────────────────────────────────────
 
 
+def exercise_report(tree: Path, status: ModuleStatus, exercise: str) -> str:
+    """One exercise's line of `check`, with what keeps it from passing beneath it."""
+    passed, count = status.exercise_counts(exercise)
+    done = status.exercise_done(exercise)
+    label = f"  {'✓' if done else '✗'} {exercise.split('.', 2)[-1]:<28} {passed}/{count}"
+    if done:
+        return label
+    failing = status.failing(exercise)
+    if not failing:
+        reason = did_not_pass(status, exercise) or did_not_run(status, exercise, why=False)
+        return f"{label}   {reason}" if reason else f"{label}   no spec holds it yet"
+    if all("is not written yet" in spec.message for spec in failing):
+        return f"{label}   not written yet ({where_is(tree, exercise)})"
+    spec = failing[0]
+    lines = [f"{label}   {spec.name}" + (f"  ({len(failing) - 1} more failing)" if len(failing) > 1 else "")]
+    # Where to look: the line that raised, else (a wrong answer, a missing function) the function.
+    found = locate(tree, exercise)
+    if spec.location:
+        lines.append(f"        at {spec.location}")
+    elif found.problem:
+        lines.append(f"        {found.problem}")
+    else:
+        lines.append(f"        at {shown(found.path)}:{found.line}")
+    lines.append(indent(short(spec.message, 4), "        "))
+    return "\n".join(lines)
+
+
 def command_check(manifest: Manifest, tree: Path, tree_flag: str, name: str) -> int:
     module = resolve_module(manifest, name)
     status = statuses(tree, [module], fresh=True)[module]
-    print(f"{module}: {status.passed} of {status.total} specs pass  ({shown(module_file(tree, module))})\n")
+    ran = sum(s.outcome == "passed" for s in status.specs if s.nodeid in status.expected)
+    print(f"{module}: {ran} of {status.total} specs pass  ({shown(module_file(tree, module))})\n")
     if status.import_failure is not None:
         failure = status.import_failure
         print(f"  {failure.location}: {failure.message}")
         print("  The module must import before its specs can run: fix this line first.")
         return 1
-    if status.problem:
-        print(f"  {status.problem}")
+    if not status.expected:
+        print(f"  {status.problem or 'no spec holds this module yet'}")
         return 1
-    first_failing = None
     for exercise in manifest.exercises_of(module):
-        passed, count = status.exercise_counts(exercise)
-        done = count > 0 and passed == count
-        label = f"  {'✓' if done else '✗'} {exercise.split('.', 2)[-1]:<28} {passed}/{count}"
-        failing = status.failing(exercise)
-        if done or not failing:
-            print(label)
-            continue
-        first_failing = first_failing or exercise
-        if all("is not written yet" in spec.message for spec in failing):
-            print(f"{label}   not written yet ({where_is(tree, exercise)})")
-            continue
-        spec = failing[0]
-        print(f"{label}   {spec.name}" + (f"  ({len(failing) - 1} more failing)" if len(failing) > 1 else ""))
-        # Where to look: the line that raised, else (a wrong answer, a missing function) the function.
-        found = locate(tree, exercise)
-        if spec.location:
-            print(f"        at {spec.location}")
-        elif found.problem:
-            print(f"        {found.problem}")
-        else:
-            print(f"        at {shown(found.path)}:{found.line}")
+        print(exercise_report(tree, status, exercise))
+    loose = [s for s in status.failing() if not s.exercises]  # specs tied to no exercise
+    for spec in loose:
+        print(f"  ✗ {spec.name}" + (f"\n        at {spec.location}" if spec.location else ""))
         print(indent(short(spec.message, 4), "        "))
     print()
-    if first_failing is None:
+    everything_passed = ran == status.total and status.problem is None
+    if status.borrowed:
+        verdict = "every spec passes" if everything_passed else "not every spec passes"
+        print(f"{module} is borrowed from the reference ({verdict}): these passes are the reference's, not yours.")
+        if status.borrowed == "stale":
+            print(f"  The reference changed since you borrowed it: uv run python grader.py borrow {module}")
+        print(f"  To write it yourself: uv run python grader.py reset {module}")
+        return 0 if everything_passed else 1
+    if status.problem or status.not_run():
+        print(f"  {did_not_run(status)}")
+        print("  Nothing of this run is kept: the next check runs every spec again.")
+    if status.complete:
         print(f"All of {module} passes. Next: uv run python grader.py{tree_flag}")
         return 0
-    print(f"Next: {first_failing} at {where_is(tree, first_failing)}")
-    print(f"  a hint: uv run python grader.py hint {first_failing}")
+    first = next((e for e in manifest.exercises_of(module) if not status.exercise_done(e)), None)
+    if first is not None:
+        print(f"Next: {first} at {where_is(tree, first)}")
+        print(f"  a hint: uv run python grader.py hint {first}")
     return 1
 
 
@@ -231,33 +348,52 @@ def command_lesson(manifest: Manifest, tree: Path, number: str, extra: list[str]
         print(f"Lesson {lesson.number} ({lesson.paper}) {state}; its script runs with the reference: uv run python {lesson.script}")
         return 0
     results = statuses(tree, list(lesson.requires))
-    waiting = [m for m in lesson.requires if not results[m].complete]
+    waiting = [m for m in lesson.requires if not results[m].done]
     if waiting:
-        print(f"Lesson {lesson.number} unlocks when every spec of {', '.join(lesson.requires)} passes. Still in the way:\n")
+        print(f"Lesson {lesson.number} unlocks when each of {', '.join(lesson.requires)} passes (or is borrowed). Still in the way:\n")
         for module in waiting:
-            status = results[module]
-            print(f"  {module}: {status.passed}/{status.total}")
-            if status.import_failure:
-                print(f"    {status.import_failure.location}: {status.import_failure.message}")
-            for spec in status.failing()[:8]:
-                print(f"    ✗ {spec.name}")
-            if len(status.failing()) > 8:
-                print(f"    … and {len(status.failing()) - 8} more")
-        print(f"\nStart with: uv run python grader.py check {waiting[0]}")
+            print(waiting_report(module, results[module]))
+        first = waiting[0]
+        again = results[first].borrowed == "stale"
+        print(f"\nStart with: uv run python grader.py {'borrow' if again else 'check'} {first}")
+        print(f"Or let the reference stand in for the modules below it: uv run python grader.py borrow lesson {lesson.number}")
         return 1
+    lent = [m for m in lesson.requires if results[m].borrowed]
     name = Path(lesson.script).stem
     out = ROOT / "output"
-    print(f"Lesson {lesson.number} unlocked: training with your code in {shown(tree)} …\n", flush=True)
+    print(f"Lesson {lesson.number} unlocked: training with your code in {shown(tree)} …")
+    if lent:
+        print(f"Borrowed from the reference for this run: {', '.join(lent)}")
+    print(flush=True)
+    started = time.time()
     command = [sys.executable, lesson.script, "--tree", str(tree), "--out", str(out), *extra]
     completed = subprocess.run(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     if completed.returncode != 0:
-        print(f"\nThe lesson stopped: your code raised an error while training.")
+        print("\nThe lesson stopped: your code raised an error while training.")
         print(indent(learner_frames(completed.stderr, tree), "  "))
         return 1
-    written = sorted(p for p in out.glob(f"{name}*") if p.is_file() and p.stat().st_mtime > time.time() - 3600)
+    written = sorted(p for p in out.glob(f"{name}*") if p.is_file() and p.stat().st_mtime >= started - 1)
     print("\nFiles written: " + ", ".join(shown(p) for p in written))
-    print(f"Compare your run with the reference's: uv run python grader.py compare lesson {lesson.number}")
+    print()
+    print(judgement(out / f"{name}_trace.json", ROOT / "examples" / name / f"{name}_trace.json", started))
+    print(f"\nCompare your run with the reference's: uv run python grader.py compare lesson {lesson.number}")
     return 0
+
+
+def waiting_report(module: str, status: ModuleStatus) -> str:
+    if status.borrowed == "stale":
+        return f"  {module}: borrowed, but the reference changed since: uv run python grader.py borrow {module}"
+    lines = [f"  {module}: {status.passed}/{status.total}"]
+    if status.import_failure:
+        lines.append(f"    {status.import_failure.location}: {status.import_failure.message}")
+    reason = did_not_run(status) or did_not_pass(status)
+    if reason:
+        lines.append(f"    {reason}")
+    failing = status.failing()
+    lines += [f"    ✗ {spec.name}" for spec in failing[:8]]
+    if len(failing) > 8:
+        lines.append(f"    … and {len(failing) - 8} more")
+    return "\n".join(lines)
 
 
 def learner_frames(stderr: str, tree: Path) -> str:
@@ -267,6 +403,49 @@ def learner_frames(stderr: str, tree: Path) -> str:
     kept = [line.replace(str(tree), shown(tree)).replace('File "', "").replace('", line ', ":") for line in kept]
     error = lines[-1] if lines else "(no message)"
     return "\n".join(kept[-3:] + [error])
+
+
+RESULT_FIELDS = {"name": str, "value": (int, float), "bar": (int, float), "higher_is_better": bool, "measured": str, "quick": bool}
+
+
+def stated_result(path: Path) -> tuple[dict | None, str | None]:
+    """The "result" a lesson wrote into its trace JSON, or why there is none to judge."""
+    try:
+        result = json.loads(path.read_text()).get("result")
+    except (OSError, ValueError, AttributeError) as error:
+        return None, f"{shown(path)} cannot be read ({error})"
+    if result is None:
+        return None, "the lesson did not state its bar (its trace JSON has no \"result\")"
+    wrong = [key for key, kind in RESULT_FIELDS.items() if not isinstance(result.get(key), kind)]
+    if wrong:
+        return None, f"the result in {shown(path)} lacks or mistypes {', '.join(wrong)}"
+    return result, None
+
+
+def reached(result: dict) -> bool:
+    return result["value"] >= result["bar"] if result["higher_is_better"] else result["value"] <= result["bar"]
+
+
+def judgement(yours: Path, reference: Path, started: float) -> str:
+    """The learner's result beside the reference's, and plainly whether it reached the bar."""
+    if not yours.exists() or yours.stat().st_mtime < started - 1:
+        return f"This run wrote no {shown(yours)}: there is no result to judge."
+    mine, why = stated_result(yours)
+    if mine is None:
+        return f"No verdict: {why}. Compare your trace with the reference's instead."
+    theirs, _ = stated_result(reference) if reference.exists() else (None, None)
+    direction = "higher is better" if mine["higher_is_better"] else "lower is better"
+    lines = [f"Your result: {mine['name']} {mine['value']:.4g}"]
+    if theirs is not None:
+        lines.append(f"The reference's: {theirs['name']} {theirs['value']:.4g} ({shown(reference)})")
+    lines.append(f"The bar: {mine['bar']:.4g} ({direction}); measured as {mine['measured']}")
+    if mine["quick"]:
+        lines.append("A --quick run is too short to be judged against the bar: run the lesson without --quick.")
+    elif reached(mine):
+        lines.append("You reached the bar.")
+    else:
+        lines.append("You did not reach the bar yet.")
+    return "\n".join(lines)
 
 
 # ── hint ─────────────────────────────────────────────────────────────────────────────────
@@ -297,7 +476,29 @@ def command_hint(manifest: Manifest, name: str) -> int:
 # ── compare ──────────────────────────────────────────────────────────────────────────────
 
 
-def command_compare(manifest: Manifest, tree: Path, target: list[str], force: bool) -> int:
+def coloured(line: str) -> str:
+    codes = {"+": "32", "-": "31", "@": "36"}
+    code = codes.get(line[:1]) if not line.startswith(("+++", "---")) else "1"
+    return f"\033[{code}m{line}\033[0m" if code else line
+
+
+def body_diff(tree: Path, solutions: Path, exercise: str, colour: bool) -> str:
+    """A unified diff of the learner's definition against the reference's, docstrings left out."""
+    yours = function_source(tree, exercise, docstring=False)
+    if yours is None:
+        return f"   (cannot read yours: {locate(tree, exercise).problem})"
+    reference = function_source(solutions, exercise, docstring=False) or ""
+    diff = list(
+        difflib.unified_diff(
+            yours.splitlines(), reference.splitlines(), f"yours ({where_is(tree, exercise)})", "the reference", lineterm=""
+        )
+    )
+    if not diff:
+        return "   the same as the reference, line for line"
+    return "\n".join("   " + (coloured(line) if colour else line) for line in diff)
+
+
+def command_compare(manifest: Manifest, tree: Path, target: list[str], force: bool, full: bool) -> int:
     if target and target[0] == "lesson":
         if len(target) != 2:
             raise UsageProblem("say which lesson: uv run python grader.py compare lesson 01")
@@ -306,17 +507,26 @@ def command_compare(manifest: Manifest, tree: Path, target: list[str], force: bo
         raise UsageProblem("say which module: uv run python grader.py compare primitives.vector")
     module = resolve_module(manifest, target[0])
     status = statuses(tree, [module])[module]
+    if status.borrowed:
+        print(f"{module} is borrowed: it is the reference's code. To write it yourself: uv run python grader.py reset {module}")
+        return 0
     solutions = treepath.tree_folder("solutions")
+    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     for exercise in manifest.exercises_of(module):
         passed, count = status.exercise_counts(exercise)
         print(f"── {exercise} " + "─" * max(0, 70 - len(exercise)))
-        if not force and not (count and passed == count):
+        if not force and not status.exercise_done(exercise):
             print(f"   not passed yet ({passed}/{count}): the reference stays hidden until it passes.")
             print(f"   Try uv run python grader.py hint {exercise}, or add --force to look anyway.\n")
+            continue
+        if not full:
+            print(body_diff(tree, solutions, exercise, colour) + "\n")
             continue
         yours = function_source(tree, exercise) or f"(cannot read it: {locate(tree, exercise).problem})"
         print(f"   yours ({where_is(tree, exercise)}):\n{indent(yours, '   │ ')}")
         print(f"   the reference:\n{indent(function_source(solutions, exercise) or '', '   │ ')}\n")
+    if not full:
+        print("The lines marked - are yours, + the reference's; docstrings left out. Whole definitions: add --full.")
     return 0
 
 
@@ -355,26 +565,106 @@ def compare_lesson(manifest: Manifest, number: str) -> int:
     return 0
 
 
-# ── reset ────────────────────────────────────────────────────────────────────────────────
+# ── reset and borrow: the learner's file replaced, never lost ────────────────────────────
+
+
+def replace_file(tree: Path, module: str, text: str) -> str | None:
+    """Write a module's file, keeping the learner's own version as a backup first (not a stub,
+    not an untouched borrowed copy: those are not the learner's work). Returns the backup's path."""
+    path = module_file(tree, module)
+    kept = None
+    if path.exists() and path.read_text() != pristine_stub(module) and borrow.state(tree, module) is None:
+        BACKUPS.mkdir(parents=True, exist_ok=True)
+        backup = BACKUPS / f"{module}.{datetime.now().strftime('%Y%m%d-%H%M%S-%f')}.py"
+        shutil.copy2(path, backup)
+        kept = shown(backup)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return kept
 
 
 def command_reset(manifest: Manifest, tree: Path, name: str) -> int:
     module = resolve_module(manifest, name)
-    if tree == treepath.tree_folder("solutions"):
-        raise UsageProblem("the reference in solutions/ is never reset; reset works on your exercises")
+    refuse_the_reference(tree, "reset")
     path = module_file(tree, module)
     stub = pristine_stub(module)
     if path.exists() and path.read_text() == stub:
         print(f"{shown(path)} is already the pristine stub: nothing changed.")
         return 0
-    if path.exists():
-        BACKUPS.mkdir(parents=True, exist_ok=True)
-        backup = BACKUPS / f"{module}.{datetime.now().strftime('%Y%m%d-%H%M%S-%f')}.py"
-        shutil.copy2(path, backup)
-        print(f"Your file is kept at {shown(backup)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(stub)
+    was_borrowed = borrow.state(tree, module) is not None
+    kept = replace_file(tree, module, stub)
+    if kept:
+        print(f"Your file is kept at {kept}")
+    elif was_borrowed:
+        print(f"{module} was borrowed: the reference's code is gone from your tree (no backup: it was not yours).")
     print(f"{shown(path)} is the pristine stub again.")
+    return 0
+
+
+def borrow_modules(tree: Path, modules: list[str]) -> list[str]:
+    """Copy the reference into each module's file; return the modules actually borrowed now."""
+    fresh = []
+    for module in modules:
+        path = module_file(tree, module)
+        if borrow.state(tree, module) == "borrowed":
+            print(f"  {module}: already borrowed, and the reference has not changed: nothing to do")
+            continue
+        kept = replace_file(tree, module, borrow.borrowed_copy(module))
+        print(f"  {module}: borrowed into {shown(path)}" + (f" (your file is kept at {kept})" if kept else ""))
+        fresh.append(module)
+    return fresh
+
+
+def command_borrow(manifest: Manifest, tree: Path, names: list[str]) -> int:
+    refuse_the_reference(tree, "borrow")
+    if not names:
+        raise UsageProblem("say what to borrow: uv run python grader.py borrow MODULE… or borrow lesson NN")
+    if names[0] == "lesson":
+        if len(names) != 2:
+            raise UsageProblem("say which lesson: uv run python grader.py borrow lesson 06")
+        lesson = resolve_lesson(manifest, names[1])
+        below = [m for m in manifest.modules if m in lesson.requires and not m.startswith("actors.")]
+        # What already passes stays the learner's: borrowing replaces only what does not.
+        results = statuses(tree, below)
+        yours = [m for m in below if results[m].complete]
+        print(f"Lesson {lesson.number}: the reference stands in for the modules below its agent.")
+        if yours:
+            print(f"  kept yours (every spec passes): {', '.join(yours)}")
+        borrow_modules(tree, [m for m in below if m not in yours])
+        left = [m for m in lesson.requires if m.startswith("actors.")]
+        progress.set_goal(lesson.number)  # borrowing below a lesson is choosing it as the goal
+        print(f"\nWhat lesson {lesson.number} waits for now: {', '.join(left)}. Status leads there (your goal now;")
+        print("back to the next locked lesson: uv run python grader.py goal none). Next: uv run python grader.py")
+    else:
+        borrow_modules(tree, [resolve_module(manifest, name) for name in names])
+        print("\nNext: uv run python grader.py")
+    print("A borrowed module is never counted as your pass; to write one yourself: uv run python grader.py reset MODULE")
+    return 0
+
+
+# ── goal ─────────────────────────────────────────────────────────────────────────────────
+
+
+def command_goal(manifest: Manifest, names: list[str]) -> int:
+    if len(names) > 1:
+        raise UsageProblem("goal takes one lesson: uv run python grader.py goal 06 (or goal none)")
+    if not names:
+        chosen = progress.goal()
+        if chosen is None:
+            print("No goal set: status leads to the next locked lesson. Choose one: uv run python grader.py goal NN")
+        else:
+            print(f"Your goal: lesson {chosen} ({manifest.lessons[chosen].title}). Back to the next locked lesson: goal none")
+        return 0
+    if names[0] == "none":
+        progress.set_goal(None)
+        print("Goal cleared: status leads to the next locked lesson again.")
+        return 0
+    lesson = resolve_lesson(manifest, names[0])
+    if lesson.status != "ready":
+        raise UsageProblem(f"lesson {lesson.number} is not ready yet; choose one of {', '.join(l.number for l in ready_lessons(manifest))}")
+    progress.set_goal(lesson.number)
+    print(f"Goal: lesson {lesson.number} ({lesson.title}). Status now leads there: uv run python grader.py")
+    print(f"To start there at once, let the reference stand in below it: uv run python grader.py borrow lesson {lesson.number}")
     return 0
 
 
@@ -388,7 +678,8 @@ def snapshot(tree: Path) -> dict[Path, float]:
 def command_watch(manifest: Manifest, tree: Path, tree_flag: str, interval: float = 0.5) -> int:
     """Re-check the module being edited each time a file under the tree is saved."""
     seen = snapshot(tree)
-    current = module_of(next_exercise(manifest, statuses(tree, manifest.modules)) or manifest.exercises[-1])
+    exercise, module = next_step(manifest, statuses(tree, manifest.modules))
+    current = module or module_of(manifest.exercises[-1])
 
     def rerun() -> None:
         if sys.stdout.isatty():
@@ -414,7 +705,8 @@ def command_watch(manifest: Manifest, tree: Path, tree_flag: str, interval: floa
             if key in ("q", "quit"):
                 return 0
             if key == "h":
-                command_hint(manifest, next_exercise(manifest, statuses(tree, manifest.modules)) or manifest.exercises[-1])
+                exercise, _ = next_step(manifest, statuses(tree, manifest.modules))
+                command_hint(manifest, exercise or manifest.exercises_of(current)[0])
             elif key == "l":
                 command_status(manifest, tree, tree_flag)
             else:
@@ -432,15 +724,22 @@ def command_watch(manifest: Manifest, tree: Path, tree_flag: str, interval: floa
 # ── entry point ──────────────────────────────────────────────────────────────────────────
 
 USAGE = """\
-uv run python grader.py                    your progress and the next exercise
+uv run python grader.py                    your progress and the next exercise on the way to your goal
 uv run python grader.py check MODULE       that module's specs (e.g. check primitives.vector)
 uv run python grader.py hint EXERCISE      one more hint each time (e.g. hint primitives.vector.dot)
 uv run python grader.py lesson NN          train and draw lesson NN with your code, once it unlocks
-uv run python grader.py compare MODULE     your code beside the reference, for what you have passed
+uv run python grader.py goal [NN|none]     the lesson status leads to (default: the next locked one)
+uv run python grader.py borrow MODULE…     let the reference's code stand in for modules (borrow lesson NN:
+                                           every module below that lesson's agent)
+uv run python grader.py compare MODULE     your code against the reference, as a diff, for what you have
+                                           passed (--full: both definitions whole)
 uv run python grader.py compare lesson NN  your training trace drawn over the reference's
 uv run python grader.py reset MODULE       put the stub back (your file is kept as a backup)
 uv run python grader.py watch              re-check the module you are editing on every save
 Add --tree solutions to any of them to run it on the reference."""
+
+ONE_NAME = ("check", "hint", "lesson", "reset")
+INTERRUPTED = 130  # what a shell reports for a program stopped by Ctrl-C
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -449,7 +748,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*")
     parser.add_argument("--tree", default="exercises")
     parser.add_argument("--force", action="store_true", help="compare: show the reference before you pass")
-    parser.add_argument("--quick", action="store_true", help="lesson: the small budget")
+    parser.add_argument("--full", action="store_true", help="compare: both definitions whole, not a diff")
+    parser.add_argument("--quick", action="store_true", help="lesson: the small budget (never judged against the bar)")
     args = parser.parse_args(argv)
     try:
         tree = treepath.tree_folder(args.tree)
@@ -458,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
         names = args.names
         if args.command == "status":
             return command_status(manifest, tree, tree_flag)
-        if args.command in ("check", "hint", "lesson", "reset") and len(names) != 1:
+        if args.command in ONE_NAME and len(names) != 1:
             raise UsageProblem(f"{args.command} takes one name; see: uv run python grader.py --help")
         if args.command == "check":
             return command_check(manifest, tree, tree_flag, names[0])
@@ -467,9 +767,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "lesson":
             return command_lesson(manifest, tree, names[0], ["--quick"] if args.quick else [])
         if args.command == "compare":
-            return command_compare(manifest, tree, names, args.force)
+            return command_compare(manifest, tree, names, args.force, args.full)
         if args.command == "reset":
             return command_reset(manifest, tree, names[0])
+        if args.command == "borrow":
+            return command_borrow(manifest, tree, names)
+        if args.command == "goal":
+            return command_goal(manifest, names)
         if args.command == "watch":
             return command_watch(manifest, tree, tree_flag)
         raise UsageProblem(f"unknown command {args.command!r}\n\n{USAGE}")
@@ -480,5 +784,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"grader: {problem}")
         return 2
     except KeyboardInterrupt:
-        print()
-        return 0
+        # Results are written only after a whole run, in one replace: nothing half-done is kept.
+        print("\nStopped (Ctrl-C): nothing from the interrupted run was recorded.", flush=True)
+        return INTERRUPTED

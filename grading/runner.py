@@ -6,6 +6,11 @@ probe process imports each module in turn under a time limit: a module that fail
 is reported with its file and line, and its specs are not handed to pytest (which would
 stop on it or hang). The remaining specs run in one pytest process with pytest-timeout, so an
 infinite loop inside a function fails one spec, not the run.
+
+What each spec did comes from the grader's own pytest plugin (grading/spec_plugin.py), line by
+line as it happens, so a run the learner's code cuts short (KeyboardInterrupt, pytest.exit,
+os._exit) still tells which specs ran and where it stopped. Which specs a module has is never
+taken from what reported back: it is collected against the reference (`collect_reference`).
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import treepath
 from grading.manifest import ROOT
-from grading.source import module_file, shown
+from grading.source import locate, module_file, shown
 
 # Time limits, in seconds; the environment variables exist so the grader's own tests can use short ones.
 # Importing every module (a learner's module imports in milliseconds):
@@ -44,7 +50,7 @@ class ImportFailure:
 @dataclass
 class SpecResult:
     nodeid: str
-    outcome: str  # passed, failed, skipped
+    outcome: str  # passed, failed, error, skipped, xfailed or xpassed (only "passed" is a pass)
     exercises: list[str]
     message: str = ""
     location: str | None = None  # the learner's line where it failed, when known
@@ -58,7 +64,7 @@ class SpecResult:
 class RunResult:
     specs: list[SpecResult] = field(default_factory=list)
     import_failures: dict[str, ImportFailure] = field(default_factory=dict)
-    crashed: str | None = None  # pytest itself did not finish: what we know
+    cut: dict[str, str] = field(default_factory=dict)  # module -> why some of its specs did not run
 
 
 def spec_file(module: str) -> Path:
@@ -165,59 +171,141 @@ def probe_imports(tree: Path, modules: list[str]) -> dict[str, ImportFailure]:
     return failures
 
 
-def run_specs(tree: Path, modules: list[str]) -> RunResult:
-    """Probe the modules' imports, then run the non-slow specs of those that import, in one pytest."""
-    result = RunResult(import_failures=probe_imports(tree, modules))
-    files = [str(spec_file(m)) for m in modules if m not in result.import_failures and spec_file(m).exists()]
-    if not files:
-        return result
+# What the child pytest must not inherit: options and plugins from the learner's shell would
+# change which specs run (PYTEST_ADDOPTS="-k clip" runs a third of a module).
+_UNINHERITED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+
+
+def _pytest(tree: Path, files: list[str], *options: str) -> tuple[list[dict], str]:
+    """Run pytest with the grader's plugin on spec files; return its events and its output.
+
+    Only spec_tests/'s own conftest files load (--confcutdir): a conftest.py dropped at the
+    repository's root cannot add or remove specs.
+    """
     with tempfile.TemporaryDirectory() as folder:
-        results = Path(folder) / "results.json"
+        events = Path(folder) / "events.jsonl"
         command = [
             sys.executable, "-m", "pytest", *files, "-q", "--tb=line", "-p", "no:cacheprovider", "-n", "0",
-            "--tree", str(tree), "--results-json", str(results), "--timeout", f"{SPEC_TIME_LIMIT:g}",
-            "--continue-on-collection-errors", "-o", "addopts=-m 'not slow and not heavy'",
+            "-p", "grading.spec_plugin", "--confcutdir", str(ROOT / "spec_tests"), "--tree", str(tree),
+            "--timeout", f"{SPEC_TIME_LIMIT:g}", "--continue-on-collection-errors",
+            "-o", "addopts=-m 'not slow and not heavy'", *options,
         ]  # fmt: skip
-        environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        environment = {k: v for k, v in os.environ.items() if k not in _UNINHERITED}
+        environment.update(
+            PYTHONDONTWRITEBYTECODE="1", POLICYWERK_TREE=str(tree), POLICYWERK_GRADER_EVENTS=str(events)
+        )
         try:
             completed = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIME_LIMIT, cwd=ROOT, env=environment)
+            output = completed.stdout + completed.stderr
         except subprocess.TimeoutExpired:
-            result.crashed = f"the specs did not finish within {RUN_TIME_LIMIT:g} s"
-            return result
-        if not results.exists():
-            tail = (completed.stdout + completed.stderr).strip().splitlines()[-5:]
-            result.crashed = "pytest stopped before running the specs: " + " | ".join(tail)
-            return result
-        for record in json.loads(results.read_text()):
-            result.specs.append(
-                SpecResult(
-                    nodeid=record["nodeid"],
-                    outcome=record["outcome"],
-                    exercises=record["exercises"],
-                    message=record["message"],
-                    location=shown(record["location"].rsplit(":", 1)[0]) + ":" + record["location"].rsplit(":", 1)[1]
-                    if record.get("location")
-                    else None,
+            output = f"@@timeout the specs did not finish within {RUN_TIME_LIMIT:g} s"
+        lines = events.read_text(encoding="utf-8", errors="replace").splitlines() if events.exists() else []
+    return [json.loads(line) for line in lines if line.strip()], output
+
+
+def _module_of_spec(nodeid: str, modules: list[str]) -> str | None:
+    path = Path(ROOT / nodeid.split("::", 1)[0])
+    return next((m for m in modules if spec_file(m) == path), None)
+
+
+def _shown_location(location: str | None) -> str | None:
+    if not location:
+        return None
+    path, _, line = location.rpartition(":")
+    return f"{shown(Path(path))}:{line}"
+
+
+def _why_it_stopped(events: list[dict], output: str, tree: Path, running: dict | None) -> str:
+    """What cut a run short, in a learner's words, naming the learner's file and line."""
+    stopped = next((e for e in events if "stopped" in e), None)
+    ended = next((e for e in events if "ended" in e), None)
+    if stopped is not None:
+        where = _shown_location(stopped["location"])
+        what = stopped["stopped"] + (f" ({stopped['message']})" if stopped["message"] else "")
+        return f"the run stopped at {where} with {what}" if where else f"the run stopped with {what}"
+    if ended is not None:
+        where = _shown_location(ended["location"])
+        return f"the run ended at {where}: {ended['ended']} ends the Python process" if where else f"the run ended: {ended['ended']}"
+    if output.startswith("@@timeout "):
+        return output.removeprefix("@@timeout ")
+    # The process died without a word (os.kill, a crash of Python itself): the learner's line in
+    # faulthandler's dump when there is one, else the spec that was running.
+    where = _stuck_at(output, tree)
+    if where:
+        return f"the Python process running the specs died at {where}"
+    if running:
+        spec = running["started"].split("::", 1)[-1]
+        aimed = [(e, locate(tree, e)) for e in running["exercises"]]
+        at = "".join(f" (a spec of {e}, {shown(found.path)}:{found.line})" for e, found in aimed[:1] if found.line)
+        return f"the Python process running the specs died during {spec}{at}"
+    tail = " | ".join(output.strip().splitlines()[-3:])
+    return "pytest stopped before running the specs" + (f": {tail}" if tail else "")
+
+
+def run_specs(tree: Path, modules: list[str]) -> RunResult:
+    """Probe the modules' imports, then run the non-slow specs of those that import.
+
+    All run in one pytest, unless the learner's code cuts that run short (KeyboardInterrupt,
+    pytest.exit, os._exit): the module it happened in is marked as cut, and the modules not
+    reached yet run again in a new pytest without it, so one module cannot hide the others.
+    """
+    result = RunResult(import_failures=probe_imports(tree, modules))
+    remaining = [m for m in modules if m not in result.import_failures and spec_file(m).exists()]
+    while remaining:
+        events, output = _pytest(tree, [str(spec_file(m)) for m in remaining])
+        reported = set()
+        for event in events:
+            if "spec" in event:
+                reported.add(_module_of_spec(event["spec"], remaining))
+                result.specs.append(
+                    SpecResult(
+                        nodeid=event["spec"],
+                        outcome=event["outcome"],
+                        exercises=event["exercises"],
+                        message=event["message"],
+                        location=_shown_location(event["location"]),
+                    )
                 )
-            )
+            elif "collection_error" in event:
+                module = _module_of_spec(event["collection_error"], remaining)
+                if module:
+                    result.cut[module] = f"its spec file did not load: {event['message']}"
+        finished = {e["spec"] for e in events if "spec" in e}
+        started = [e for e in events if "started" in e and e["started"] not in finished]
+        running = started[-1] if started else None
+        if not any("stopped" in e or "ended" in e for e in events) and any("finished" in e for e in events):
+            break
+        why = _why_it_stopped(events, output, tree, running)
+        culprit = _module_of_spec(running["started"], remaining) if running else None
+        if culprit is None:  # cut short outside any spec: nothing after it can be trusted
+            for module in remaining:
+                result.cut.setdefault(module, why)
+            break
+        result.cut[culprit] = why
+        remaining = [m for m in remaining if m not in reported and m != culprit]
     return result
 
 
-def count_specs(modules: list[str]) -> dict[str, int]:
-    """How many non-slow specs each module has, counted by collecting against the reference."""
+def collect_reference(modules: list[str]) -> tuple[dict[str, dict[str, list[str]]], dict[str, str]]:
+    """The non-slow specs each module's spec file holds, collected against the reference (the
+    learner's code is never imported for this): module -> {nodeid: exercises}, and the modules
+    whose spec file did not collect, with why."""
+    specs: dict[str, dict[str, list[str]]] = {m: {} for m in modules}
+    problems: dict[str, str] = {}
     files = [str(spec_file(m)) for m in modules if spec_file(m).exists()]
-    counts = {m: 0 for m in modules}
     if not files:
-        return counts
-    command = [
-        sys.executable, "-m", "pytest", *files, "--collect-only", "-q", "-p", "no:cacheprovider",
-        "--tree", "solutions", "-o", "addopts=-m 'not slow and not heavy'",
-    ]  # fmt: skip
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=RUN_TIME_LIMIT)
-    for line in completed.stdout.splitlines():
-        if "::" in line:
-            path = line.split("::", 1)[0]
-            for module in modules:
-                if Path(path) == spec_file(module).relative_to(ROOT):
-                    counts[module] += 1
-    return counts
+        return specs, problems
+    events, output = _pytest(treepath.tree_folder("solutions"), files, "--collect-only")
+    for event in events:
+        if "collected" in event:
+            module = _module_of_spec(event["collected"], modules)
+            if module:
+                specs[module][event["collected"]] = event["exercises"]
+        elif "collection_error" in event:
+            module = _module_of_spec(event["collection_error"], modules)
+            if module:
+                problems[module] = f"the reference's specs did not load: {event['message']}"
+    if not any("finished" in e for e in events):
+        for module in modules:
+            problems.setdefault(module, "collecting the reference's specs failed: " + " | ".join(output.strip().splitlines()[-3:]))
+    return specs, problems

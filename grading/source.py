@@ -55,16 +55,19 @@ def locate(tree: Path, exercise: str) -> Found:
     return Found(path, node.lineno)
 
 
-def function_source(tree: Path, exercise: str) -> str | None:
-    """The source text of an exercise's definition in a tree, or None when it cannot be read."""
+def function_source(tree: Path, exercise: str, docstring: bool = True) -> str | None:
+    """The source text of an exercise's definition in a tree (without its docstring when asked),
+    or None when it cannot be read."""
     found = locate(tree, exercise)
     if found.line is None or found.problem:
         return None
     text = found.path.read_text()
-    parsed = ast.parse(text)
-    node = _definition(parsed, ".".join(exercise.split(".")[2:]))
-    lines = text.splitlines()
-    return "\n".join(lines[node.lineno - 1 : node.end_lineno])
+    node = _definition(ast.parse(text), ".".join(exercise.split(".")[2:]))
+    lines = text.splitlines()[node.lineno - 1 : node.end_lineno]
+    if not docstring and ast.get_docstring(node) is not None and len(node.body) > 1:
+        first, last = node.body[0].lineno - node.lineno, node.body[0].end_lineno - node.lineno
+        lines = lines[:first] + lines[last + 1 :]
+    return "\n".join(lines)
 
 
 def pristine_stub(module: str) -> str:

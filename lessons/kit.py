@@ -148,6 +148,7 @@ class Trace:
     series: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # name -> {"x": […], "y": […]}
     log_y: bool = False
     settings: dict = field(default_factory=dict)  # tree, seed, quick, …
+    result: dict | None = None  # what the lesson counts as reached: see `result_record`
 
     def add(self, name: str, x: list[float], y: list[float]) -> None:
         if len(x) != len(y):
@@ -157,6 +158,26 @@ class Trace:
     @classmethod
     def load(cls, path: Path) -> Trace:
         return cls(**json.loads(Path(path).read_text()))
+
+
+def result_record(name: str, value: float, bar: float, higher_is_better: bool, measured: str, quick: bool) -> dict:
+    """The trace's "result": what the lesson measures, the bar it counts as reached, how that bar
+    was measured (the reference's figure and its seeds), and whether this run reached it.
+    `grader.py lesson` prints it beside the reference's; a quick run is never judged.
+
+    >>> result_record("greedy normalised score", 0.9, 0.8, True, "reference 0.96 (seeds 0-2)", False)["reached"]
+    True
+    """
+    reached = value >= bar if higher_is_better else value <= bar
+    return {
+        "name": name,
+        "value": float(value),
+        "bar": float(bar),
+        "higher_is_better": higher_is_better,
+        "reached": reached,
+        "measured": measured,
+        "quick": quick,
+    }
 
 
 def draw_trace(axes, trace: Trace, style: str = "-", alpha: float = 1.0, label_suffix: str = "", colors=None) -> None:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 import tomllib
 from pathlib import Path
 
@@ -30,6 +33,7 @@ NEEDED = ["grader.py", "grading", "treepath.py", "maintainer", "curriculum.toml"
           "spec_tests", "solutions", "lessons", "examples"]  # fmt: skip
 IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache")
 SCALAR = "exercises/policywerk/primitives/scalar.py"  # the learner's file every case breaks
+VECTOR = "exercises/policywerk/primitives/vector.py"  # where a new learner starts (lesson 01 needs it)
 TRACEBACK = "Traceback (most recent call last)"
 TIME_LIMIT = "2"  # seconds, for an import and for one spec
 
@@ -66,7 +70,8 @@ def new_learner(template, tmp_path_factory) -> tuple[Path, str]:
     """A fresh clone after its first `grader.py` (the slow full run), and what that printed.
 
     Shared by the status tests to run the whole spec suite once. Each of them leaves what the
-    others expect intact: only scalar.clip is ever written, and only actors/bellman.py broken.
+    others expect intact: only vector.zeros is ever written, actors/bellman.py broken, and
+    scalar.py broken and put back.
     """
     copy = tmp_path_factory.mktemp("new_learner") / "clone"
     shutil.copytree(template, copy, ignore=IGNORED)
@@ -113,13 +118,13 @@ def handled(result: subprocess.CompletedProcess, *expected: str, status: tuple[i
     return output
 
 
-def learner_file(copy: Path) -> Path:
-    return copy / SCALAR
+def learner_file(copy: Path, name: str = SCALAR) -> Path:
+    return copy / name
 
 
-def write_body(copy: Path, function: str, body: str) -> str:
-    """Replace a function's body (what follows its docstring) in scalar.py; return the new text."""
-    path = learner_file(copy)
+def write_body(copy: Path, function: str, body: str, name: str = SCALAR) -> str:
+    """Replace a function's body (what follows its docstring) in a learner file; return the new text."""
+    path = learner_file(copy, name)
     lines = path.read_text().splitlines(keepends=True)
     node = next(n for n in ast.parse("".join(lines)).body if isinstance(n, ast.FunctionDef) and n.name == function)
     new_body = textwrap.indent(textwrap.dedent(body).strip() + "\n", "    ")
@@ -220,6 +225,126 @@ def test_a_deleted_function_is_named_as_missing(repo):
     assert exercise_counts(output, "sign")[:2] == ("✗", 0)
 
 
+# ── honest outcomes: only a spec that ran and passed is a pass ───────────────────────────
+
+# A correct scalar.py whose lerp body does something other than fail. Each: the body, and
+# what check must say about it ({at}: the body's last line; {lerp}: lerp's def line).
+NOT_A_PASS = {
+    "KeyboardInterrupt": ("raise KeyboardInterrupt", "10 specs did not run: the run stopped at {at} with KeyboardInterrupt"),
+    "pytest.exit": ("import pytest\npytest.exit('enough')", "10 specs did not run: the run stopped at {at} with pytest.exit (enough)"),
+    "os._exit": ("import os\nos._exit(3)", "10 specs did not run: the run ended at {at}: os._exit(3) ends the Python process"),
+    "SIGKILL": (
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        "10 specs did not run: the Python process running the specs died during test_lerp_",
+    ),
+    "pytest.skip": ("import pytest\npytest.skip('later')", "was skipped at {at} (Skipped: later): that is not a pass"),
+    "pytest.xfail": ("import pytest\npytest.xfail('later')", "was marked as an expected failure (xfail) at {at} (later): that is not a pass"),
+    "sys.exit": ("import sys\nsys.exit(2)", "at {at}\n        SystemExit: 2"),
+}
+CUT_SHORT = ["KeyboardInterrupt", "pytest.exit", "os._exit", "SIGKILL"]
+
+
+def correct_scalar_but_lerp(copy: Path, body: str) -> dict[str, str]:
+    """The reference's scalar.py with lerp's body replaced; the lines to name in messages."""
+    shutil.copy(copy / "solutions/policywerk/primitives/scalar.py", learner_file(copy))
+    text = write_body(copy, "lerp", body)
+    last = body.splitlines()[-1]
+    return {
+        "at": f"{SCALAR}:{line_of(text, last)}",
+        "lerp": f"{SCALAR}:{line_of(text, 'def lerp(start: float, end: float, fraction: float) -> float:')}",
+    }
+
+
+@pytest.mark.parametrize("case", list(NOT_A_PASS))
+def test_a_body_that_does_not_fail_is_still_not_a_pass_and_check_says_where(repo, case):
+    body, said = NOT_A_PASS[case]
+    lines = correct_scalar_but_lerp(repo, body)
+    checked = grader(repo, "check", "primitives.scalar")
+    output = handled(checked, said.format(**lines))
+    assert checked.returncode == 1
+    assert "All of primitives.scalar passes" not in output
+    assert re.search(r"^primitives\.scalar: \d+ of 15 specs pass", output, re.M), output  # the total from collection
+    assert exercise_counts(output, "lerp")[:2] == ("✗", 0)
+    if case == "SIGKILL":  # nothing said where: the spec's exercise is named instead
+        assert f"a spec of primitives.scalar.lerp, {lines['lerp']}" in output
+
+
+@pytest.mark.parametrize("case", CUT_SHORT)
+def test_a_run_cut_short_is_never_cached(repo, case):
+    correct_scalar_but_lerp(repo, NOT_A_PASS[case][0])
+    output = handled(grader(repo, "check", "primitives.scalar"), "Nothing of this run is kept")
+    progress = json.loads((repo / ".policywerk" / "progress.json").read_text())
+    assert all("primitives.scalar" not in entries for entries in progress["trees"].values()), output
+
+
+@pytest.mark.parametrize("case", ["pytest.skip", "pytest.xfail"])
+def test_a_cached_skip_or_xfail_is_still_not_a_pass(repo, case):
+    correct_scalar_but_lerp(repo, NOT_A_PASS[case][0])
+    handled(grader(repo, "check", "primitives.scalar"))
+    # compare reads the cached status: lerp stays hidden as not passed
+    output = handled(grader(repo, "compare", "primitives.scalar"))
+    assert "not passed yet (0/3)" in output.split("── primitives.scalar.lerp")[1].split("── primitives.scalar.linear")[0]
+
+
+def test_options_from_the_learners_shell_cannot_deselect_specs(repo):
+    correct_scalar_but_lerp(repo, "return 0.0")
+    environment = dict(os.environ, PYTEST_ADDOPTS="-k clip", POLICYWERK_IMPORT_TIME_LIMIT=TIME_LIMIT)
+    checked = subprocess.run(
+        [sys.executable, "grader.py", "check", "primitives.scalar"],
+        cwd=repo, capture_output=True, text=True, timeout=60, env=environment,
+    )  # fmt: skip
+    output = handled(checked)
+    assert exercise_counts(output, "lerp")[0] == "✗" and checked.returncode == 1, output
+
+
+def test_a_conftest_at_the_repository_root_cannot_deselect_specs(repo):
+    correct_scalar_but_lerp(repo, "return 0.0")
+    (repo / "conftest.py").write_text(
+        "def pytest_collection_modifyitems(config, items):\n"
+        "    items[:] = [item for item in items if 'clip' in item.nodeid]\n"
+    )
+    checked = grader(repo, "check", "primitives.scalar")
+    output = handled(checked)
+    assert exercise_counts(output, "lerp")[0] == "✗" and checked.returncode == 1, output
+
+
+def test_learner_code_that_deselects_specs_from_inside_pytest_leaves_them_not_run(repo):
+    shutil.copy(repo / "solutions/policywerk/primitives/scalar.py", learner_file(repo))
+    write_module_code(
+        repo,
+        """
+        import gc, sys
+        if "_pytest.config" in sys.modules:
+            class _Hide:
+                def pytest_collection_modifyitems(self, items):
+                    items[:] = [item for item in items if "clip" in item.nodeid]
+            for _found in gc.get_objects():
+                if type(_found).__name__ == "Config" and hasattr(_found, "pluginmanager"):
+                    _found.pluginmanager.register(_Hide())
+                    break
+        """,
+    )
+    checked = grader(repo, "check", "primitives.scalar")
+    output = handled(checked, "12 specs did not run")
+    assert "All of primitives.scalar passes" not in output and checked.returncode == 1, output
+
+
+def test_ctrl_c_during_check_ends_cleanly_and_records_nothing(repo):
+    correct_scalar_but_lerp(repo, "import time\ntime.sleep(60)")
+    process = subprocess.Popen(
+        [sys.executable, "grader.py", "check", "primitives.scalar"], cwd=repo, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    time.sleep(5)  # into the sleeping spec (the import probe and the first specs take about a second)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the grader and its pytest alike
+    output = process.communicate(timeout=30)[0]
+    assert process.returncode == 130, output
+    assert "Stopped (Ctrl-C): nothing from the interrupted run was recorded." in output and TRACEBACK not in output
+    progress = repo / ".policywerk" / "progress.json"
+    trees = json.loads(progress.read_text()).get("trees", {}) if progress.exists() else {}
+    assert all("primitives.scalar" not in entries for entries in trees.values())
+
+
 # ── files and names that do not exist ────────────────────────────────────────────────────
 
 
@@ -283,36 +408,72 @@ def test_each_hint_call_reveals_one_more_level_and_stops_at_the_last(repo):
 # ── a new learner's first steps, and the status cache ────────────────────────────────────
 
 
-def test_a_fresh_clone_names_clip_as_the_next_exercise_with_its_file_and_line(new_learner, template):
+def test_a_fresh_clone_names_the_first_exercise_lesson_01_needs_with_its_file_and_line(new_learner, template):
     _, first_status = new_learner
-    stub = learner_file(template).read_text()
-    assert "Next exercise: primitives.scalar.clip" in first_status
-    assert f"{SCALAR}:{line_of(stub, 'def clip(x: float, low: float, high: float) -> float:')}\n" in first_status
-    assert "uv run python grader.py check primitives.scalar" in first_status
+    stub = learner_file(template, VECTOR).read_text()
+    assert "On the way to lesson 01 (the next locked lesson" in first_status
+    assert "Next exercise: primitives.vector.zeros" in first_status  # not scalar: lesson 01 does not need it
+    assert f"{VECTOR}:{line_of(stub, 'def zeros(n: int) -> list[float]:')}\n" in first_status
+    assert "uv run python grader.py check primitives.vector" in first_status
     assert TRACEBACK not in first_status
 
 
-def test_a_new_learner_fills_in_clip_sees_it_pass_and_the_status_move_on(new_learner):
+def test_a_fresh_clone_shows_how_many_required_modules_each_lesson_has_done(new_learner):
+    _, first_status = new_learner
+    assert re.search(r"^  01  .*locked: 0 of 7 modules done$", first_status, re.M), first_status
+    assert re.search(r"^  06  .*locked: 0 of 11 modules done$", first_status, re.M), first_status
+
+
+def test_a_new_learner_fills_in_zeros_sees_it_pass_and_the_status_move_on(new_learner):
     repo, _ = new_learner
     text = write_body(
         repo,
-        "clip",
+        "zeros",
         """
-        if low > high:
-            raise ValueError(f"clip: the interval is empty, low={low} > high={high}")
-        return max(low, min(x, high))
+        if not isinstance(n, int) or n < 0:
+            raise ValueError(f"zeros: n must be an integer >= 0, got {n!r}")
+        return [0.0] * n
         """,
+        name=VECTOR,
     )
-    checked = grader(repo, "check", "primitives.scalar")
+    checked = grader(repo, "check", "primitives.vector")
     output = handled(checked)
     assert checked.returncode == 1  # the module's other exercises still fail
-    mark, passed, total = exercise_counts(output, "clip")
+    mark, passed, total = exercise_counts(output, "zeros")
     assert mark == "✓" and passed == total > 0, output
-    assert f"Next: primitives.scalar.sign at {SCALAR}:{line_of(text, 'def sign(x: float) -> float:')}\n" in output
+    add = f"{VECTOR}:{line_of(text, 'def add(x: list[float], y: list[float]) -> list[float]:')}"
+    assert f"Next: primitives.vector.add at {add}\n" in output
 
     status = handled(grader(repo))
-    assert "Next exercise: primitives.scalar.sign" in status
-    assert f"{SCALAR}:{line_of(text, 'def sign(x: float) -> float:')}\n" in status
+    assert "Next exercise: primitives.vector.add" in status
+    assert f"{add}\n" in status
+
+
+def test_a_goal_lesson_leads_the_status_into_its_modules_until_cleared(new_learner):
+    repo, _ = new_learner
+    handled(grader(repo, "goal", "02"), "Goal: lesson 02")
+    try:
+        status = handled(grader(repo))
+        assert "On the way to lesson 02 (your goal" in status
+        assert "Next exercise: primitives.random." in status  # lesson 02's first module: not vector
+    finally:
+        handled(grader(repo, "goal", "none"), "Goal cleared")
+    assert "On the way to lesson 01 (the next locked lesson" in handled(grader(repo))
+
+
+def test_a_status_never_shows_a_cut_short_module_as_passed(new_learner):
+    repo, _ = new_learner
+    scalar = learner_file(repo)
+    stub = scalar.read_text()
+    shutil.copy(repo / "solutions/policywerk/primitives/scalar.py", scalar)
+    try:
+        text = write_body(repo, "lerp", "raise KeyboardInterrupt")
+        status = handled(grader(repo))
+        where = f"{SCALAR}:{line_of(text, 'raise KeyboardInterrupt')}"
+        line = re.search(r"^  (.) scalar .*$", status, re.M)
+        assert line[1] == "?" and f"10 specs did not run: the run stopped at {where} with KeyboardInterrupt" in line[0]
+    finally:
+        scalar.write_text(stub)
 
 
 def test_a_second_status_reuses_the_cache(new_learner):
@@ -342,7 +503,8 @@ def test_editing_a_learner_file_invalidates_the_cache(new_learner):
 
 
 def test_watch_rechecks_on_save_and_quits_on_q(repo):
-    """`watch` re-runs the edited module's specs when its file is saved, and `q` ends it."""
+    """`watch` re-runs the edited module's specs when its file is saved (scalar.py, though it
+    starts on the module the status leads to), and `q` ends it."""
     import queue
     import threading
 
@@ -363,7 +525,7 @@ def test_watch_rechecks_on_save_and_quits_on_q(repo):
 
     try:
         first = read_until("watching")
-        assert "✗ clip" in first and TRACEBACK not in first
+        assert "✗ zeros" in first and TRACEBACK not in first  # where the status leads a new learner
         write_body(repo, "clip", """
             if low > high:
                 raise ValueError(f"clip: low={low} > high={high}")
@@ -394,5 +556,199 @@ def test_compare_lesson_draws_the_learners_trace_over_the_reference(repo):
 def test_compare_module_hides_the_reference_until_the_exercise_passes(repo):
     hidden = handled(grader(repo, "compare", "primitives.scalar"), "not passed yet", "--force")
     assert "return low if x < low" not in hidden
-    shown = handled(grader(repo, "compare", "primitives.scalar", "--force"), "the reference:")
-    assert "def clip(" in shown
+    forced = handled(grader(repo, "compare", "primitives.scalar", "--force"))
+    assert "+    return low if x < low else high if x > high else x" in forced
+
+
+CLIP_MY_WAY = """
+if low > high:
+    raise ValueError(f"clip: the interval is empty, low={low} > high={high}")
+return max(low, min(x, high))
+"""
+
+
+def test_compare_module_diffs_a_passed_body_against_the_reference_without_docstrings(repo):
+    write_body(repo, "clip", CLIP_MY_WAY)
+    handled(grader(repo, "check", "primitives.scalar"))
+    output = handled(grader(repo, "compare", "primitives.scalar"), f"--- yours ({SCALAR}:", "+++ the reference")
+    clip = output.split("── primitives.scalar.clip")[1].split("── primitives.scalar.sign")[0]
+    assert "-    return max(low, min(x, high))" in clip
+    assert "+    return low if x < low else high if x > high else x" in clip
+    assert "x limited to the interval" not in clip  # the docstring, the same on both sides, is left out
+    assert "\033[" not in output  # a pipe gets no colour
+
+
+def test_compare_module_full_shows_both_whole_definitions(repo):
+    write_body(repo, "clip", CLIP_MY_WAY)
+    handled(grader(repo, "check", "primitives.scalar"))
+    output = handled(grader(repo, "compare", "primitives.scalar", "--full"), "yours (", "the reference:")
+    clip = output.split("── primitives.scalar.clip")[1].split("── primitives.scalar.sign")[0]
+    assert clip.count("def clip(") == 2 and clip.count('"""') >= 2, clip
+
+
+# ── borrowing the reference ──────────────────────────────────────────────────────────────
+
+
+def test_a_borrowed_module_is_the_reference_under_one_header_line_and_its_specs_pass(repo):
+    handled(grader(repo, "borrow", "primitives.scalar"), f"primitives.scalar: borrowed into {SCALAR}")
+    reference = (repo / "solutions/policywerk/primitives/scalar.py").read_text()
+    header, _, rest = learner_file(repo).read_text().partition("\n")
+    assert rest == reference
+    assert header.startswith("# borrowed from the reference (sha256 ") and "grader.py reset primitives.scalar" in header
+    checked = grader(repo, "check", "primitives.scalar")
+    output = handled(checked, "15 of 15 specs pass", "borrowed from the reference (every spec passes)")
+    assert checked.returncode == 0 and "All of primitives.scalar passes" not in output  # not the learner's pass
+
+
+def test_borrow_keeps_an_edited_file_as_a_backup_as_reset_does(repo):
+    edited = write_body(repo, "clip", "return max(low, min(x, high))  # my first try")
+    output = handled(grader(repo, "borrow", "primitives.scalar"), "your file is kept at .policywerk/backups/")
+    assert (repo / re.search(r"kept at (\S+)\)", output)[1]).read_text() == edited
+
+
+def test_reset_turns_a_borrowed_module_back_into_the_stub_without_a_backup(repo, template):
+    handled(grader(repo, "borrow", "primitives.scalar"))
+    handled(grader(repo, "reset", "primitives.scalar"), "was borrowed", f"{SCALAR} is the pristine stub again")
+    assert learner_file(repo).read_text() == learner_file(template).read_text()
+    assert not (repo / ".policywerk" / "backups").exists()  # the reference's code was not the learner's
+
+
+def test_borrow_refuses_the_reference_tree(repo):
+    handled(grader(repo, "borrow", "primitives.scalar", "--tree", "solutions"), "never changed", status=(2,))
+
+
+@pytest.fixture(scope="module")
+def fast_tracker(template, tmp_path_factory) -> Path:
+    """A fresh clone that borrowed lesson 06 and wrote only actors.ppo (the reference's, copied)."""
+    copy = tmp_path_factory.mktemp("fast_tracker") / "clone"
+    shutil.copytree(template, copy, ignore=IGNORED)
+    handled(grader(copy, "borrow", "lesson", "06"))
+    shutil.copy(copy / "solutions/policywerk/actors/ppo.py", copy / "exercises/policywerk/actors/ppo.py")
+    return copy
+
+
+def test_borrow_lesson_06_borrows_every_module_below_its_agent(fast_tracker):
+    lesson = tomllib.loads((fast_tracker / "curriculum.toml").read_text())["lessons"]["06"]
+    below = [m for m in lesson["requires"] if not m.startswith("actors.")]
+    for module in below:
+        text = (fast_tracker / "exercises/policywerk" / (module.replace(".", "/") + ".py")).read_text()
+        assert text.startswith("# borrowed from the reference (sha256 "), module
+    assert not (fast_tracker / "exercises/policywerk/actors/ppo.py").read_text().startswith("# borrowed")
+
+
+def test_writing_only_ppo_after_borrowing_lesson_06_unlocks_it_with_the_borrowed_modules_shown(fast_tracker):
+    status = handled(grader(fast_tracker))
+    assert re.search(r"^  06  .*UNLOCKED \(11 of 11 modules done, 10 borrowed\)", status, re.M), status
+    assert re.search(r"^  ◇ pointmass +borrowed: the reference's code, not counted as yours$", status, re.M), status
+    assert re.search(r"^  ✓ ppo ", status, re.M), status
+    assert "· 10 modules borrowed" in status
+
+
+def test_borrowed_modules_never_count_as_the_learners_passes(fast_tracker):
+    status = handled(grader(fast_tracker))
+    passed = int(re.search(r"· (\d+) of \d+ specs pass", status)[1])
+    ppo = int(re.search(r"^  ✓ ppo +\S+ +(\d+)/", status, re.M)[1])
+    others = sum(int(n) for n in re.findall(r"^    \w+ +\S+ +(\d+)/", status, re.M))  # the unmarked rows
+    assert passed == ppo + others
+
+
+def test_a_borrowed_module_goes_stale_when_the_reference_changes_and_the_lesson_locks(fast_tracker):
+    reference = fast_tracker / "solutions/policywerk/world/pointmass.py"
+    original = reference.read_text()
+    reference.write_text(original + "\n# a change upstream\n")
+    try:
+        status = handled(grader(fast_tracker))
+        assert "◆ pointmass" in status and "borrow it again: uv run python grader.py borrow world.pointmass" in status
+        assert re.search(r"^  06  .*locked: 10 of 11 modules done", status, re.M), status
+        handled(grader(fast_tracker, "borrow", "world.pointmass"), "world.pointmass: borrowed into")
+        assert "◇ pointmass" in handled(grader(fast_tracker))
+    finally:
+        reference.write_text(original)
+        handled(grader(fast_tracker, "borrow", "world.pointmass"))
+
+
+def test_borrow_lesson_makes_it_the_goal(fast_tracker):
+    handled(grader(fast_tracker, "goal"), "Your goal: lesson 06")
+
+
+def test_a_lesson_run_names_the_modules_it_borrowed_and_says_when_no_bar_is_stated(fast_tracker):
+    """Lesson 01 (its quick run takes seconds) on borrowed modules and the reference's bellman."""
+    handled(grader(fast_tracker, "borrow", "building_blocks.policies", "world.gridworld"))
+    bellman = fast_tracker / "exercises/policywerk/actors/bellman.py"
+    stub = bellman.read_text()
+    shutil.copy(fast_tracker / "solutions/policywerk/actors/bellman.py", bellman)
+    try:
+        ran = grader(fast_tracker, "lesson", "01", "--quick")
+        output = handled(ran, "Borrowed from the reference for this run: primitives.vector, primitives.activations")
+        assert ran.returncode == 0
+        said = json.loads((fast_tracker / "output/01_bellman_trace.json").read_text()).get("result")
+        expected = "A --quick run is too short to be judged" if said else "the lesson did not state its bar"
+        assert expected in output, output
+    finally:
+        bellman.write_text(stub)
+
+
+# ── goal ─────────────────────────────────────────────────────────────────────────────────
+
+
+def test_a_goal_is_remembered_in_the_progress_file_shown_and_cleared(repo):
+    handled(grader(repo, "goal"), "No goal set")
+    handled(grader(repo, "goal", "6"), "Goal: lesson 06")
+    assert json.loads((repo / ".policywerk" / "progress.json").read_text())["goal"] == "06"
+    handled(grader(repo, "goal"), "Your goal: lesson 06")
+    handled(grader(repo, "goal", "none"), "Goal cleared")
+    handled(grader(repo, "goal"), "No goal set")
+
+
+def test_an_unknown_goal_exits_2(repo):
+    handled(grader(repo, "goal", "42"), "there is no lesson '42'", status=(2,))
+
+
+# ── the bar a lesson states ──────────────────────────────────────────────────────────────
+
+
+def trace_with(folder: Path, name: str, result: dict | None) -> Path:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps({"lesson": "06_ppo", "series": {}, **({"result": result} if result else {})}))
+    return path
+
+
+def result(value: float, quick: bool = False) -> dict:
+    sys.path.insert(0, str(ROOT / "lessons"))
+    import kit
+
+    return kit.result_record("greedy normalised score", value, 0.8, True, "the reference's 0.96 (seeds 0-2)", quick)
+
+
+@pytest.mark.parametrize(
+    ("value", "quick", "verdict"),
+    [(0.9, False, "You reached the bar."), (0.5, False, "You did not reach the bar yet."),
+     (0.9, True, "A --quick run is too short to be judged against the bar")],
+    ids=["reached", "not-reached", "quick"],
+)  # fmt: skip
+def test_a_lesson_result_is_printed_beside_the_references_with_a_plain_verdict(tmp_path, value, quick, verdict):
+    from grading.cli import judgement
+
+    said = judgement(trace_with(tmp_path, "yours", result(value, quick)), trace_with(tmp_path, "ref", result(0.96)), 0)
+    assert f"Your result: greedy normalised score {value:.4g}" in said
+    assert "The reference's: greedy normalised score 0.96" in said
+    assert "The bar: 0.8 (higher is better); measured as the reference's 0.96 (seeds 0-2)" in said
+    assert verdict in said
+
+
+def test_a_trace_without_a_result_says_the_lesson_did_not_state_its_bar(tmp_path):
+    from grading.cli import judgement
+
+    said = judgement(trace_with(tmp_path, "yours", None), trace_with(tmp_path, "ref", None), 0)
+    assert said.startswith("No verdict: the lesson did not state its bar")
+
+
+# ── the grader stands alone ──────────────────────────────────────────────────────────────
+
+
+def test_grading_imports_nothing_from_maintainer():
+    for path in sorted((ROOT / "grading").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(name.split(".")[0] == "maintainer" for name in names), f"{path.name} imports {names}"

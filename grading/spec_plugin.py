@@ -1,0 +1,147 @@
+"""A pytest plugin the grader loads into its spec runs (`-p grading.spec_plugin`).
+
+It writes one JSON line per event to the file named by $POLICYWERK_GRADER_EVENTS, flushed
+at once, so the grader knows what happened even when the run does not end normally:
+
+    {"collected": nodeid, "exercises": […]}          a spec the run holds (collection runs)
+    {"collection_error": path, "message": …}          a spec file that did not collect
+    {"started": nodeid, "exercises": […]}             a spec began
+    {"spec": nodeid, "outcome": …, "exercises": […], "message": …, "location": …}
+                                                      a spec ended: passed, failed, error,
+                                                      skipped, xfailed or xpassed
+    {"stopped": what, "message": …, "location": …}    the run was cut short (KeyboardInterrupt,
+                                                      pytest.exit)
+    {"ended": what, "location": …}                    the learner's code ended the process
+    {"finished": exit status}                         pytest reached its end
+
+A spec's "location" is the innermost line of the tested tree ($POLICYWERK_TREE) in its
+traceback: the learner's own line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+
+_events = None  # the open events file, once configured
+
+
+def _write(event: dict) -> None:
+    if _events is not None:
+        _events.write(json.dumps(event) + "\n")
+        _events.flush()
+
+
+def _tree() -> Path:
+    return Path(os.environ.get("POLICYWERK_TREE", "solutions")).resolve()
+
+
+def _learner_line(frames: list[tuple[str, int]]) -> str | None:
+    """'path:line' of the innermost frame inside the tested tree, if any."""
+    tree = _tree()
+    inside = [f"{path}:{line}" for path, line in frames if Path(path).resolve().is_relative_to(tree)]
+    return inside[-1] if inside else None
+
+
+def _excinfo_line(excinfo) -> str | None:
+    return _learner_line([(str(entry.path), entry.lineno + 1) for entry in excinfo.traceback])
+
+
+def _exercises(item) -> list[str]:
+    return [name for marker in item.iter_markers("exercise") for name in marker.args]
+
+
+def pytest_configure(config):
+    global _events
+    path = os.environ.get("POLICYWERK_GRADER_EVENTS")
+    if not path or hasattr(config, "workerinput"):
+        return
+    _events = open(path, "a", encoding="utf-8")
+    real_exit = os._exit
+
+    # os._exit ends the process at once: no report, no finally. Say where it was called first.
+    def reported_exit(status):
+        frames = [(frame.filename, frame.lineno) for frame in traceback.extract_stack(sys._getframe(1))]
+        _write({"ended": f"os._exit({status})", "location": _learner_line(frames)})
+        real_exit(status)
+
+    os._exit = reported_exit
+
+
+def pytest_collection_finish(session):
+    for item in session.items:
+        _write({"collected": item.nodeid, "exercises": _exercises(item)})
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = crash.message if crash is not None else str(report.longrepr).strip().splitlines()[-1]
+        # pytest's own prefix of an error line ("E   ImportError: …") means nothing to a learner.
+        _write({"collection_error": report.nodeid, "message": message.removeprefix("E").strip()})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _write({"started": item.nodeid, "exercises": _exercises(item)})
+
+
+_phases: dict[str, dict] = {}  # nodeid -> what its setup, call and teardown said so far
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    # Carried on the report to the logreport hook below.
+    report.grader_exercises = _exercises(item)
+    report.grader_location = _excinfo_line(call.excinfo) if call.excinfo is not None else None
+
+
+def _message(report) -> str:
+    if hasattr(report, "wasxfail"):
+        return report.wasxfail
+    if report.longrepr is None:
+        return ""
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, "Skipped: reason")
+        return report.longrepr[2]
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return crash.message
+    return str(report.longrepr).strip().splitlines()[-1]
+
+
+def pytest_runtest_logreport(report):
+    record = _phases.setdefault(report.nodeid, {"outcome": None, "message": "", "location": None})
+    record["exercises"] = getattr(report, "grader_exercises", record.get("exercises", []))
+    xfail = hasattr(report, "wasxfail")
+    if report.when == "call" or not report.passed:
+        if report.failed:
+            outcome = "failed" if report.when == "call" else "error"
+        elif report.skipped:
+            outcome = "xfailed" if xfail else "skipped"
+        else:
+            outcome = "xpassed" if xfail else "passed"
+        if record["outcome"] in (None, "passed"):  # the first thing that went wrong is the one to tell
+            record.update(outcome=outcome, message=_message(report), location=getattr(report, "grader_location", None))
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    record = _phases.pop(nodeid, None)
+    if record is not None:
+        _write({"spec": nodeid, **record})
+
+
+def pytest_keyboard_interrupt(excinfo):
+    stopped = "pytest.exit" if isinstance(excinfo.value, pytest.exit.Exception) else excinfo.typename
+    message = (str(excinfo.value).splitlines() or [""])[0]
+    _write({"stopped": stopped, "message": message, "location": _excinfo_line(excinfo)})
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    _write({"finished": int(exitstatus)})

@@ -650,7 +650,7 @@ def command_goal(manifest: Manifest, names: list[str]) -> int:
         raise UsageProblem("goal takes one lesson: uv run python grader.py goal 06 (or goal none)")
     if not names:
         chosen = progress.goal()
-        if chosen is None:
+        if chosen not in manifest.lessons:  # none set, or a lesson the curriculum no longer has
             print("No goal set: status leads to the next locked lesson. Choose one: uv run python grader.py goal NN")
         else:
             print(f"Your goal: lesson {chosen} ({manifest.lessons[chosen].title}). Back to the next locked lesson: goal none")

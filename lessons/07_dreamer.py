@@ -17,8 +17,8 @@ where the blobs are, it drifts within a few dreamed steps, and the actor learns 
 it needs the dream's rewards and their gradients, not its pictures. The surprise bars show
 where the model was caught out (a large KL: the picture told it much it had not predicted).
 
-    uv run python lessons/07_dreamer.py                   # the reference solution (about 9 minutes)
-    uv run python lessons/07_dreamer.py --long            # twice the training (about twice as long)
+    uv run python lessons/07_dreamer.py                   # the reference solution
+    uv run python lessons/07_dreamer.py --long            # twice the training
     uv run python lessons/07_dreamer.py --tree exercises  # your code
 """
 
@@ -47,9 +47,9 @@ SHOWN_STEP = CONTEXT + 10  # the step of the fixed episode shown while training:
 PIXEL = 8  # each model pixel is drawn as an 8×8 block
 
 
-def quick_config(dreamer):
+def quick_config(dreamer_agent):
     """A tiny agent and budget for --quick (tests): it runs every part, it does not learn."""
-    return dreamer.Config(gru_units=8, categoricals=2, classes=4, encoder_units=16, hidden_units=8, head_units=8,
+    return dreamer_agent.Config(gru_units=8, categoricals=2, classes=4, encoder_units=16, hidden_units=8, head_units=8,
                           actor_critic_units=8, batch_size=4, sequence_length=8, imagination_starts=4, horizon=5,
                           prefill_steps=300, train_every=5, updates=12, eval_every=4, eval_episodes=2)  # fmt: skip
 
@@ -72,17 +72,17 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     long_mode = "--long" in argv
     args = kit.parse_args(__doc__, [a for a in argv if a != "--long"])
-    from policywerk.actors import dreamer
+    from policywerk.actors import dreamer_agent, dreamer_losses, dreamer_world_model
     from policywerk.primitives.random import Rng
     from policywerk.world import pixel_pointmass
 
     started = time.perf_counter()
     if args.quick:
-        config = quick_config(dreamer)
+        config = quick_config(dreamer_agent)
     elif long_mode:
-        config = dreamer.Config(updates=LONG_FACTOR * dreamer.Config().updates)
+        config = dreamer_agent.Config(updates=LONG_FACTOR * dreamer_agent.Config().updates)
     else:
-        config = dreamer.Config()
+        config = dreamer_agent.Config()
     episodes = 5 if args.quick else EVALUATION_EPISODES
     size = config.image_size
     print(__doc__.split("\n\n")[0])
@@ -172,10 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     def dream_of(agent, seed):
         """A real greedy episode, the model's open-loop dream of it, and the per-step KL."""
         images, actions = greedy_episode(agent, shown_world, seed)
-        pictures, _ = dreamer.open_loop(agent.model, images, actions + [[0.0, 0.0]], CONTEXT, Rng(seed))
+        pictures, _ = dreamer_world_model.open_loop(agent.model, images, actions + [[0.0, 0.0]], CONTEXT, Rng(seed))
         observation = agent.model.observe([[x] for x in images], [[a] for a in actions + [[0.0, 0.0]]], Rng(seed))
-        agent.model.forget()
-        kl = [dreamer.kl_divergence(q[0], p[0], config.classes, config.unimix)
+        kl = [dreamer_losses.kl_divergence(q[0], p[0], config.classes, config.unimix)
               for q, p in zip(observation.posterior_logits, observation.prior_logits)]  # fmt: skip
         return images, pictures, kl
 
@@ -220,22 +219,22 @@ def main(argv: list[str] | None = None) -> int:
         if report.evaluated:
             evaluations.append(report.update)
             scores.append(score_of(report.greedy_return))
-            images, pictures, kl = dream_of(report.agent, dreamer.EVALUATION_SEED_BASE)
+            images, pictures, kl = dream_of(report.agent, dreamer_agent.EVALUATION_SEED_BASE)
             draw(images, pictures, kl, SHOWN_STEP, f"Lesson 07 · DreamerV3 · after {report.update} updates · "
                                                    f"greedy score {scores[-1]:.2f}")  # fmt: skip
             animation.capture(seconds=0.6)
 
-    result = dreamer.train(config, seed=args.seed, on_update=on_update)
+    result = dreamer_agent.train(config, seed=args.seed, on_update=on_update)
     progress.close()
     agent = result.agent
 
     # ── the test: greedy in the real world, on the yardsticks' seeds ────────────────────
-    greedy_returns = dreamer.evaluate(agent, world, list(range(episodes)))
+    greedy_returns = dreamer_agent.evaluate(agent, world, list(range(episodes)))
     greedy_return = sum(greedy_returns) / episodes
     score = score_of(greedy_return)
 
     # ── the final animation: one real episode beside its dream ──────────────────────────
-    images, pictures, kl = dream_of(agent, dreamer.EVALUATION_SEED_BASE)
+    images, pictures, kl = dream_of(agent, dreamer_agent.EVALUATION_SEED_BASE)
     for step in range(0, len(images), 10 if args.quick else 2):
         draw(images, pictures, kl, step, f"Lesson 07 · DreamerV3 · trained: the real episode and the dream of it")
         animation.capture(seconds=1.0 if step in (0, CONTEXT) else 0.25)

@@ -29,13 +29,14 @@ def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, st
     returns, the actor's backprop through the dynamics, the critic) and whole updates per second."""
     if tree is not None:
         treepath.use_tree(tree)
-    from policywerk.actors import dreamer
+    from policywerk.actors import dreamer_agent, dreamer_behaviour
+    from policywerk.building_blocks.network import zero_grad
     from policywerk.building_blocks.optimizers import clip_by_global_norm
     from policywerk.building_blocks.replay_buffer import ReplayBuffer
     from policywerk.primitives.random import Rng
     from policywerk.world import pixel_pointmass
 
-    config = dreamer.Config()
+    config = dreamer_agent.Config()
     world = pixel_pointmass.PixelPointMass(size=config.image_size)
     pushes = pixel_pointmass.random_policy(Rng(0))
     steps = 500
@@ -44,7 +45,7 @@ def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, st
 
     def world_alone():
         image, _ = world.reset(seed=0)
-        record = dreamer.EpisodeRecord()
+        record = dreamer_agent.EpisodeRecord()
         record.begin(image)
         for _ in range(steps):
             action = pushes(image)
@@ -55,11 +56,11 @@ def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, st
                 record.end()
                 replay.add(record)
                 image, _ = world.reset()
-                record = dreamer.EpisodeRecord()
+                record = dreamer_agent.EpisodeRecord()
                 record.begin(image)
 
     world_seconds = best_seconds(world_alone, repeats)
-    agent, rng = dreamer.Dreamer(config, Rng(0)), Rng(1)
+    agent, rng = dreamer_agent.Dreamer(config, Rng(0)), Rng(1)
 
     def act():
         image, _ = world.reset(seed=0)
@@ -70,13 +71,12 @@ def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, st
             image = world.reset()[0] if step.truncated else step.observation
             memory = None if step.truncated else memory
 
-    batch = dreamer.sample_batch(replay, config.batch_size, config.sequence_length, rng)
+    batch = dreamer_agent.sample_batch(replay, config.batch_size, config.sequence_length, rng)
     model = agent.model
     kept = {}
 
     def model_update():
-        model.forget()
-        dreamer.zero_grad(model.parameters())
+        zero_grad(model.parameters())
         observation = model.observe(batch.images, batch.actions, rng)
         model.backward(observation, model.loss(observation, batch))
         clip_by_global_norm(model.parameters(), config.model_clip)
@@ -88,10 +88,10 @@ def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, st
         starts = [(t, b) for t in range(config.sequence_length) for b in range(config.batch_size)][: config.imagination_starts]
         hidden = [observation.hidden[t][b] for t, b in starts]
         latents = [observation.latents[t][b] for t, b in starts]
-        imagination = dreamer.imagine(model, agent.actor, hidden, latents, config.horizon, rng)
-        behaviour = dreamer.behaviour_losses(imagination, model, agent.critic, agent.slow_critic, agent.normaliser)
-        dreamer.zero_grad(agent.actor.parameters() + agent.critic.parameters())
-        dreamer.actor_backward(imagination, behaviour, model, agent.critic, agent.actor)
+        imagination = dreamer_behaviour.imagine(model, agent.actor, hidden, latents, config.horizon, rng)
+        behaviour = dreamer_behaviour.behaviour_losses(imagination, model, agent.critic, agent.slow_critic, agent.normaliser)
+        zero_grad(agent.actor.parameters() + agent.critic.parameters())
+        dreamer_behaviour.actor_backward(imagination, behaviour, model, agent.critic, agent.actor)
         agent.actor_optimizer.step()
         agent.critic.backward(behaviour.critic_tape, behaviour.grad_critic_logits, inputs=False)
         agent.critic_optimizer.step()

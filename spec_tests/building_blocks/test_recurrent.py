@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from policywerk.building_blocks import dense, optimizers, recurrent
+from policywerk.building_blocks import network, optimizers, recurrent
 from policywerk.primitives import losses
 from policywerk.primitives.activations import softmax
 from policywerk.primitives.random import Rng
@@ -92,7 +92,7 @@ def test_step_follows_the_gate_equations_on_a_one_unit_example():
     #   h' = (1 − 0.5)·n + 0.5·0.5                     ≈ 0.74367
     r = sigmoid(0.5)
     n = math.tanh(1.75 + r * 1.25)
-    assert hand_cell().step([[1.0]], [[0.5]]) == [[pytest.approx(0.5 * n + 0.25, rel=1e-12)]]
+    assert hand_cell().step([[1.0]], [[0.5]])[0] == [[pytest.approx(0.5 * n + 0.25, rel=1e-12)]]
 
 
 @exercise("building_blocks.recurrent.GRU.step")
@@ -102,7 +102,7 @@ def test_step_applies_the_reset_gate_after_the_hidden_product_and_its_bias():
     # U_n·(r ⊙ h) + c_n, would give tanh(−0.25 + 1).
     r = z = sigmoid(0.5)
     expected = (1.0 - z) * math.tanh(-0.25 + r * 1.0)
-    assert hand_cell().step([[0.0]], [[0.0]]) == [[pytest.approx(expected, rel=1e-12)]]
+    assert hand_cell().step([[0.0]], [[0.0]])[0] == [[pytest.approx(expected, rel=1e-12)]]
 
 
 @exercise("building_blocks.recurrent.GRU.step")
@@ -110,7 +110,7 @@ def test_step_with_a_saturated_update_gate_keeps_the_old_state_and_with_a_shut_o
     cell, generator = random_cell(2, 3, seed=4)
     inputs, hidden = random_rows(generator, 2, 2), random_rows(generator, 2, 3)
     cell.input_bias.value[0][3:6] = [40.0] * 3  # a_z ≈ 40: z = σ(40) rounds to 1, so h' = h
-    assert flat(cell.step(inputs, hidden)) == pytest.approx(flat(hidden), abs=1e-12)
+    assert flat(cell.step(inputs, hidden)[0]) == pytest.approx(flat(hidden), abs=1e-12)
     cell.input_bias.value[0][3:6] = [-40.0] * 3  # z ≈ 0: h' = n
     W, U = cell.input_weight.value, cell.hidden_weight.value
     b, c = cell.input_bias.value[0], cell.hidden_bias.value[0]
@@ -122,15 +122,15 @@ def test_step_with_a_saturated_update_gate_keeps_the_old_state_and_with_a_shut_o
             candidate = sum(u * v for u, v in zip(U[6 + j], h)) + c[6 + j]
             row.append(math.tanh(sum(w * v for w, v in zip(W[6 + j], x)) + b[6 + j] + sigmoid(a_r) * candidate))
         expected.append(row)
-    assert flat(cell.step(inputs, hidden)) == pytest.approx(flat(expected), rel=1e-12, abs=1e-15)
+    assert flat(cell.step(inputs, hidden)[0]) == pytest.approx(flat(expected), rel=1e-12, abs=1e-15)
 
 
 @exercise("building_blocks.recurrent.GRU.step")
 def test_step_treats_each_sequence_of_a_batch_on_its_own():
     cell, generator = random_cell(3, 2, seed=6)
     inputs, hidden = random_rows(generator, 3, 3), random_rows(generator, 3, 2)
-    together = cell.step(inputs, hidden)
-    alone = [cell.step([x], [h])[0] for x, h in zip(inputs, hidden)]
+    together = cell.step(inputs, hidden)[0]
+    alone = [cell.step([x], [h])[0][0] for x, h in zip(inputs, hidden)]
     assert len(together) == 3 and len(together[0]) == 2
     assert flat(together) == pytest.approx(flat(alone), rel=1e-12, abs=1e-15)
     assert together[0] != together[1]
@@ -168,38 +168,35 @@ def one_step_setup(seed):
 @exercise("building_blocks.recurrent.GRU.backward_step")
 def test_backward_step_input_and_state_gradients_match_central_differences():
     cell, inputs, hidden, weights = one_step_setup(seed=21)
-    cell.step(inputs, hidden)
-    grad_inputs, grad_hidden = cell.backward_step(weights)
+    _, tape = cell.step(inputs, hidden)
+    grad_inputs, grad_hidden = cell.backward_step(tape, weights)
     check_gradient(
-        lambda x: weighted(weights, cell.step(shaped(x, inputs), hidden)), flat(inputs), flat(grad_inputs), what="∂L/∂x"
+        lambda x: weighted(weights, cell.step(shaped(x, inputs), hidden)[0]), flat(inputs), flat(grad_inputs), what="∂L/∂x"
     )
     check_gradient(
-        lambda h: weighted(weights, cell.step(inputs, shaped(h, hidden))), flat(hidden), flat(grad_hidden), what="∂L/∂h"
+        lambda h: weighted(weights, cell.step(inputs, shaped(h, hidden))[0]), flat(hidden), flat(grad_hidden), what="∂L/∂h"
     )
 
 
 @exercise("building_blocks.recurrent.GRU.backward_step")
 def test_backward_step_parameter_gradients_match_central_differences():
     cell, inputs, hidden, weights = one_step_setup(seed=22)
-    cell.step(inputs, hidden)
-    cell.backward_step(weights)
-    check_parameter_gradients(cell, lambda: weighted(weights, cell.step(inputs, hidden)))
+    _, tape = cell.step(inputs, hidden)
+    cell.backward_step(tape, weights)
+    check_parameter_gradients(cell, lambda: weighted(weights, cell.step(inputs, hidden)[0]))
 
 
 @exercise("building_blocks.recurrent.GRU.backward_step")
-def test_backward_step_undoes_the_latest_step_first_and_accumulates_parameter_gradients():
+def test_backward_step_works_from_any_earlier_steps_tape_and_accumulates_parameter_gradients():
+    # The tape is the step's own record: backward of the first step after a second forward step
+    # gives the first step's gradients, and the grads add up over both backward passes.
     cell, inputs, hidden, weights = one_step_setup(seed=23)
     twin, *_ = one_step_setup(seed=23)
     other_inputs = [[2.0 * v for v in row] for row in inputs]
-    cell.step(inputs, hidden)
-    cell.step(other_inputs, hidden)
-    twin.step(other_inputs, hidden)
-    latest = cell.backward_step(weights)
-    assert latest == twin.backward_step(weights)  # the second step's gradients, popped first
-    earlier = cell.backward_step(weights)
-    twin.step(inputs, hidden)
-    assert earlier == twin.backward_step(weights)
-    # The cell now holds the sum of both steps' parameter gradients, as the twin does.
+    _, first = cell.step(inputs, hidden)
+    _, second = cell.step(other_inputs, hidden)
+    assert cell.backward_step(first, weights) == twin.backward_step(twin.step(inputs, hidden)[1], weights)
+    assert cell.backward_step(second, weights) == twin.backward_step(twin.step(other_inputs, hidden)[1], weights)
     for mine, theirs in zip(cell.parameters(), twin.parameters()):
         assert flat(mine.grad) == pytest.approx(flat(theirs.grad), rel=1e-12, abs=1e-15)
         assert any(g != 0.0 for g in flat(mine.grad))
@@ -211,62 +208,32 @@ def test_backward_step_without_parameters_returns_the_same_gradients_and_leaves_
     # parameters=False the returned (∂L/∂x, ∂L/∂h) are the full backward's, and no grad moves.
     cell, inputs, hidden, weights = one_step_setup(seed=24)
     twin, *_ = one_step_setup(seed=24)
-    cell.step(inputs, hidden)
-    twin.step(inputs, hidden)
-    grad_inputs, grad_hidden = cell.backward_step(weights, parameters=False)
-    full_inputs, full_hidden = twin.backward_step(weights)
+    grad_inputs, grad_hidden = cell.backward_step(cell.step(inputs, hidden)[1], weights, parameters=False)
+    full_inputs, full_hidden = twin.backward_step(twin.step(inputs, hidden)[1], weights)
     assert flat(grad_inputs) == pytest.approx(flat(full_inputs), rel=1e-12, abs=1e-15)
     assert flat(grad_hidden) == pytest.approx(flat(full_hidden), rel=1e-12, abs=1e-15)
     assert any(g != 0.0 for g in flat(grad_inputs))
     for parameter in cell.parameters():
         assert all(g == 0.0 for g in flat(parameter.grad)), parameter.name
-    with pytest.raises(RuntimeError):  # the step was popped all the same
-        cell.backward_step(weights, parameters=False)
 
 
-@exercise("building_blocks.recurrent.GRU.backward_step")
-def test_backward_step_with_defer_adds_the_weights_gradients_only_when_asked_and_then_the_same_sums():
-    # Backpropagation through time over small batches (the world model of lesson 07): each step
-    # returns the full backward's (∂L/∂x, ∂L/∂h) and keeps its share of the weights' gradient;
-    # add_deferred_gradients adds every kept step's at once, the same sums in another order.
-    cell, sequence, start, weights = sequence_setup(seed=25, steps=3)
-    twin, *_ = sequence_setup(seed=25, steps=3)
-    for one in (cell, twin):
-        run_steps(one, sequence, start)
-    carried = carried_twin = [[0.0] * 3 for _ in start]
-    for own in reversed(weights):
-        total = [[a + b for a, b in zip(row, c)] for row, c in zip(own, carried)]
-        total_twin = [[a + b for a, b in zip(row, c)] for row, c in zip(own, carried_twin)]
-        grad_inputs, carried = cell.backward_step(total, defer=True)
-        twin_inputs, carried_twin = twin.backward_step(total_twin)
-        assert flat(grad_inputs) == pytest.approx(flat(twin_inputs), rel=1e-12, abs=1e-15)
-        assert flat(carried) == pytest.approx(flat(carried_twin), rel=1e-12, abs=1e-15)
-    for parameter in cell.parameters():  # nothing added yet
-        assert all(g == 0.0 for g in flat(parameter.grad)), parameter.name
-    cell.add_deferred_gradients()
-    cell.add_deferred_gradients()  # nothing left to add: no double count
-    for mine, theirs in zip(cell.parameters(), twin.parameters()):
-        assert flat(mine.grad) == pytest.approx(flat(theirs.grad), rel=1e-12, abs=1e-15), mine.name
-        assert any(g != 0.0 for g in flat(mine.grad)), mine.name
-
-
-@exercise("building_blocks.recurrent.GRU.backward_step")
-def test_backward_step_with_no_step_left_to_undo_is_an_error():
+@pytest.mark.parametrize(
+    "tape",
+    [pytest.param(tape, marks=exercise("building_blocks.recurrent.GRU.backward_step"), id=name)
+     for name, tape in (("no-tape", None), ("a-list", [[1.0]]), ("too-short", ([[1.0]], [[0.0]])))],  # fmt: skip
+)
+def test_backward_step_refuses_what_is_not_a_steps_tape(tape):
     cell = recurrent.GRU(1, 1, Rng(0))
-    with pytest.raises(RuntimeError):
-        cell.backward_step([[1.0]])
-    cell.step([[1.0]], [[0.0]])
-    cell.backward_step([[1.0]])
-    with pytest.raises(RuntimeError):
-        cell.backward_step([[1.0]])
+    with pytest.raises(ValueError):
+        cell.backward_step(tape, [[1.0]])
 
 
 @exercise("building_blocks.recurrent.GRU.backward_step")
 def test_backward_step_refuses_a_gradient_of_the_wrong_width_naming_both_widths():
     cell = recurrent.GRU(3, 2, Rng(0))
-    cell.step([[1.0, 2.0, 3.0]], [[0.0, 0.0]])
+    _, tape = cell.step([[1.0, 2.0, 3.0]], [[0.0, 0.0]])
     with pytest.raises(ValueError) as error:
-        cell.backward_step([[1.0, 1.0, 1.0, 1.0, 1.0]])
+        cell.backward_step(tape, [[1.0, 1.0, 1.0, 1.0, 1.0]])
     assert "5" in str(error.value) and "2" in str(error.value)
 
 
@@ -274,24 +241,26 @@ def test_backward_step_refuses_a_gradient_of_the_wrong_width_naming_both_widths(
 
 
 def run_steps(cell, sequence, hidden):
-    states = []
+    """(states, tapes) of a step-by-step run."""
+    states, tapes = [], []
     for inputs in sequence:
-        hidden = cell.step(inputs, hidden)
+        hidden, tape = cell.step(inputs, hidden)
         states.append(hidden)
-    return states
+        tapes.append(tape)
+    return states, tapes
 
 
 @exercise("building_blocks.recurrent.GRU.forward_sequence")
 def test_forward_sequence_starts_from_the_given_state_as_the_hand_example_does():
-    states = hand_cell().forward_sequence([[[1.0]], [[0.0]]], [[0.5]])
+    states, tapes = hand_cell().forward_sequence([[[1.0]], [[0.0]]], [[0.5]])
     n = math.tanh(1.75 + sigmoid(0.5) * 1.25)
-    assert len(states) == 2
+    assert len(states) == 2 and len(tapes) == 2
     assert states[0] == [[pytest.approx(0.5 * n + 0.25, rel=1e-12)]]  # the step computed by hand above
-    assert states[1] == hand_cell().step([[0.0]], states[0])
+    assert states[1] == hand_cell().step([[0.0]], states[0])[0]
 
 
 @exercise("building_blocks.recurrent.GRU.forward_sequence")
-def test_forward_sequence_returns_every_state_of_a_step_by_step_run():
+def test_forward_sequence_returns_every_state_and_tape_of_a_step_by_step_run():
     cell, generator = random_cell(2, 3, seed=31)
     twin, _ = random_cell(2, 3, seed=31)
     sequence = [random_rows(generator, 2, 2) for _ in range(4)]
@@ -308,14 +277,14 @@ def sequence_setup(seed, steps=5):
 
 
 def sequence_loss(cell, sequence, start, weights):
-    return sum(weighted(w, h) for w, h in zip(weights, run_steps(cell, sequence, start)))
+    return sum(weighted(w, h) for w, h in zip(weights, run_steps(cell, sequence, start)[0]))
 
 
 @exercise("building_blocks.recurrent.GRU.backward_sequence")
 def test_backward_sequence_input_and_initial_state_gradients_match_central_differences_over_five_steps():
     cell, sequence, start, weights = sequence_setup(seed=41)
-    run_steps(cell, sequence, start)
-    grad_sequence, grad_start = cell.backward_sequence(weights)
+    _, tapes = run_steps(cell, sequence, start)
+    grad_sequence, grad_start = cell.backward_sequence(tapes, weights)
     assert len(grad_sequence) == 5
 
     def loss_of_inputs(point):
@@ -331,17 +300,26 @@ def test_backward_sequence_input_and_initial_state_gradients_match_central_diffe
 @exercise("building_blocks.recurrent.GRU.backward_sequence")
 def test_backward_sequence_parameter_gradients_sum_over_the_five_steps():
     cell, sequence, start, weights = sequence_setup(seed=42)
-    run_steps(cell, sequence, start)
-    cell.backward_sequence(weights)
+    _, tapes = run_steps(cell, sequence, start)
+    cell.backward_sequence(tapes, weights)
     check_parameter_gradients(cell, lambda: sequence_loss(cell, sequence, start, weights))
+
+
+@exercise("building_blocks.recurrent.GRU.backward_sequence")
+def test_backward_sequence_needs_one_gradient_batch_per_step():
+    cell, sequence, start, weights = sequence_setup(seed=44)
+    _, tapes = run_steps(cell, sequence, start)
+    with pytest.raises(ValueError) as error:
+        cell.backward_sequence(tapes, weights[:4])
+    assert "4" in str(error.value) and "5" in str(error.value)
 
 
 @exercise("building_blocks.recurrent.GRU.backward_sequence")
 def test_backward_sequence_carries_a_loss_on_the_last_state_back_to_the_first_input():
     cell, sequence, start, weights = sequence_setup(seed=43)
     only_last = [[[0.0] * 3 for _ in range(2)] for _ in range(4)] + [weights[-1]]
-    run_steps(cell, sequence, start)
-    grad_sequence, _ = cell.backward_sequence(only_last)
+    _, tapes = run_steps(cell, sequence, start)
+    grad_sequence, _ = cell.backward_sequence(tapes, only_last)
     check_gradient(
         lambda x: sequence_loss(cell, [shaped(x, sequence[0])] + sequence[1:], start, only_last),
         flat(sequence[0]),
@@ -359,7 +337,7 @@ def remember_a_bit(seed, updates=50, hidden_size=4, delay=5):
     bit came; return the smaller of the two probabilities given to the right answer."""
     rng = Rng(seed)
     cell = recurrent.GRU(1, hidden_size, rng)
-    head = dense.Dense(hidden_size, 2, rng)
+    head = network.MLP([hidden_size, 2], rng)  # one dense layer, no activation
     parameters = cell.parameters() + head.parameters()
     optimizer = optimizers.Adam(parameters, lr=0.05)
     bits = [0, 1]
@@ -369,12 +347,12 @@ def remember_a_bit(seed, updates=50, hidden_size=4, delay=5):
     for _ in range(updates):
         for parameter in parameters:
             parameter.grad = [[0.0] * len(row) for row in parameter.value]
-        states = cell.forward_sequence(sequence, cell.initial_state(2))
-        logits = head.forward(states[-1])
+        states, tapes = cell.forward_sequence(sequence, cell.initial_state(2))
+        logits, head_tape = head.forward(states[-1])
         grad_logits = [[g / 2.0 for g in losses.cross_entropy_gradient(z, t)] for z, t in zip(logits, targets)]
-        cell.backward_sequence([no_loss] * delay + [head.backward(grad_logits)])
+        cell.backward_sequence(tapes, [no_loss] * delay + [head.backward(head_tape, grad_logits)])
         optimizer.step()
-    logits = head.forward(cell.forward_sequence(sequence, cell.initial_state(2))[-1])
+    logits = head.forward(cell.forward_sequence(sequence, cell.initial_state(2))[0][-1])[0]
     return min(softmax(z)[bit] for z, bit in zip(logits, bits))
 
 

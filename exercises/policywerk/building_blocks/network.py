@@ -13,10 +13,13 @@ Call `zero_grad` before each new gradient.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from operator import mul
 
 from policywerk.primitives import activations
+from policywerk.primitives.random import Rng
 
 
 # given
@@ -146,3 +149,230 @@ class Sequential:
             'building_blocks.network.Sequential.zero_grad is not written yet: replace this raise with your code.'
             ' Check it with: uv run python grader.py check building_blocks.network'
         )
+
+
+# The taped networks below build on dense.py, which imports Parameter from this module: the
+# import stands after Parameter's definition. (A transition while dense.py takes Parameter.)
+from policywerk.building_blocks.dense import (  # noqa: E402
+    accumulate,
+    affine,
+    affine_backward,
+    affine_backward_one_hot,
+    affine_one_hot,
+    require_one_hot_range,
+    xavier_uniform,
+)
+
+
+class MLP:
+    """Dense layers with one activation between them (and after the last one too if
+    `activate_last`), over batches of rows: the network of PPO's policy and of every part of
+    DreamerV3.
+
+    Layer i is y = f(W_i·x + b_i), with W_i of shape (sizes[i+1] × sizes[i]) initialised by
+    `dense.xavier_uniform` and b_i = 0; f is the activation (one of "sigmoid", "tanh", "relu",
+    "elu"), left out after the last layer unless `activate_last`. `last_scale` multiplies the
+    last layer's initial weights (0 gives the zero-initialised heads of DreamerV3).
+
+    Like every layer here, the MLP is taped: `forward` returns its outputs and a tape of what
+    its backward needs, so a backward pass can run for any earlier forward (a recurrent model
+    runs the same network at every step before going back through time):
+
+        outputs, tape = mlp.forward(rows)
+        grad_rows = mlp.backward(tape, grad_outputs)                      # also adds to the weights' grad
+        grad_rows = mlp.backward(tape, grad_outputs, parameters=False)    # only ∂L/∂inputs
+        mlp.backward(tape, grad_outputs, inputs=False)                    # only the weights' grad (None)
+
+    Each layer's affine map is `self.maps[i]` (an `AffineMap`): its forward is dense.affine
+    and its backward dense.affine_backward, plus the speed-ups that change no number.
+
+    >>> mlp = MLP([2, 3, 1], Rng(0), activation="tanh")
+    >>> outputs, tape = mlp.forward([[0.5, -1.0]])
+    >>> len(outputs), len(outputs[0]), len(tape)
+    (1, 1, 2)
+    """
+
+    # given
+    def __init__(self, sizes: list[int], rng: Rng, name: str = "mlp", activation: str = "elu",
+                 activate_last: bool = False, last_scale: float = 1.0, one_hot: tuple[int, int] | None = None):  # fmt: skip
+        if len(sizes) < 2 or not all(isinstance(size, int) and size >= 1 for size in sizes):
+            raise ValueError(f"MLP {name}: expected at least an input and an output size, integers >= 1, got {sizes}")
+        if activation not in _FUNCTIONS:
+            raise ValueError(f"MLP {name}: activation must be one of {sorted(_FUNCTIONS)}, got {activation!r}")
+        self.name, self.activation, self.activate_last = name, activation, activate_last
+        self.function, self.derivative = _FUNCTIONS[activation]
+        self.in_features, self.out_features = sizes[0], sizes[-1]
+        self.weights, self.biases = [], []
+        for index, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+            self.weights.append(Parameter.of(xavier_uniform(fan_in, fan_out, rng), f"{name}.{index}.weight"))
+            self.biases.append(Parameter.of([[0.0] * fan_out], f"{name}.{index}.bias"))
+        last = self.weights[-1]
+        last.value = [[last_scale * w for w in row] for row in last.value]
+        self.maps = [
+            AffineMap(weight, bias, one_hot if index == 0 else None, f"MLP {name}")
+            for index, (weight, bias) in enumerate(zip(self.weights, self.biases))
+        ]
+
+    # given
+    def parameters(self) -> list[Parameter]:
+        """Layer by layer, the weight then the bias."""
+        return [parameter for pair in zip(self.weights, self.biases) for parameter in pair]
+
+    def forward(self, inputs: list[list[float]]) -> tuple[list[list[float]], list]:
+        """Run the rows through every layer: x ← f(maps[i].forward(x)), without f after the
+        last layer unless activate_last. Returns (outputs, tape).
+
+        The tape holds one entry per layer, (that layer's inputs, its pre-activations W·x + b),
+        with None for the pre-activations of a layer that has no activation after it: what
+        `backward` needs, f' being taken at the pre-activations.
+
+        Shapes: (B × sizes[0]) -> (B × sizes[-1]). Raises ValueError (naming the sample) for a
+        row of the wrong width.
+
+        >>> mlp = MLP([1, 1], Rng(0), activation="relu", activate_last=True)
+        >>> mlp.weights[0].value = [[-2.0]]
+        >>> mlp.forward([[1.0], [-1.0]])  # relu(−2·1), relu(−2·−1)
+        ([[0.0], [2.0]], [([[1.0], [-1.0]], [[-2.0], [2.0]])])
+        """
+        raise NotImplementedError(
+            'building_blocks.network.MLP.forward is not written yet: replace this raise with your code.'
+            ' Check it with: uv run python grader.py check building_blocks.network'
+        )
+
+    def backward(self, tape: list, grad_outputs: list[list[float]], parameters: bool = True, inputs: bool = True):
+        """Backpropagate G = ∂L/∂outputs through the layers of a `forward`'s tape, last to first:
+
+            G ← G ⊙ f'(pre-activations)            (for a layer with an activation)
+            G ← maps[i].backward(layer inputs, G, parameters, input_gradient)
+
+        which adds ∂L/∂W_i = Gᵀ·X and ∂L/∂b_i = Σ G to the weights' grad (unless parameters is
+        False) and returns ∂L/∂X = G·W_i. The first layer's input gradient is taken only if
+        `inputs` (else backward returns None). Returns ∂L/∂inputs (B × sizes[0]).
+
+        Raises ValueError for a tape of another network or gradient rows of the wrong width.
+
+        >>> mlp = MLP([1, 1], Rng(0))
+        >>> mlp.weights[0].value = [[3.0]]
+        >>> outputs, tape = mlp.forward([[2.0]])
+        >>> mlp.backward(tape, [[1.0]]), mlp.weights[0].grad, mlp.biases[0].grad  # ∂(3x)/∂x, x, 1
+        ([[3.0]], [[2.0]], [[1.0]])
+        """
+        raise NotImplementedError(
+            'building_blocks.network.MLP.backward is not written yet: replace this raise with your code.'
+            ' Check it with: uv run python grader.py check building_blocks.network'
+        )
+
+
+# ── given: the speed-ups of the taped networks (they change no number) ───────────────────
+
+
+# given
+class AffineMap:
+    """One affine map Y = X·Wᵀ + b of a taped network, over the Parameters its owner holds.
+
+    `forward` is dense.affine and `backward` dense.affine_backward (adding the weight and bias
+    gradients), or only the input gradient G·W when parameters is False. Two speed-ups, both
+    given, change no number a learner's code would compute:
+
+    - one_hot=(start, end): the inputs' entries start … end − 1 are a sampled latent's 0s and
+      1s, and both passes add the weights of the ones instead of multiplying every entry
+      (dense.affine_one_hot and dense.affine_backward_one_hot: the same floats).
+    - deferring (see `defers_weight_gradients`): backward keeps each call's rows and the weight
+      gradients of all of them are added at the end in one pass. A weight's gradient is a dot
+      product over the batch, and backpropagation through time brings a small batch per step;
+      one long dot product costs less per multiply-add than many short ones. The sums are the
+      same, added in another order.
+    """
+
+    def __init__(self, weight: Parameter, bias: Parameter, one_hot: tuple[int, int] | None = None, owner: str = "AffineMap"):
+        require_one_hot_range(owner, one_hot, len(weight.value[0]))
+        self.weight, self.bias, self.one_hot = weight, bias, one_hot
+        self.deferred: list | None = None  # a list of (inputs, grad) while deferring
+
+    def forward(self, inputs: list[list[float]]) -> list[list[float]]:
+        if self.one_hot is None:
+            return affine(inputs, self.weight.value, self.bias.value[0])
+        return affine_one_hot(inputs, self.weight.value, self.bias.value[0], *self.one_hot)
+
+    def backward(self, inputs: list[list[float]], grad_outputs: list[list[float]], parameters: bool = True,
+                 input_gradient: bool = True) -> list[list[float]] | None:  # fmt: skip
+        if parameters and self.deferred is None:
+            grad_weight, grad_bias, grad_inputs = self._weight_gradients(inputs, grad_outputs, input_gradient)
+            accumulate(self.weight, grad_weight)
+            accumulate(self.bias, [grad_bias])
+            return grad_inputs
+        if parameters:
+            self.deferred.append((inputs, grad_outputs))
+        if not input_gradient:
+            return None
+        # G·W is the affine map with Wᵀ for weights and no bias.
+        return affine(grad_outputs, [list(column) for column in zip(*self.weight.value)], [0.0] * len(self.weight.value[0]))
+
+    def start_deferring(self) -> None:
+        self.deferred = []
+
+    def add_deferred(self) -> None:
+        """Add the weight gradients of every deferred call, over all their rows at once."""
+        kept, self.deferred = self.deferred, None
+        if kept:
+            rows = [row for inputs, _ in kept for row in inputs]
+            grads = [row for _, grad in kept for row in grad]
+            grad_weight, grad_bias, _ = self._weight_gradients(rows, grads, False)
+            accumulate(self.weight, grad_weight)
+            accumulate(self.bias, [grad_bias])
+
+    def discard_deferred(self) -> None:
+        self.deferred = None
+
+    def _weight_gradients(self, inputs, grad_outputs, input_gradient):
+        if self.one_hot is None:
+            return affine_backward(inputs, self.weight.value, grad_outputs, input_gradient)
+        return affine_backward_one_hot(inputs, self.weight.value, grad_outputs, *self.one_hot, input_gradient=input_gradient)
+
+
+# given
+def defers_weight_gradients(*paths: str):
+    """Decorate a backward pass so that the named networks' weight gradients wait for its end.
+
+    Each path names an argument of the decorated function, or an attribute of one
+    ("self.gru"); the network found there (anything with `maps`) defers its AffineMaps'
+    weight gradients while the function runs and adds them, over all the rows at once, when
+    it returns. If the function raises, the kept rows are dropped. A speed-up only: the
+    gradients are the same sums (see AffineMap), and the decorated code never sees it.
+    """
+
+    def decorate(function):
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def deferring(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            maps = []
+            for path in paths:
+                name, *attributes = path.split(".")
+                network = bound.arguments[name]
+                for attribute in attributes:
+                    network = getattr(network, attribute)
+                maps += network.maps
+            for affine_map in maps:
+                affine_map.start_deferring()
+            try:
+                result = function(*args, **kwargs)
+            except BaseException:
+                for affine_map in maps:
+                    affine_map.discard_deferred()
+                raise
+            for affine_map in maps:
+                affine_map.add_deferred()
+            return result
+
+        return deferring
+
+    return decorate
+
+
+# given
+def zero_grad(parameters: list[Parameter]) -> None:
+    """Set every gradient to 0 before a new backward pass (backward passes accumulate)."""
+    for parameter in parameters:
+        parameter.grad = [[0.0] * len(row) for row in parameter.value]

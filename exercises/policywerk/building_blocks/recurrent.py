@@ -12,9 +12,10 @@ W = [W_r; W_z; W_n] is (3H × in) and U = [U_r; U_z; U_n] is (3H × H), with bia
 3H each; so the three gates' pre-activations come from two affine maps, `affine(x, W, b)` and
 `affine(h, U, c)`, whose first H entries belong to r, the next H to z, the last H to n.
 
-Backpropagation through time runs the steps in reverse. `step` pushes what its backward needs
-onto a stack; `backward_step` pops the latest one. With g = ∂L/∂h' and the pre-activations
-a_r, a_z, a_n of r, z, n:
+Backpropagation through time runs the steps in reverse. `step` returns the new state and a
+tape of what its backward needs (x, h, r, z, n and U_n·h + c_n); `backward_step(tape, g)`
+applies that step's chain rule, for any step in any order. With g = ∂L/∂h' and the
+pre-activations a_r, a_z, a_n of r, z, n:
 
     ∂L/∂n = g ⊙ (1 − z)         ∂L/∂a_n = ∂L/∂n ⊙ (1 − n²)
     ∂L/∂z = g ⊙ (h − n)         ∂L/∂a_z = ∂L/∂z ⊙ z ⊙ (1 − z)
@@ -28,28 +29,23 @@ from __future__ import annotations
 
 import math
 
-from policywerk.building_blocks.dense import (
-    accumulate,
-    affine,
-    affine_backward,
-    affine_backward_one_hot,
-    affine_one_hot,
-    require_one_hot_range,
-    xavier_uniform,
-)
-from policywerk.building_blocks.network import Parameter, require_batch
+from policywerk.building_blocks.dense import xavier_uniform
+from policywerk.building_blocks.network import AffineMap, Parameter, require_batch
 from policywerk.primitives.activations import sigmoid
 from policywerk.primitives.random import Rng
 
 
 class GRU:
-    """A GRU cell: `step` advances a batch of hidden states by one input; `backward_step` undoes
-    the latest step's chain rule. `forward_sequence` and `backward_sequence` loop over time.
-    `backward_step(…, defer=True)` and `add_deferred_gradients` split one backward pass in two
-    for speed: the gradients that flow back in time now, the weights' gradients at the end.
+    """A GRU cell: `step` advances a batch of hidden states by one input and returns its tape;
+    `backward_step` applies one step's chain rule from its tape. `forward_sequence` and
+    `backward_sequence` loop over time.
+
+    The two affine maps, W·x + b and U·h + c, are `self.input_map` and `self.hidden_map`
+    (network.AffineMap): dense.affine forward and dense.affine_backward backward.
 
     >>> cell = GRU(input_size=1, hidden_size=2, rng=Rng(0))
-    >>> len(cell.step([[1.0]], cell.initial_state(1))[0])
+    >>> new_hidden, tape = cell.step([[1.0]], cell.initial_state(1))
+    >>> len(new_hidden[0])
     2
     """
 
@@ -59,9 +55,7 @@ class GRU:
     ):
         if not isinstance(input_size, int) or not isinstance(hidden_size, int) or input_size < 1 or hidden_size < 1:
             raise ValueError(f"GRU: sizes must be integers >= 1, got input_size={input_size!r}, hidden_size={hidden_size!r}")
-        require_one_hot_range("GRU", one_hot, input_size)
         self.input_size, self.hidden_size = input_size, hidden_size
-        self.one_hot = one_hot  # (start, end): inputs there are one-hot groups (a sampled latent); see input_affine
         # Initial weights as three blocks of H rows, each scaled for its own fan-in and fan-out.
         input_blocks = [row for _ in range(3) for row in xavier_uniform(input_size, hidden_size, rng)]
         hidden_blocks = [row for _ in range(3) for row in xavier_uniform(hidden_size, hidden_size, rng)]
@@ -69,30 +63,28 @@ class GRU:
         self.hidden_weight = Parameter.of(hidden_blocks, f"{name}.hidden_weight")
         self.input_bias = Parameter.of([[0.0] * 3 * hidden_size], f"{name}.input_bias")
         self.hidden_bias = Parameter.of([[0.0] * 3 * hidden_size], f"{name}.hidden_bias")
-        self._stack: list[tuple] = []
-        self._deferred: list[tuple] = []  # steps undone with defer=True, waiting for their weights' gradients
+        # one_hot=(start, end): the inputs there are a sampled latent's 0s and 1s (a speed-up; see AffineMap).
+        self.input_map = AffineMap(self.input_weight, self.input_bias, one_hot, "GRU")
+        self.hidden_map = AffineMap(self.hidden_weight, self.hidden_bias)
+        self.maps = [self.input_map, self.hidden_map]
 
     # given
     def initial_state(self, batch: int) -> list[list[float]]:
         """Zeros: the hidden state before the first step, for `batch` sequences."""
         return [[0.0] * self.hidden_size for _ in range(batch)]
 
-    # given
-    def input_affine(self, inputs: list[list[float]]) -> list[list[float]]:
-        """W·x + b for a batch of inputs (B × in) -> (B × 3H): `dense.affine`, or, for a cell
-        whose inputs hold one-hot groups (`one_hot`), `dense.affine_one_hot`: the same numbers
-        with fewer multiply-adds."""
-        if self.one_hot is None:
-            return affine(inputs, self.input_weight.value, self.input_bias.value[0])
-        return affine_one_hot(inputs, self.input_weight.value, self.input_bias.value[0], *self.one_hot)
+    def step(self, inputs: list[list[float]], hidden: list[list[float]]) -> tuple[list[list[float]], tuple]:
+        """One step of the gate equations for a batch: (B × in), (B × H) -> (the new (B × H), tape).
 
-    def step(self, inputs: list[list[float]], hidden: list[list[float]]) -> list[list[float]]:
-        """One step of the gate equations for a batch: (B × in), (B × H) -> the new (B × H).
+        The input's share of the gates, W·x + b, is `self.input_map.forward(inputs)`; the hidden
+        state's, U·h + c, `self.hidden_map.forward(hidden)` (each B × 3H: r, z, n blocks). The
+        tape is (x, h, r, z, n, U_n·h + c_n), each a batch of rows: what `backward_step` needs.
+        Raises ValueError for inputs or states of the wrong width, or batches of different sizes.
 
-        The input's share of the gates, W·x + b, comes from `self.input_affine(inputs)` (given);
-        the hidden state's, U·h + c, from `affine`. Keeps x, h, r, z, n and U_n·h + c_n on a
-        stack for `backward_step`. Raises ValueError for inputs or states of the wrong width, or
-        batches of different sizes.
+        >>> cell = GRU(1, 1, Rng(0))
+        >>> new_hidden, _ = cell.step([[0.0]], [[0.0]])  # all weights act on 0, biases 0: n = 0, h' = ½·0 + ½·0
+        >>> new_hidden
+        [[0.0]]
         """
         raise NotImplementedError(
             'building_blocks.recurrent.GRU.step is not written yet: replace this raise with your code.'
@@ -100,57 +92,34 @@ class GRU:
         )
 
     def backward_step(
-        self, grad_new_hidden: list[list[float]], parameters: bool = True, defer: bool = False
+        self, tape: tuple, grad_new_hidden: list[list[float]], parameters: bool = True
     ) -> tuple[list[list[float]], list[list[float]]]:
-        """Pop the latest step and apply its chain rule: given ∂L/∂h' (B × H), add the gradients
-        of W, U, b, c, and return (∂L/∂x, ∂L/∂h) for that step's input and previous state.
+        """One step's chain rule: given the step's tape and ∂L/∂h' (B × H), return (∂L/∂x, ∂L/∂h)
+        for that step's input and previous state, adding the gradients of W, U, b and c.
 
-        With parameters=False the weights' gradients are neither computed nor added: only
-        (∂L/∂x, ∂L/∂h) = (G_x·W, G_h·U + g ⊙ z), for a caller that backpropagates through the
-        cell to something else (an actor learning through a world model's dynamics) and would
-        throw the weights' share away. It is half the multiply-adds of the full backward.
+        With G_x = [∂L/∂a_r, ∂L/∂a_z, ∂L/∂a_n] and G_h = [∂L/∂a_r, ∂L/∂a_z, ∂L/∂a_n ⊙ r]
+        (the module docstring), the two affine maps do the rest:
+        `self.input_map.backward(x, G_x, parameters)` adds ∂L/∂W, ∂L/∂b and returns G_x·W;
+        `self.hidden_map.backward(h, G_h, parameters)` adds ∂L/∂U, ∂L/∂c and returns G_h·U; and
+        ∂L/∂h = G_h·U + g ⊙ z. With parameters=False no weight gradient is added (a caller that
+        only backpropagates through the cell, as an actor through a world model's dynamics).
 
-        With defer=True the weights' gradients are not added yet: the step's inputs, previous
-        state and gate gradients (G_x, G_h) go on a list, the returned (∂L/∂x, ∂L/∂h) are those
-        of parameters=False, and `add_deferred_gradients` later adds every kept step's share in
-        one pass (for backpropagation through time over small batches; see there).
-
-        Raises RuntimeError when no step is left to undo.
+        Raises ValueError for a tape that is not a step's or a gradient batch of another shape.
         """
         raise NotImplementedError(
             'building_blocks.recurrent.GRU.backward_step is not written yet: replace this raise with your code.'
             ' Check it with: uv run python grader.py check building_blocks.recurrent'
         )
 
-    # given
-    def add_deferred_gradients(self) -> None:
-        """Add the weights' gradients of every step undone with defer=True since the last call.
-
-        They are the same sums as backward_step's, ∂W = Σ_t G_x,tᵀ·x_t and so on, taken over
-        all the kept rows at once: each weight's gradient is one dot product over T·B rows
-        instead of T dot products over B. In pure Python a dot product costs ~0.14 µs plus
-        ~17 ns per multiply-add, so at B = 8 the one long dot is about twice as fast.
-        """
-        if not self._deferred:
-            return
-        inputs, hidden, grad_from_input, grad_from_hidden = ([row for kept in self._deferred for row in kept[k]] for k in range(4))
-        self._deferred.clear()
-        if self.one_hot is None:
-            grad_w, grad_b, _ = affine_backward(inputs, self.input_weight.value, grad_from_input, input_gradient=False)
-        else:  # the same sums, without multiplying by the latent's zeros
-            grad_w, grad_b, _ = affine_backward_one_hot(inputs, self.input_weight.value, grad_from_input, *self.one_hot, False)
-        grad_u, grad_c, _ = affine_backward(hidden, self.hidden_weight.value, grad_from_hidden, input_gradient=False)
-        accumulate(self.input_weight, grad_w)
-        accumulate(self.input_bias, [grad_b])
-        accumulate(self.hidden_weight, grad_u)
-        accumulate(self.hidden_bias, [grad_c])
-
-    def forward_sequence(self, inputs: list[list[list[float]]], hidden: list[list[float]]) -> list[list[list[float]]]:
-        """Step through a sequence of T input batches from `hidden`; return the T new states.
+    def forward_sequence(
+        self, inputs: list[list[list[float]]], hidden: list[list[float]]
+    ) -> tuple[list[list[list[float]]], list[tuple]]:
+        """Step through a sequence of T input batches from `hidden`: (the T new states, their T tapes).
 
         >>> cell = GRU(1, 1, Rng(0))
-        >>> len(cell.forward_sequence([[[1.0]], [[0.5]], [[0.0]]], cell.initial_state(1)))
-        3
+        >>> states, tapes = cell.forward_sequence([[[1.0]], [[0.5]], [[0.0]]], cell.initial_state(1))
+        >>> len(states), len(tapes)
+        (3, 3)
         """
         raise NotImplementedError(
             'building_blocks.recurrent.GRU.forward_sequence is not written yet: replace this raise with your code.'
@@ -158,13 +127,14 @@ class GRU:
         )
 
     def backward_sequence(
-        self, grad_states: list[list[list[float]]]
+        self, tapes: list[tuple], grad_states: list[list[list[float]]]
     ) -> tuple[list[list[list[float]]], list[list[float]]]:
-        """Backpropagation through time over the last len(grad_states) steps.
+        """Backpropagation through time over the steps of `forward_sequence`'s tapes.
 
         grad_states[t] = ∂L/∂h_t from outside (a loss on that state). Going back in time, the
         gradient reaching h_t is its own plus what flows back from step t+1. Returns the
-        gradients of the T input batches and of the initial state.
+        gradients of the T input batches and of the initial state. Raises ValueError unless
+        there is one gradient batch per tape.
         """
         raise NotImplementedError(
             'building_blocks.recurrent.GRU.backward_sequence is not written yet: replace this raise with your code.'

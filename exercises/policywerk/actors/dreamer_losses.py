@@ -1,0 +1,400 @@
+"""DreamerV3's loss pieces: each a formula of the paper with its gradient, one number or one
+vector at a time. The world model (dreamer_world_model), behaviour learning
+(dreamer_behaviour) and the agent (dreamer_agent) are built from them.
+
+    preprocess_image      symlog(pixel − ½): what the encoder sees and the decoder predicts
+    latent_sample         z: K one-hot categoricals with a 1 % uniform mix (unimix), and the
+                          straight-through gradient that treats the one-hot as its probabilities
+    kl_divergence,        KL[q ‖ p] of two such latents, and the two KL terms with free bits:
+    kl_balance            β_dyn·max(1, KL[sg(q) ‖ p]) + β_rep·max(1, KL[q ‖ sg(p)])
+    twohot_loss,          a reward or a value predicted as a distribution over bins spaced
+    twohot_mean           evenly in symlog space, trained by cross-entropy against the twohot
+                          encoding of symlog(target); its prediction is symexp(mean bin)
+    continue_loss         binary cross-entropy of "the episode goes on"
+    lambda_returns        R_t = r_t + γ·c_t·((1 − λ)·v_{t+1} + λ·R_{t+1}),   R_H = v_H
+    ReturnNormaliser      S = EMA of the 5th–95th percentile range; the actor divides by max(1, S)
+    action_from_raw       a = tanh(mean) + std·ε, the reparameterised Gaussian action
+
+sg is the stop-gradient: a value used as a constant, through which no gradient flows. Every
+backward here is checked against central differences by the specs.
+
+Reference: D. Hafner, J. Pasukonis, J. Ba and T. Lillicrap, "Mastering diverse domains through
+world models", arXiv:2301.04104 (2023).
+"""
+
+from __future__ import annotations
+
+import math
+from operator import mul
+
+from policywerk.building_blocks.distributions import (
+    categorical_kl,
+    categorical_kl_gradients,
+    categorical_probabilities_backward,
+    gaussian_entropy,
+    straight_through_sample,
+)
+from policywerk.primitives.activations import softmax
+from policywerk.primitives.losses import cross_entropy, cross_entropy_gradient, symexp, symlog, twohot, twohot_decode
+from policywerk.primitives.random import Rng
+
+
+def preprocess_image(image: list[float], pixels: int) -> list[float]:
+    """What the encoder sees: every pixel centred on 0 and squashed, symlog(p − 0.5).
+
+    DreamerV3 feeds its encoder symlog'd inputs so that no input scale dominates; the
+    decoder learns to predict these same numbers. Grey (0.5) becomes 0.
+
+    Shapes: (pixels,) -> (pixels,). Raises ValueError for an image of another length.
+
+    >>> [round(v, 4) for v in preprocess_image([0.5, 1.0, 0.0, 0.75], pixels=4)]
+    [0.0, 0.4055, -0.4055, 0.2231]
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.preprocess_image is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def latent_sample(logits: list[float], classes: int, unimix: float, rng: Rng) -> tuple[list[float], list[float]]:
+    """Sample the stochastic state z: K one-hot vectors, one per categorical, side by side.
+
+    The logits hold K groups of C = `classes` numbers. For each group in turn, its
+    probabilities are p = (1 − u)·softmax(group) + u/C (the unimix) and its one-hot sample is
+    drawn from p with one draw (distributions.straight_through_sample). Returns
+    (sample, probabilities), both K·C long. Forward the network uses the one-hot; backward
+    the straight-through estimator treats it as p (see `latent_sample_backward`).
+
+    Raises ValueError unless the logits split into whole groups of `classes`.
+
+    >>> latent_sample([0.0, 50.0, 50.0, 0.0], classes=2, unimix=0.01, rng=Rng(0))
+    ([0.0, 1.0, 1.0, 0.0], [0.005, 0.995, 0.995, 0.005])
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.latent_sample is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def latent_sample_backward(logits: list[float], grad_sample: list[float], classes: int, unimix: float) -> list[float]:
+    """The straight-through gradient: ∂L/∂logits from ∂L/∂z, as if z were its probabilities.
+
+    z = one_hot + p − sg(p) has the one-hot's value and p's gradient, so for each group
+    ∂L/∂logits = categorical_probabilities_backward(group logits, ∂L/∂z of the group, u):
+    (1 − u)·s_j·(g_j − Σ_i s_i·g_i) with s = softmax(group).
+
+    Raises ValueError when the lengths differ or do not split into groups of `classes`.
+
+    >>> latent_sample_backward([0.0, 0.0], [1.0, 0.0], classes=2, unimix=0.0)  # s = ½, ½
+    [0.25, -0.25]
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.latent_sample_backward is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def kl_divergence(posterior_logits: list[float], prior_logits: list[float], classes: int, unimix: float) -> float:
+    """KL[q ‖ p] between two stochastic states: the sum over the K categoricals of each
+    group's KL (the categoricals are independent, so their KLs add), both with the unimix.
+
+    Raises ValueError when the lengths differ or do not split into groups of `classes`.
+
+    >>> round(kl_divergence([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], 2, 0.01), 12)
+    0.0
+    >>> round(kl_divergence([math.log(3.0), 0.0], [0.0, 0.0], 2, 0.0), 6)  # ¾·log(¾/½) + ¼·log(¼/½)
+    0.130812
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.kl_divergence is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def kl_balance(
+    posterior_logits: list[float],
+    prior_logits: list[float],
+    classes: int,
+    unimix: float,
+    free_bits: float,
+    dynamics_scale: float,
+    representation_scale: float,
+) -> tuple[float, float]:
+    """The two KL terms of the world-model loss, with free bits: (loss, KL).
+
+        loss = β_dyn·max(free, KL[sg(q) ‖ p]) + β_rep·max(free, KL[q ‖ sg(p)])
+
+    Forward, both KLs are the same number, `kl_divergence(q, p)`, so the loss is
+    (β_dyn + β_rep)·max(free, KL); the stop-gradients only change who learns from which
+    term (see `kl_balance_gradients`).
+
+    >>> round(kl_balance([math.log(3.0), 0.0], [0.0, 0.0], 2, 0.0, 0.1, 0.5, 0.1)[0], 6)  # 0.6·0.130812
+    0.078487
+    >>> kl_balance([math.log(3.0), 0.0], [0.0, 0.0], 2, 0.0, 1.0, 0.5, 0.1)[0]  # below 1 nat: 0.6·1
+    0.6
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.kl_balance is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def kl_balance_gradients(
+    posterior_logits: list[float],
+    prior_logits: list[float],
+    classes: int,
+    unimix: float,
+    free_bits: float,
+    dynamics_scale: float,
+    representation_scale: float,
+) -> tuple[list[float], list[float]]:
+    """(∂loss/∂posterior logits, ∂loss/∂prior logits) of `kl_balance`, with its stop-gradients.
+
+    The dynamics term KL[sg(q) ‖ p] reaches only the prior and the representation term
+    KL[q ‖ sg(p)] only the posterior, so with the group gradients
+    (∂KL/∂q, ∂KL/∂p) = distributions.categorical_kl_gradients(q group, p group, u):
+
+        ∂/∂posterior = β_rep·∂KL/∂q,    ∂/∂prior = β_dyn·∂KL/∂p      when KL > free,
+        both 0                                                     when KL <= free (free bits).
+
+    >>> kl_balance_gradients([0.0, 0.0], [0.0, 0.0], 2, 0.0, free_bits=1.0, dynamics_scale=0.5, representation_scale=0.1)
+    ([0.0, 0.0], [0.0, 0.0])
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.kl_balance_gradients is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def twohot_loss(logits: list[float], target: float, bins: list[float]) -> float:
+    """The loss of a twohot head (reward or critic): cross-entropy of softmax(logits) against
+    twohot(symlog(target), bins), the target squashed first, then spread over its two bins.
+
+    Shapes: (n,), a float, (n,) -> a float.
+
+    >>> round(twohot_loss([0.0, 0.0, 0.0], math.e - 1.0, [-1.0, 0.0, 1.0]), 6)  # symlog = 1: all on the last bin
+    1.098612
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.twohot_loss is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def twohot_loss_gradient(logits: list[float], target: float, bins: list[float]) -> list[float]:
+    """∂twohot_loss/∂logits = softmax(logits) − twohot(symlog(target), bins).
+
+    >>> [round(g, 6) for g in twohot_loss_gradient([0.0, 0.0], symexp(0.25), [0.0, 1.0])]
+    [-0.25, 0.25]
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.twohot_loss_gradient is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def twohot_mean(logits: list[float], bins: list[float]) -> float:
+    """The number a twohot head predicts: symexp of the mean bin, symexp(Σᵢ softmax(z)ᵢ·binsᵢ).
+
+    >>> twohot_mean([0.0, 0.0], [-1.0, 1.0])
+    0.0
+    >>> round(twohot_mean([0.0, 1000.0], [0.0, 1.0]), 6) == round(math.e - 1.0, 6)
+    True
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.twohot_mean is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def twohot_mean_gradient(logits: list[float], bins: list[float]) -> list[float]:
+    """∂twohot_mean/∂logits: with s = softmax(z) and m = Σ sᵢ·binsᵢ,
+
+        ∂/∂zᵢ = symexp'(m)·sᵢ·(binsᵢ − m),    symexp'(m) = e^|m|.
+
+    It carries the actor's gradient through the predicted rewards and values.
+
+    >>> twohot_mean_gradient([0.0, 0.0], [-1.0, 1.0])  # m = 0: e⁰·½·(∓1)
+    [-0.5, 0.5]
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.twohot_mean_gradient is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def continue_loss(logit: float, target: float) -> float:
+    """Binary cross-entropy of the continue head: −t·log σ(l) − (1 − t)·log(1 − σ(l)).
+
+    Computed stably as max(l, 0) − t·l + log(1 + e^(−|l|)), which never overflows.
+
+    >>> round(continue_loss(0.0, 1.0), 6)  # log 2
+    0.693147
+    >>> continue_loss(-1000.0, 0.0)
+    0.0
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.continue_loss is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def continue_loss_gradient(logit: float, target: float) -> float:
+    """∂continue_loss/∂l = σ(l) − t.
+
+    >>> continue_loss_gradient(0.0, 1.0)
+    -0.5
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.continue_loss_gradient is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+# given
+def _require_unit(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value}")
+
+
+def lambda_returns(rewards: list[float], continues: list[float], values: list[float], gamma: float, lam: float) -> list[float]:
+    """The λ-returns of one imagined trajectory of H steps, computed backward:
+
+        R_H = v_H,    R_t = r_t + γ·c_t·((1 − λ)·v_{t+1} + λ·R_{t+1})    for t = H − 1 … 0
+
+    Here rewards[t] and continues[t] are those the model predicts for the state reached by
+    step t (r_{t+1}, c_{t+1} in the module docstring), values[t] = v(s_t) for t = 0 … H.
+    λ = 0 gives the one-step target r + γ·c·v(next); λ = 1 the discounted sum plus γ^H·v_H.
+
+    Shapes: (H,), (H,), (H + 1,) -> (H,). Raises ValueError for other lengths or γ, λ
+    outside [0, 1].
+
+    >>> lambda_returns([1.0, 1.0], [1.0, 1.0], [0.0, 2.0, 4.0], gamma=0.5, lam=0.5)  # R₁ = 1 + ½·4, R₀ = 1 + ½·(½·2 + ½·3)
+    [2.25, 3.0]
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.lambda_returns is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def lambda_returns_backward(
+    grad_returns: list[float], continues: list[float], values: list[float], returns: list[float], gamma: float, lam: float
+) -> tuple[list[float], list[float], list[float]]:
+    """The gradient of `lambda_returns`: given ∂L/∂R_t, return (∂L/∂r, ∂L/∂c, ∂L/∂v).
+
+    R_t depends on R_{t+1}, so the gradient flows forward in t: with G_t the total gradient
+    reaching R_t, G_0 = ∂L/∂R_0 and G_{t+1} = ∂L/∂R_{t+1} + G_t·γ·c_t·λ. Then
+
+        ∂L/∂r_t = G_t
+        ∂L/∂c_t = G_t·γ·((1 − λ)·v_{t+1} + λ·R_{t+1})        (R_H = v_H)
+        ∂L/∂v_{t+1} = G_t·γ·c_t·(1 − λ),  and v_H also gets G_{H−1}·γ·c_{H−1}·λ;  ∂L/∂v_0 = 0.
+
+    Shapes: (H,), (H,), (H + 1,), (H,) -> (H,), (H,), (H + 1,).
+
+    >>> lambda_returns_backward([1.0, 0.0], [1.0, 1.0], [0.0, 2.0, 4.0], [2.25, 3.0], gamma=0.5, lam=0.5)
+    ([1.0, 0.25], [1.25, 0.5], [0.0, 0.25, 0.125])
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.lambda_returns_backward is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile of the values, interpolating linearly between the two nearest ranks
+    (numpy's default): with x sorted and position k = q/100·(n − 1),
+    x[⌊k⌋] + (k − ⌊k⌋)·(x[⌊k⌋ + 1] − x[⌊k⌋]).
+
+    Raises ValueError for no values or q outside [0, 100].
+
+    >>> percentile([3.0, 1.0, 2.0, 4.0], 50.0), percentile([0.0, 10.0], 5.0)
+    (2.5, 0.5)
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.percentile is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+class ReturnNormaliser:
+    """DreamerV3's return scale: S = EMA of (95th − 5th percentile) of the λ-returns, and the
+    actor divides its returns by max(1, S). Large returns are scaled down to a unit range;
+    small ones are not scaled up (noise in sparse rewards would be amplified).
+
+    >>> normaliser = ReturnNormaliser(decay=0.5)
+    >>> normaliser.update([0.0, 10.0])  # range 9.0 (0.5 to 9.5): S = 0.5·0 + 0.5·9 = 4.5
+    4.5
+    """
+
+    # given
+    def __init__(self, decay: float = 0.99, limit: float = 1.0, low: float = 5.0, high: float = 95.0):
+        _require_unit("ReturnNormaliser: decay", decay)
+        if not limit > 0.0:
+            raise ValueError(f"ReturnNormaliser: limit must be > 0, got {limit}")
+        if not 0.0 <= low < high <= 100.0:
+            raise ValueError(f"ReturnNormaliser: expected 0 <= low < high <= 100 percentiles, got {low} and {high}")
+        self.decay, self.limit, self.low, self.high = decay, limit, low, high
+        self.low_value = 0.0  # EMA of the low percentile (starts at 0, as in the paper's code)
+        self.high_value = 0.0  # EMA of the high percentile
+
+    def update(self, returns: list[float]) -> float:
+        """Fold one batch of returns into the EMAs and return the scale to divide by:
+
+            low ← d·low + (1 − d)·percentile(returns, 5);  high likewise with 95
+            scale = max(limit, high − low)
+
+        (the EMA of the range is the range of the EMAs). Raises ValueError for no returns.
+        """
+        raise NotImplementedError(
+            'actors.dreamer_losses.ReturnNormaliser.update is not written yet: replace this raise with your code.'
+            ' Check it with: uv run python grader.py check actors.dreamer_losses'
+        )
+
+
+def action_from_raw(raw: list[float], noise: list[float], min_std: float, max_std: float) -> tuple[list[float], float]:
+    """The actor's Gaussian action from its network output, reparameterised: (action, entropy).
+
+    raw holds A raw means then A raw spreads. Per dimension (the paper's code):
+
+        mean = tanh(raw_mean),  std = (max_std − min_std)·σ(raw_std + 2) + min_std
+        action = mean + std·ε        (ε = noise, from N(0, 1); ε = 0 gives the greedy action)
+
+    and the entropy Σ log std + ½·log(2πe) (distributions.gaussian_entropy of log std). The
+    environment clips the force to [−1, 1]; the model sees the action as sampled.
+
+    Raises ValueError unless len(raw) = 2·len(noise).
+
+    >>> action, entropy = action_from_raw([0.0, 1000.0, -1000.0, -1000.0], [0.5, 0.0], 0.1, 1.0)
+    >>> action, round(entropy, 6)  # std = 0.1 in both: 0 + 0.1·0.5, tanh(1000) = 1
+    ([0.05, 1.0], -1.767293)
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.action_from_raw is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+def action_from_raw_backward(
+    raw: list[float], noise: list[float], grad_action: list[float], grad_entropy: float, min_std: float, max_std: float
+) -> list[float]:
+    """∂L/∂raw from ∂L/∂action and ∂L/∂entropy, through `action_from_raw`:
+
+        ∂L/∂raw_mean = g_a·(1 − tanh²(raw_mean))
+        ∂L/∂raw_std  = (g_a·ε + g_H / std)·(max_std − min_std)·σ'(raw_std + 2),  σ' = σ·(1 − σ)
+
+    (the action moves with the spread by ε; the entropy by 1/std per unit of std).
+
+    >>> action_from_raw_backward([0.0, -2.0], [1.0], [1.0], 0.0, 0.0, 1.0)  # σ'(0) = ¼
+    [1.0, 0.25]
+    """
+    raise NotImplementedError(
+        'actors.dreamer_losses.action_from_raw_backward is not written yet: replace this raise with your code.'
+        ' Check it with: uv run python grader.py check actors.dreamer_losses'
+    )
+
+
+# given
+def logistic(v: float) -> float:
+    """σ(v) for one number, without overflow on either side."""
+    return 1.0 / (1.0 + math.exp(-v)) if v >= 0.0 else math.exp(v) / (1.0 + math.exp(v))

@@ -1,0 +1,383 @@
+"""Specs for actors.dreamer_agent: replay, acting, the update and the training loop of
+DreamerV3 at small scale (Hafner et al. 2023), on small settings and tiny budgets; then what
+the agent learns: the world model's dreams after a reduced budget (slow) and the greedy
+agent's score in the real world at the lesson's defaults (heavy).
+"""
+
+import math
+import random
+
+import pytest
+
+from policywerk.actors import dreamer_agent, dreamer_losses, dreamer_world_model
+from policywerk.building_blocks.network import zero_grad
+from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
+from policywerk.building_blocks.replay_buffer import ReplayBuffer
+from policywerk.primitives.random import Rng
+from policywerk.world.pixel_pointmass import PixelPointMass
+from spec_tests.actors.dreamer_support import flat, randomise
+
+exercise = pytest.mark.exercise
+
+SMALL = dict(image_size=4, batch_size=4, sequence_length=5, gru_units=4, categoricals=2, classes=3, encoder_units=6,
+             hidden_units=6, head_units=4, actor_critic_units=6, bins=7, horizon=3, imagination_starts=4)  # fmt: skip
+
+
+def small_config(**changes):
+    return dreamer_world_model.Config(**{**SMALL, **changes})
+
+
+def random_episodes(count, seed, size=4):
+    """Whole episodes of random pushes in the pixel world, as EpisodeRecords."""
+    world, generator, records = PixelPointMass(size=size), random.Random(seed), []
+    for episode in range(count):
+        record = dreamer_agent.EpisodeRecord()
+        image, _ = world.reset(seed=seed * 100 + episode)
+        record.begin(image)
+        while True:
+            action = [generator.uniform(-1.0, 1.0), generator.uniform(-1.0, 1.0)]
+            step = world.step(action)
+            record.add(action, step)
+            image = step.observation
+            if step.truncated:
+                record.end()
+                break
+        records.append(record)
+    return records
+
+
+def labelled_episode(label, length):
+    """An episode whose entries say where they come from: image [label, step]."""
+    record = dreamer_agent.EpisodeRecord()
+    for step in range(length):
+        record.images.append([float(label), float(step)])
+        record.actions.append([float(label), -float(step)])
+        record.rewards.append(-float(step))
+        record.continues.append(1.0)
+        record.reward_mask.append(0.0 if step == 0 else 1.0)
+    return record
+
+
+# --- sample_batch --------------------------------------------------------------------------------
+
+
+@exercise("actors.dreamer_agent.sample_batch")
+def test_sample_batch_replays_consecutive_steps_of_one_episode_time_major():
+    buffer = ReplayBuffer(10)
+    for label in range(3):
+        buffer.add(labelled_episode(label, 8))
+    batch = dreamer_agent.sample_batch(buffer, batch_size=5, length=4, rng=Rng(2))
+    assert len(batch.images) == 4 and len(batch.images[0]) == 5  # T × B
+    replay = Rng(2)
+    for b in range(5):  # an episode (one draw), then a start where 4 steps fit (one draw)
+        label = replay.integers(0, 3)
+        start = replay.integers(0, 8 - 4 + 1)
+        assert [batch.images[t][b] for t in range(4)] == [[float(label), float(start + t)] for t in range(4)]
+        assert [batch.actions[t][b] for t in range(4)] == [[float(label), -float(start + t)] for t in range(4)]
+        assert [batch.rewards[t][b] for t in range(4)] == [-float(start + t) for t in range(4)]
+        assert [batch.reward_mask[t][b] for t in range(4)] == [0.0 if start + t == 0 else 1.0 for t in range(4)]
+        assert [batch.continues[t][b] for t in range(4)] == [1.0] * 4
+
+
+@exercise("actors.dreamer_agent.sample_batch")
+def test_sample_batch_can_take_a_whole_episode_but_not_more():
+    buffer = ReplayBuffer(2)
+    buffer.add(labelled_episode(7, 6))
+    whole = dreamer_agent.sample_batch(buffer, batch_size=1, length=6, rng=Rng(0))
+    assert [step[0] for step in whole.images] == [[7.0, float(t)] for t in range(6)]
+    with pytest.raises(ValueError, match="6 steps.*7"):
+        dreamer_agent.sample_batch(buffer, batch_size=1, length=7, rng=Rng(0))
+
+
+# --- acting --------------------------------------------------------------------------------------
+
+
+@exercise("actors.dreamer_agent.Dreamer.act")
+def test_act_starts_an_episode_from_a_zero_state_and_acts_on_the_posterior():
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    randomise([agent.model, agent.actor], 1)
+    image = random_episodes(1, 3)[0].images[0]
+    action, memory = agent.act(image, None, Rng(5))
+    assert memory.hidden == [0.0] * 4 and memory.action == action
+    c, replay = agent.config, Rng(5)
+    embed = agent.model.encoder.forward([dreamer_losses.preprocess_image(image, 16)])[0][0]
+    logits = agent.model.posterior.forward([[0.0] * 4 + embed])[0][0]
+    latent, _ = dreamer_losses.latent_sample(logits, c.classes, c.unimix, replay)
+    raw = agent.actor.forward([[0.0] * 4 + latent])[0][0]
+    expected, _ = dreamer_losses.action_from_raw(raw, replay.normals(2), c.min_std, c.max_std)
+    assert memory.latent == latent and action == pytest.approx(expected, abs=1e-12)
+
+
+@exercise("actors.dreamer_agent.Dreamer.act")
+def test_act_carries_the_recurrent_state_from_step_to_step():
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    randomise([agent.model, agent.actor], 1)
+    images = random_episodes(1, 3)[0].images
+    _, memory = agent.act(images[0], None, Rng(5))
+    _, following = agent.act(images[1], memory, Rng(6))
+    expected = agent.model.gru.step([memory.latent + memory.action], [memory.hidden])[0][0]
+    assert following.hidden == pytest.approx(expected, abs=1e-12) and following.hidden != [0.0] * 4
+
+
+@exercise("actors.dreamer_agent.Dreamer.act")
+def test_the_greedy_agent_acts_on_the_posterior_mode_with_the_mean_action():
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    randomise([agent.model, agent.actor], 2)
+    image = random_episodes(1, 4)[0].images[0]
+    action, memory = agent.act(image, None, None, greedy=True)
+    embed = agent.model.encoder.forward([dreamer_losses.preprocess_image(image, 16)])[0][0]
+    logits = agent.model.posterior.forward([[0.0] * 4 + embed])[0][0]
+    mode = []
+    for group in (logits[:3], logits[3:]):
+        mode += [1.0 if k == group.index(max(group)) else 0.0 for k in range(3)]
+    raw = agent.actor.forward([[0.0] * 4 + mode])[0][0]
+    assert memory.latent == mode
+    assert action == pytest.approx([math.tanh(raw[0]), math.tanh(raw[1])], abs=1e-12)
+    assert agent.act(image, None, None, greedy=True)[0] == action  # no randomness
+
+
+@exercise("actors.dreamer_agent.Dreamer.act")
+def test_act_rejects_an_image_of_the_wrong_size():
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    with pytest.raises(ValueError, match="16 pixels.*got 64"):
+        agent.act([0.5] * 64, None, Rng(0))
+
+
+@exercise("actors.dreamer_agent.evaluate")
+def test_evaluate_plays_one_greedy_episode_per_seed_in_the_real_world():
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    randomise([agent.model, agent.actor], 3)
+    world = PixelPointMass(size=4)
+    returns = dreamer_agent.evaluate(agent, world, [7, 8])
+    for seed, value in zip([7, 8], returns):
+        image, _ = world.reset(seed=seed)
+        memory, total = None, 0.0
+        for t in range(50):
+            action, memory = agent.act(image, memory, None, greedy=True)
+            step = world.step(action)
+            total += step.reward
+            image = step.observation
+        assert step.truncated and value == pytest.approx(total, abs=1e-12)
+    assert len(returns) == 2 and all(value < 0.0 for value in returns)
+
+
+# --- the update ----------------------------------------------------------------------------------
+
+
+@exercise("actors.dreamer_agent.Dreamer.update")
+def test_an_update_steps_all_three_learners_and_moves_the_slow_critic_two_percent():
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    buffer = ReplayBuffer(5)
+    for record in random_episodes(2, 1):
+        buffer.add(record)
+    batch = dreamer_agent.sample_batch(buffer, 4, 5, Rng(1))
+    snapshot = lambda network: [[list(row) for row in p.value] for p in network.parameters()]  # noqa: E731
+    model, actor, critic, slow = (snapshot(n) for n in (agent.model, agent.actor, agent.critic, agent.slow_critic))
+    stats = agent.update(batch, Rng(2))
+    for network, before in ((agent.model, model), (agent.actor, actor), (agent.critic, critic)):
+        assert snapshot(network) != before
+    for old, new_slow, new_fast in zip(flat(slow), flat(snapshot(agent.slow_critic)), flat(snapshot(agent.critic))):
+        assert new_slow == pytest.approx(old + 0.02 * (new_fast - old), abs=1e-12)
+    assert stats.model_loss == pytest.approx(sum(stats.model_terms.values()), abs=1e-9) and stats.model_loss > 0.0
+    assert stats.return_scale >= 1.0 and stats.entropy > 0.0
+    assert agent.normaliser.high_value != 0.0 or agent.normaliser.low_value != 0.0
+
+
+@exercise("actors.dreamer_agent.Dreamer.update")
+def test_repeated_updates_fit_the_world_model_to_a_batch():
+    # Every seed: 30 updates on one batch take its world-model loss well down (measured: to
+    # under half; asked: under 70 %).
+    for seed in range(3):
+        buffer = ReplayBuffer(5)
+        for record in random_episodes(3, seed):
+            buffer.add(record)
+        agent, rng = dreamer_agent.Dreamer(small_config(), Rng(seed)), Rng(seed)
+        batch = dreamer_agent.sample_batch(buffer, 4, 5, rng)
+        losses = [agent.update(batch, rng).model_loss for _ in range(30)]
+        assert sum(losses[-3:]) < 0.7 * sum(losses[:3])
+
+
+# --- the training loop ---------------------------------------------------------------------------
+
+RUN = dict(prefill_steps=100, train_every=5, updates=4, eval_every=2, eval_episodes=2)
+
+
+@exercise("actors.dreamer_agent.train")
+def test_train_prefills_then_updates_every_train_every_steps_and_evaluates():
+    reports = []
+    result = dreamer_agent.train(small_config(**RUN), seed=3, on_update=reports.append)
+    assert [report.update for report in reports] == [1, 2, 3, 4] and result.reports == reports
+    assert [report.env_steps for report in reports] == [105, 110, 115, 120]  # 100 random steps, then 5 per update
+    assert result.env_steps == 120 and len(result.episode_returns) == 2  # two 50-step episodes ended
+    assert [update for update, _ in result.evaluations] == [2, 4]
+    assert [report.evaluated for report in reports] == [False, True, False, True]
+    assert reports[1].greedy_return == result.evaluations[0][1] and reports[0].greedy_return is None
+    assert all(-150.0 < value < 0.0 for _, value in result.evaluations)  # 50 steps of −distance ≤ 2√2
+    assert isinstance(result.agent, dreamer_agent.Dreamer) and all(report.agent is result.agent for report in reports)
+
+
+@exercise("actors.dreamer_agent.train")
+def test_train_evaluates_after_the_last_update_and_is_reproducible():
+    config = small_config(**{**RUN, "updates": 3})
+    first, again = dreamer_agent.train(config, seed=5), dreamer_agent.train(config, seed=5)
+    assert [update for update, _ in first.evaluations] == [2, 3]
+    assert first.evaluations == again.evaluations and first.episode_returns == again.episode_returns
+    other = dreamer_agent.train(config, seed=6)
+    assert other.episode_returns != first.episode_returns
+
+
+@exercise("actors.dreamer_agent.train")
+def test_the_evaluation_uses_its_own_seeds_and_the_greedy_actor():
+    result = dreamer_agent.train(small_config(**{**RUN, "updates": 2, "eval_episodes": 3}), seed=1)
+    seeds = [dreamer_agent.EVALUATION_SEED_BASE + i for i in range(3)]
+    expected = dreamer_agent.evaluate(result.agent, PixelPointMass(size=4), seeds)
+    assert result.evaluations[-1][1] == pytest.approx(sum(expected) / 3, abs=1e-12)
+
+
+# --- given code: the configuration ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"horizon": 0}, "horizon"),
+        ({"bin_low": 1.0, "bin_high": 20.0}, "contain 0"),
+        ({"bin_low": -20.0, "bin_high": -1.0}, "contain 0"),
+        ({"model_lr": 0.0}, "model_lr"),
+        ({"actor_lr": -1e-3}, "actor_lr"),
+        ({"critic_lr": 0.0}, "critic_lr"),
+        ({"image_size": 1}, "image_size"),
+        ({"sequence_length": 1}, "sequence_length"),
+        ({"bins": 1}, "bins"),
+        ({"gamma": 1.5}, "gamma"),
+        ({"unimix": 1.0}, "unimix"),
+        ({"min_std": 0.0}, "min_std"),
+        ({"prefill_steps": -1}, "prefill_steps"),
+        ({"image_scale": -1.0}, "image_scale"),
+        ({"return_limit": 0.0}, "return_limit"),
+        ({"batch_size": 2.5}, "batch_size"),
+    ],
+)
+def test_config_rejects_settings_that_cannot_work(changes, message):
+    with pytest.raises(ValueError, match=message):
+        dreamer_world_model.Config(**changes)
+
+
+def test_config_defaults_are_the_papers_where_the_lesson_keeps_them():
+    c = dreamer_world_model.Config()
+    assert (c.unimix, c.dynamics_scale, c.representation_scale, c.free_bits) == (0.01, 0.5, 0.1, 1.0)
+    assert (c.horizon, c.lam, c.entropy_scale, c.slow_critic_fraction) == (15, 0.95, 3e-4, 0.02)
+    assert (c.min_std, c.max_std, c.return_decay) == (0.1, 1.0, 0.99)
+    assert c.latent_size == 32 and c.feature_size == 64 and len(c.bin_values) == c.bins
+
+
+def test_config_deviations_from_the_paper_are_the_measured_ones():
+    # Named in the module docstring, each with its measurement: the prediction terms ×10 (the
+    # image's since the prototype, the reward's and continue's since issue 11's diagnosis),
+    # and 21 twohot bins on [−5, 5] in symlog space instead of the paper's 255 on [−20, 20].
+    c = dreamer_world_model.Config()
+    assert (c.image_scale, c.reward_scale, c.continue_scale, c.head_units) == (10.0, 10.0, 10.0, 32)
+    assert (c.bins, c.bin_low, c.bin_high) == (21, -5.0, 5.0)
+    assert c.bin_values[10] == 0.0 and c.bin_values[1] - c.bin_values[0] == pytest.approx(0.5)
+
+
+def test_return_normaliser_rejects_bad_settings():
+    for kwargs in ({"decay": 1.5}, {"limit": 0.0}, {"low": 95.0, "high": 5.0}):
+        with pytest.raises(ValueError):
+            dreamer_losses.ReturnNormaliser(**kwargs)
+
+
+# --- the world model learns (slow: about 3 minutes of CPU) --------------------------------------
+
+WORLD_MODEL_UPDATES = 600  # the reduced budget: world-model updates only, no behaviour
+
+
+def dreamed_reward_error_ratio(seed, updates=WORLD_MODEL_UPDATES):
+    """Train the world model alone (defaults, `updates` updates on 100 episodes of random
+    pushes: the default prefill), then dream on 30 held-out episodes: from 3 windows of each,
+    watch 5 frames and dream 15 steps with the episode's actions, 4 times (each dream samples
+    its own latents from the prior; their mean reward is the model's expected reward). Returns
+    the squared error of those dreamed rewards divided by that of always predicting the
+    training mean reward: below 1, the dream knows more than the average."""
+    c, rng = dreamer_world_model.Config(), Rng(seed)
+    model = dreamer_world_model.WorldModel(c, rng)
+    optimizer = Adam(model.parameters(), lr=c.model_lr, epsilon=c.model_epsilon)
+    replay = ReplayBuffer(c.replay_capacity)
+    for record in random_episodes(100, seed, size=c.image_size):
+        replay.add(record)
+    for _ in range(updates):  # step 1 of Dreamer.update, on its own
+        batch = dreamer_agent.sample_batch(replay, c.batch_size, c.sequence_length, rng)
+        zero_grad(model.parameters())
+        observation = model.observe(batch.images, batch.actions, rng)
+        model.backward(observation, model.loss(observation, batch))
+        clip_by_global_norm(model.parameters(), c.model_clip)
+        optimizer.step()
+    rewards = [r for record in replay.items for r, m in zip(record.rewards, record.reward_mask) if m]
+    mean_reward = sum(rewards) / len(rewards)
+    dream_error = mean_error = 0.0
+    dream_rng = Rng(seed)
+    for record in random_episodes(30, 1000 + seed, size=c.image_size):
+        for start in (0, 15, 30):
+            window = slice(start, start + 20)
+            dreams = [dreamer_world_model.open_loop(model, record.images[window], record.actions[window], 5, dream_rng)[1] for _ in range(4)]
+            for step, real in enumerate(record.rewards[start + 5 : start + 20], start=5):
+                guess = sum(dream[step] for dream in dreams) / len(dreams)
+                dream_error += (guess - real) ** 2
+                mean_error += (mean_reward - real) ** 2
+    return dream_error / mean_error
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@exercise("actors.dreamer_world_model.WorldModel.observe", "actors.dreamer_world_model.WorldModel.loss", "actors.dreamer_world_model.WorldModel.backward",
+          "actors.dreamer_world_model.open_loop", "actors.dreamer_agent.sample_batch")  # fmt: skip
+def test_after_a_reduced_budget_the_world_model_dreams_rewards_better_than_the_mean():
+    # 15 steps into a dream the model has seen no picture for 15 steps: to beat the mean it must
+    # have learned where the target is, how the pushes move the mass, and what the distance
+    # pays. Required: the dream removes at least a quarter of the mean predictor's error.
+    # Calibration (issue 11): seeds 0, 1, 2 gave ratios 0.30, 0.37, 0.36 after 600 updates, and
+    # seed 2 between 0.39 and 0.56 at 400–800 updates. One dream per window over 10 episodes
+    # was too noisy to test: it gave seed 2 a ratio of 1.02 at 600 updates.
+    ratio = dreamed_reward_error_ratio(seed=0)
+    assert ratio < 0.75, f"dreamed reward error / mean-predictor error = {ratio:.3f}"
+
+
+# --- the learning outcome at the defaults (heavy: about 9 minutes of CPU per seed) ----------------
+
+
+def normalised_scores(agent, seeds):
+    """(greedy − random) / (controller − random), mean returns over the same real episodes."""
+    world = PixelPointMass()
+
+    def mean_return(make_policy):
+        total = 0.0
+        for seed in seeds:
+            image, _ = world.reset(seed=seed)
+            policy = make_policy(seed)
+            while True:
+                step = world.step(policy(image))
+                total += step.reward
+                if step.truncated:
+                    break
+                image = step.observation
+        return total / len(seeds)
+
+    from policywerk.world import pixel_pointmass
+
+    reference = mean_return(lambda seed: pixel_pointmass.reference_policy(world))
+    random_pushes = mean_return(lambda seed: pixel_pointmass.random_policy(Rng(1000 + seed)))
+    greedy = sum(dreamer_agent.evaluate(agent, world, seeds)) / len(seeds)
+    return (greedy - random_pushes) / (reference - random_pushes)
+
+
+@pytest.mark.heavy
+@pytest.mark.timeout(7200)
+@exercise("actors.dreamer_agent.train")
+def test_at_the_defaults_the_greedy_agent_acts_well_in_the_real_world():
+    # The issue's outcome: over 3 seeds, the greedy actor's normalised score in the REAL world
+    # is at least 0.5 on average and at least 0.3 for every seed (20 evaluation episodes).
+    # Measured (issue 11, 800 updates, about 9 minutes of CPU per seed): 0.48, 0.66 and 0.70, mean
+    # 0.61. The margin is thin in time, not in score: after 750 updates the same seeds stood at
+    # 0.37, 0.65 and −0.05 (seed 2 took off between 750 and 800), after 900 at 0.62, 0.56, 0.76.
+    scores = [normalised_scores(dreamer_agent.train(dreamer_world_model.Config(), seed=seed).agent, list(range(20))) for seed in range(3)]
+    assert sum(scores) / 3 >= 0.5 and min(scores) >= 0.3, f"scores {scores}"

@@ -1,0 +1,141 @@
+"""The given speed-ups change no number: checked on the reference package only.
+
+A learner's `affine` may add in another order and still be right, so none of this is a spec:
+these checks pin the given fast paths (network.AffineMap) to the reference's own kernels.
+
+- one-hot inputs: a layer that reads a sampled latent adds the weights of its ones instead
+  of multiplying every entry; forward and backward give the very same floats;
+- deferred weight gradients: a backward pass through time keeps each step's rows and adds the
+  weight gradients once at the end; the same sums, added in another order (to 1e-12), and
+  the input gradients bit for bit.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import treepath
+
+treepath.use_tree("solutions")
+
+from policywerk.actors import dreamer_agent, dreamer_world_model  # noqa: E402
+from policywerk.building_blocks.network import MLP, AffineMap, defers_weight_gradients  # noqa: E402
+from policywerk.building_blocks.recurrent import GRU  # noqa: E402
+from policywerk.primitives.random import Rng  # noqa: E402
+
+
+def one_hot_rows(generator, count, before, groups, classes, after):
+    """Rows of `before` numbers, then `groups` one-hot groups of `classes`, then `after` numbers."""
+    rows = []
+    for _ in range(count):
+        latent = []
+        for _ in range(groups):
+            hot = generator.randrange(classes)
+            latent += [1.0 if k == hot else 0.0 for k in range(classes)]
+        rows.append([generator.uniform(-1, 1) for _ in range(before)] + latent + [generator.uniform(-1, 1) for _ in range(after)])
+    return rows
+
+
+def without_one_hot(network):
+    for affine_map in network.maps:
+        affine_map.one_hot = None
+
+
+def test_every_network_reading_the_latent_is_marked_where_it_sits():
+    agent = dreamer_agent.Dreamer(dreamer_world_model.Config(), Rng(0))
+    c, model = agent.config, agent.model
+    for network in (model.decoder, model.reward, model.continue_head, agent.actor, agent.critic, agent.slow_critic):
+        assert network.maps[0].one_hot == (c.gru_units, c.feature_size)  # z in s = [h, z]
+    assert model.gru.input_map.one_hot == (0, c.latent_size)  # z in [z, a]
+    for network in (model.encoder, model.posterior, model.prior):
+        assert all(affine_map.one_hot is None for affine_map in network.maps)
+
+
+def test_the_networks_reading_the_latent_give_the_full_products_bit_for_bit():
+    agent = dreamer_agent.Dreamer(dreamer_world_model.Config(), Rng(0))
+    c, model = agent.config, agent.model
+    generator = random.Random(6)
+    rows = one_hot_rows(generator, 5, c.gru_units, c.categoricals, c.classes, 0)
+    for network in (model.decoder, model.reward, model.continue_head, agent.actor, agent.critic):
+        outputs, tape = network.forward(rows)
+        grads = [[generator.uniform(-1, 1) for _ in range(network.out_features)] for _ in rows]
+        network.backward(tape, grads)
+        fast = ([p.grad for p in network.parameters()], outputs)
+        for parameter in network.parameters():
+            parameter.grad = [[0.0] * len(row) for row in parameter.value]
+        without_one_hot(network)
+        outputs, tape = network.forward(rows)
+        network.backward(tape, grads)
+        assert fast == ([p.grad for p in network.parameters()], outputs)
+    inputs = [row[c.gru_units :] + [0.3, -0.8] for row in rows]  # [z, a]
+    hidden = [row[: c.gru_units] for row in rows]
+    grad = [[generator.uniform(-1, 1) for _ in range(c.gru_units)] for _ in rows]
+    results = []
+    for one_hot in ((0, c.latent_size), None):
+        gru = GRU(c.latent_size + 2, c.gru_units, Rng(1), one_hot=one_hot)
+        states, tape = gru.step(inputs, hidden)
+        results.append((states, gru.backward_step(tape, grad), [p.grad for p in gru.parameters()]))
+    assert results[0] == results[1]
+
+
+def test_a_row_that_is_not_only_zeros_and_ones_takes_the_full_product():
+    generator = random.Random(2)
+    rows = one_hot_rows(generator, 3, 2, 2, 3, 1)
+    rows[1][3] = 0.25  # inside the marked range: the gradient check's z + p − sg(p) looks like this
+    fast, full = (MLP([9, 4, 2], Rng(3), one_hot=one_hot) for one_hot in ((2, 8), None))
+    assert fast.forward(rows)[0] == full.forward(rows)[0]
+
+
+def test_deferred_weight_gradients_are_the_same_sums_and_the_input_gradients_the_same_floats():
+    generator = random.Random(4)
+    steps = [[[generator.uniform(-1, 1) for _ in range(3)] for _ in range(2)] for _ in range(4)]
+    grads = [[[generator.uniform(-1, 1) for _ in range(2)] for _ in range(2)] for _ in range(4)]
+    deferring, direct = (MLP([3, 4, 2], Rng(5)) for _ in range(2))
+
+    @defers_weight_gradients("network")
+    def through_time(network):
+        return [network.backward(network.forward(rows)[1], grad) for rows, grad in zip(steps, grads)]
+
+    deferred_inputs = through_time(deferring)
+    direct_inputs = [direct.backward(direct.forward(rows)[1], grad) for rows, grad in zip(steps, grads)]
+    assert deferred_inputs == direct_inputs
+    for mine, theirs in zip(deferring.parameters(), direct.parameters()):
+        assert [g for row in mine.grad for g in row] == pytest.approx([g for row in theirs.grad for g in row], rel=1e-12, abs=1e-15)
+        assert any(g != 0.0 for row in mine.grad for g in row)
+    assert all(affine_map.deferred is None for affine_map in deferring.maps)  # nothing left waiting
+
+
+def test_a_backward_pass_that_raises_leaves_no_deferred_rows_behind():
+    network = MLP([2, 2], Rng(0))
+
+    @defers_weight_gradients("network")
+    def broken(network):
+        network.backward(network.forward([[1.0, 2.0]])[1], [[1.0, 1.0]])
+        raise ZeroDivisionError("a learner's mistake")
+
+    with pytest.raises(ZeroDivisionError):
+        broken(network)
+    assert all(affine_map.deferred is None for affine_map in network.maps)
+    assert all(g == 0.0 for parameter in network.parameters() for row in parameter.grad for g in row)
+
+
+def test_deferring_reaches_a_network_by_an_attribute_path():
+    model = dreamer_world_model.WorldModel(dreamer_world_model.Config(image_size=2, gru_units=2, categoricals=1, classes=2,
+                                                                        encoder_units=2, hidden_units=2, head_units=2,
+                                                                        bins=3, sequence_length=2), Rng(0))  # fmt: skip
+    seen = []
+
+    @defers_weight_gradients("self.gru", "self.posterior")
+    def backward(self):
+        seen.append([affine_map.deferred for affine_map in self.gru.maps + self.posterior.maps])
+
+    backward(model)
+    assert seen == [[[]] * 4] and all(affine_map.deferred is None for affine_map in model.gru.maps)
+
+
+def test_an_affine_map_refuses_a_one_hot_range_outside_its_inputs():
+    layer = MLP([4, 3], Rng(0))
+    with pytest.raises(ValueError, match=r"\(2, 6\)"):
+        AffineMap(layer.weights[0], layer.biases[0], one_hot=(2, 6))

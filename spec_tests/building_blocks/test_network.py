@@ -326,3 +326,156 @@ def test_an_activation_of_an_unknown_kind_is_an_error_naming_it():
 def test_a_sequential_network_needs_at_least_one_layer():
     with pytest.raises(ValueError, match="at least one layer"):
         network.Sequential([])
+
+
+# --- MLP: the taped dense network ----------------------------------------------------------------
+
+
+def hand_mlp(activation="tanh", activate_last=False):
+    """A 2 → 2 → 1 MLP with every weight set by hand."""
+    mlp = network.MLP([2, 2, 1], Rng(0), activation=activation, activate_last=activate_last)
+    mlp.weights[0].value, mlp.biases[0].value = [[1.0, -1.0], [0.5, 2.0]], [[0.0, -0.5]]
+    mlp.weights[1].value, mlp.biases[1].value = [[2.0, -3.0]], [[0.25]]
+    return mlp
+
+
+def random_mlp(sizes, activation, seed, **options):
+    generator = random.Random(seed)
+    mlp = network.MLP(sizes, Rng(seed), activation=activation, **options)
+    for parameter in mlp.parameters():
+        parameter.value = [[generator.uniform(-1.0, 1.0) for _ in row] for row in parameter.value]
+    return mlp, generator
+
+
+@exercise("building_blocks.network.MLP.forward")
+def test_mlp_forward_is_an_affine_map_an_activation_and_an_affine_map():
+    # x = (1, 2): W₁x + b₁ = (1 − 2, 0.5 + 4 − 0.5) = (−1, 4); y = 2·tanh(−1) − 3·tanh(4) + 0.25
+    outputs, tape = hand_mlp().forward([[1.0, 2.0]])
+    assert outputs == [[pytest.approx(2.0 * math.tanh(-1.0) - 3.0 * math.tanh(4.0) + 0.25, rel=1e-12)]]
+    assert tape[0] == ([[1.0, 2.0]], [[-1.0, 4.0]])  # the layer's inputs and its pre-activations
+    assert tape[1][0] == [[pytest.approx(math.tanh(-1.0), rel=1e-12), pytest.approx(math.tanh(4.0), rel=1e-12)]]
+    assert tape[1][1] is None  # no activation after the last layer
+
+
+@exercise("building_blocks.network.MLP.forward")
+def test_mlp_forward_applies_the_activation_after_the_last_layer_only_when_asked():
+    plain = hand_mlp(activation="relu").forward([[1.0, 2.0]])[0][0][0]  # 2·0 − 3·4 + 0.25 = −11.75
+    activated, tape = hand_mlp(activation="relu", activate_last=True).forward([[1.0, 2.0]])
+    assert plain == pytest.approx(-11.75, rel=1e-12)
+    assert activated == [[0.0]] and tape[1][1] == [[pytest.approx(-11.75, rel=1e-12)]]
+
+
+@exercise("building_blocks.network.MLP.forward")
+def test_mlp_forward_treats_each_row_of_a_batch_on_its_own():
+    mlp, generator = random_mlp([3, 4, 2], "elu", seed=1)
+    rows = [[generator.uniform(-2.0, 2.0) for _ in range(3)] for _ in range(3)]
+    together = mlp.forward(rows)[0]
+    assert flat(together) == pytest.approx(flat([mlp.forward([row])[0][0] for row in rows]), rel=1e-12, abs=1e-15)
+    assert together[0] != together[1]
+
+
+@exercise("building_blocks.network.MLP.forward")
+def test_mlp_forward_refuses_a_row_of_the_wrong_width_naming_both_widths():
+    with pytest.raises(ValueError) as error:
+        hand_mlp().forward([[1.0, 2.0, 3.0]])
+    assert "3" in str(error.value) and "2" in str(error.value)
+
+
+def mlp_loss_setup(activation, seed, **options):
+    mlp, generator = random_mlp([3, 4, 2], activation, seed, **options)
+    rows = [[generator.uniform(-2.0, 2.0) for _ in range(3)] for _ in range(2)]
+    weights = [[generator.uniform(-1.0, 1.0) for _ in range(2)] for _ in range(2)]  # L = Σ weights ⊙ y
+    return mlp, rows, weights
+
+
+@pytest.mark.parametrize("activation", [pytest.param(kind, marks=exercise("building_blocks.network.MLP.backward")) for kind in KINDS])
+def test_mlp_backward_input_and_weight_gradients_match_central_differences(activation):
+    mlp, rows, weights = mlp_loss_setup(activation, seed=11, activate_last=True)
+    outputs, tape = mlp.forward(rows)
+    grad_rows = mlp.backward(tape, weights)
+
+    def loss_of_rows(point):
+        return weighted_sum(weights, mlp.forward([point[0:3], point[3:6]])[0])
+
+    check_gradient(loss_of_rows, flat(rows), flat(grad_rows), what=f"∂L/∂x ({activation})")
+    for parameter in mlp.parameters():
+        original = parameter.value
+
+        def loss(point, parameter=parameter, original=original):
+            parameter.value = [list(point[i : i + len(original[0])]) for i in range(0, len(point), len(original[0]))]
+            try:
+                return weighted_sum(weights, mlp.forward(rows)[0])
+            finally:
+                parameter.value = original
+
+        check_gradient(loss, flat(original), flat(parameter.grad), what=f"∂L/∂{parameter.name} ({activation})")
+
+
+@exercise("building_blocks.network.MLP.backward")
+def test_mlp_backward_works_from_an_earlier_forwards_tape():
+    # The point of the tape: two forward passes, then the first one's backward gives the first
+    # one's gradients (a recurrent model runs a network at every step before going back).
+    mlp, rows, weights = mlp_loss_setup("tanh", seed=12)
+    twin, *_ = mlp_loss_setup("tanh", seed=12)
+    _, first = mlp.forward(rows)
+    mlp.forward([[2.0 * v for v in row] for row in rows])
+    assert mlp.backward(first, weights) == twin.backward(twin.forward(rows)[1], weights)
+    for mine, theirs in zip(mlp.parameters(), twin.parameters()):
+        assert mine.grad == theirs.grad
+
+
+@exercise("building_blocks.network.MLP.backward")
+def test_mlp_backward_accumulates_into_the_gradients():
+    mlp, rows, weights = mlp_loss_setup("elu", seed=13)
+    tape = mlp.forward(rows)[1]
+    mlp.backward(tape, weights)
+    once = [flat(parameter.grad) for parameter in mlp.parameters()]
+    mlp.backward(tape, weights)
+    for parameter, single in zip(mlp.parameters(), once):
+        assert flat(parameter.grad) == pytest.approx([2.0 * g for g in single], rel=1e-12, abs=1e-15)
+
+
+@exercise("building_blocks.network.MLP.backward")
+def test_mlp_backward_without_parameters_gives_the_input_gradient_and_moves_no_weight():
+    mlp, rows, weights = mlp_loss_setup("sigmoid", seed=14)
+    twin, *_ = mlp_loss_setup("sigmoid", seed=14)
+    grad_rows = mlp.backward(mlp.forward(rows)[1], weights, parameters=False)
+    assert flat(grad_rows) == pytest.approx(flat(twin.backward(twin.forward(rows)[1], weights)), rel=1e-12, abs=1e-15)
+    assert all(g == 0.0 for parameter in mlp.parameters() for g in flat(parameter.grad))
+
+
+@exercise("building_blocks.network.MLP.backward")
+def test_mlp_backward_without_inputs_gives_the_weight_gradients_and_no_input_gradient():
+    mlp, rows, weights = mlp_loss_setup("relu", seed=15)
+    twin, *_ = mlp_loss_setup("relu", seed=15)
+    assert mlp.backward(mlp.forward(rows)[1], weights, inputs=False) is None
+    twin.backward(twin.forward(rows)[1], weights)
+    for mine, theirs in zip(mlp.parameters(), twin.parameters()):
+        assert flat(mine.grad) == pytest.approx(flat(theirs.grad), rel=1e-12, abs=1e-15)
+        assert any(g != 0.0 for g in flat(mine.grad))
+
+
+@exercise("building_blocks.network.MLP.backward")
+def test_mlp_backward_refuses_a_tape_of_another_network_or_a_gradient_of_the_wrong_width():
+    mlp = hand_mlp()
+    _, tape = mlp.forward([[1.0, 2.0]])
+    with pytest.raises(ValueError):
+        mlp.backward(tape[:1], [[1.0]])  # one layer's entry for a two-layer network
+    with pytest.raises(ValueError) as error:
+        mlp.backward(tape, [[1.0, 1.0, 1.0]])
+    assert "3" in str(error.value) and "1" in str(error.value)
+
+
+def test_an_mlp_needs_an_input_and_an_output_size_and_a_known_activation():
+    with pytest.raises(ValueError, match=r"\[4\]"):
+        network.MLP([4], Rng(0), name="lonely")
+    with pytest.raises(ValueError, match="softplus"):
+        network.MLP([4, 2], Rng(0), activation="softplus")
+
+
+def test_an_mlp_starts_from_xavier_weights_zero_biases_and_a_scaled_last_layer():
+    mlp = network.MLP([3, 5, 2], Rng(0), last_scale=0.0)
+    assert [len(w.value) for w in mlp.weights] == [5, 2] and [len(w.value[0]) for w in mlp.weights] == [3, 5]
+    assert all(abs(v) <= math.sqrt(6.0 / 8.0) for v in flat(mlp.weights[0].value)) and len(set(flat(mlp.weights[0].value))) == 15
+    assert flat(mlp.weights[1].value) == [0.0] * 10 and flat(mlp.biases[0].value) == [0.0] * 5
+    assert [p.name for p in mlp.parameters()] == ["mlp.0.weight", "mlp.0.bias", "mlp.1.weight", "mlp.1.bias"]

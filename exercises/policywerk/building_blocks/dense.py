@@ -22,8 +22,36 @@ from __future__ import annotations
 import math
 from operator import add, mul
 
-from policywerk.building_blocks.network import Parameter, require_batch
+from dataclasses import dataclass
 from policywerk.primitives.random import Rng
+
+# given
+@dataclass
+class Parameter:
+    """A matrix of numbers to learn, and the gradient of the loss with respect to each."""
+
+    value: list[list[float]]
+    grad: list[list[float]]
+    name: str = ""
+
+    @classmethod
+    def of(cls, value: list[list[float]], name: str = "") -> Parameter:
+        return cls(value=value, grad=[[0.0] * len(row) for row in value], name=name)
+
+    @property
+    def size(self) -> int:
+        return sum(len(row) for row in self.value)
+
+
+# given
+def require_batch(operation: str, batch: list[list[float]], width: int) -> None:
+    """Raise a ValueError naming the sample unless every vector in the batch has `width` entries."""
+    if not isinstance(batch, list) or not batch:
+        raise ValueError(f"{operation}: expected a non-empty batch (a list of vectors), got {type(batch).__name__}")
+    for index, sample in enumerate(batch):
+        if len(sample) != width:
+            raise ValueError(f"{operation}: sample {index} has {len(sample)} entries, expected {width}")
+
 
 # math.sumprod exists from Python 3.12 on; on 3.11 the dot product is sum(map(mul, …)).
 _sumprod = getattr(math, "sumprod", None)

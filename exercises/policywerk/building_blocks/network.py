@@ -22,34 +22,6 @@ from policywerk.primitives import activations
 from policywerk.primitives.random import Rng
 
 
-# given
-@dataclass
-class Parameter:
-    """A matrix of numbers to learn, and the gradient of the loss with respect to each."""
-
-    value: list[list[float]]
-    grad: list[list[float]]
-    name: str = ""
-
-    @classmethod
-    def of(cls, value: list[list[float]], name: str = "") -> Parameter:
-        return cls(value=value, grad=[[0.0] * len(row) for row in value], name=name)
-
-    @property
-    def size(self) -> int:
-        return sum(len(row) for row in self.value)
-
-
-# given
-def require_batch(operation: str, batch: list[list[float]], width: int) -> None:
-    """Raise a ValueError naming the sample unless every vector in the batch has `width` entries."""
-    if not isinstance(batch, list) or not batch:
-        raise ValueError(f"{operation}: expected a non-empty batch (a list of vectors), got {type(batch).__name__}")
-    for index, sample in enumerate(batch):
-        if len(sample) != width:
-            raise ValueError(f"{operation}: sample {index} has {len(sample)} entries, expected {width}")
-
-
 _FUNCTIONS = {
     "sigmoid": (activations.sigmoid, activations.sigmoid_derivative),
     "tanh": (activations.tanh, activations.tanh_derivative),
@@ -151,9 +123,9 @@ class Sequential:
         )
 
 
-# The taped networks below build on dense.py, which imports Parameter from this module: the
-# import stands after Parameter's definition. (A transition while dense.py takes Parameter.)
-from policywerk.building_blocks.dense import (  # noqa: E402
+from policywerk.building_blocks.dense import (  # noqa: E402  (TEMPORARY: merged with the layers branch)
+    Parameter,
+    require_batch,
     accumulate,
     affine,
     affine_backward,

@@ -419,9 +419,12 @@ def test_mlp_backward_works_from_an_earlier_forwards_tape():
     twin, *_ = mlp_loss_setup("tanh", seed=12)
     _, first = mlp.forward(rows)
     mlp.forward([[2.0 * v for v in row] for row in rows])
-    assert mlp.backward(first, weights) == twin.backward(twin.forward(rows)[1], weights)
+    grad_rows = mlp.backward(first, weights)
+    assert flat(grad_rows) == pytest.approx(flat(twin.backward(twin.forward(rows)[1], weights)), rel=1e-12, abs=1e-15)
+    assert len(grad_rows) == 2 and any(g != 0.0 for g in flat(grad_rows))
     for mine, theirs in zip(mlp.parameters(), twin.parameters()):
-        assert mine.grad == theirs.grad
+        assert flat(mine.grad) == pytest.approx(flat(theirs.grad), rel=1e-12, abs=1e-15)
+        assert any(g != 0.0 for g in flat(mine.grad))
 
 
 @exercise("building_blocks.network.MLP.backward")
@@ -430,6 +433,7 @@ def test_mlp_backward_accumulates_into_the_gradients():
     tape = mlp.forward(rows)[1]
     mlp.backward(tape, weights)
     once = [flat(parameter.grad) for parameter in mlp.parameters()]
+    assert all(any(g != 0.0 for g in single) for single in once)
     mlp.backward(tape, weights)
     for parameter, single in zip(mlp.parameters(), once):
         assert flat(parameter.grad) == pytest.approx([2.0 * g for g in single], rel=1e-12, abs=1e-15)

@@ -338,22 +338,14 @@ def test_sequential_parameters_of_layers_without_any_is_an_empty_list():
 
 
 @exercise("building_blocks.network.zero_grad")
-def test_zero_grad_sets_every_gradient_to_zeros_of_its_shape():
+def test_zero_grad_sets_every_gradient_to_zeros_of_its_shape_and_keeps_the_values():
     shapes = [(4, 3), (1, 4), (2, 4)]  # a weight, a bias, another weight
     parameters = [network.Parameter.of(random_matrix(seed, *shape)) for seed, shape in enumerate(shapes)]
     for seed, parameter in enumerate(parameters):
         parameter.grad = random_matrix(10 + seed, len(parameter.value), len(parameter.value[0]))
-    network.zero_grad(parameters)
-    assert [parameter.grad for parameter in parameters] == [[[0.0] * 3] * 4, [[0.0] * 4], [[0.0] * 4] * 2]
-
-
-@exercise("building_blocks.network.zero_grad")
-def test_zero_grad_keeps_the_values():
-    parameters = [network.Parameter.of(random_matrix(seed, 2, 3)) for seed in range(2)]
-    for parameter in parameters:
-        parameter.grad = [[1.0] * 3, [2.0] * 3]
     values = [[list(row) for row in parameter.value] for parameter in parameters]
     network.zero_grad(parameters)
+    assert [parameter.grad for parameter in parameters] == [[[0.0] * 3] * 4, [[0.0] * 4], [[0.0] * 4] * 2]
     assert [parameter.value for parameter in parameters] == values
 
 

@@ -61,8 +61,8 @@ class Activation:
     def forward(self, inputs: list[list[float]]) -> tuple[list[list[float]], list[list[float]]]:
         """(f applied to every sample, the tape): the tape is the inputs, where backward takes f′.
 
-        >>> Activation("tanh").forward([[0.0], [0.5]])[1]
-        [[0.0], [0.5]]
+        >>> Activation("relu").forward([[-1.0], [3.0]])
+        ([[0.0], [3.0]], [[-1.0], [3.0]])
         """
         return [self.function(sample) for sample in inputs], inputs
 

@@ -87,15 +87,7 @@ from dataclasses import dataclass, field
 from operator import add, mul
 from typing import Callable
 
-from policywerk.building_blocks.dense import (
-    Dense,
-    accumulate,
-    affine,
-    affine_backward,
-    affine_backward_one_hot,
-    affine_one_hot,
-    require_one_hot_range,
-)
+from policywerk.building_blocks.dense import Dense, accumulate, affine, affine_backward
 from policywerk.building_blocks.distributions import (
     categorical_kl,
     categorical_kl_gradients,
@@ -104,7 +96,7 @@ from policywerk.building_blocks.distributions import (
     gaussian_entropy,
     straight_through_sample,
 )
-from policywerk.building_blocks.network import Parameter
+from policywerk.building_blocks.network import Parameter, affine_backward_one_hot, affine_one_hot, require_one_hot_range
 from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
 from policywerk.building_blocks.recurrent import GRU
 from policywerk.building_blocks.replay_buffer import ReplayBuffer

@@ -28,16 +28,14 @@ from __future__ import annotations
 
 import math
 
-from policywerk.building_blocks.dense import (
-    accumulate,
-    affine,
-    affine_backward,
+from policywerk.building_blocks.dense import accumulate, affine, affine_backward, xavier_uniform
+from policywerk.building_blocks.network import (
+    Parameter,
     affine_backward_one_hot,
     affine_one_hot,
+    require_batch,
     require_one_hot_range,
-    xavier_uniform,
 )
-from policywerk.building_blocks.network import Parameter, require_batch
 from policywerk.primitives.activations import sigmoid
 from policywerk.primitives.random import Rng
 

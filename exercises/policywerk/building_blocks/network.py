@@ -7,21 +7,22 @@ Every layer (Dense, Activation, Sequential itself, Conv2D, Pool2D) has
     layer.parameters() -> list[Parameter]
 
 A batch is a list of flat vectors, one per sample. The tape is what that layer's backward
-needs from its forward: an activation's tape is its inputs x (backward takes f'(x)); a
+needs from its forward: an activation's tape is its inputs x (backward takes f′(x)); a
 network's tape is the list of its layers' tapes, in layer order. Layers keep nothing between
 calls, so backward can run for any earlier forward, not only the latest:
 
-    first, tape_1 = net.forward(batch_1)
-    second, tape_2 = net.forward(batch_2)
-    net.backward(tape_1, grad_1)   # the gradients of the first forward, as if it were the only one
+    outputs_1, tape_1 = net.forward(batch_1)
+    outputs_2, tape_2 = net.forward(batch_2)
+    net.backward(tape_1, grad_1)   # the first forward's gradients, as if it had been the only one
 
 Backward passes *accumulate* into each parameter's `grad` (+=), because a parameter used twice
 (a recurrent cell over a sequence, one network evaluated on two batches) must sum both
 contributions. Call `zero_grad(net.parameters())` before each new gradient.
 
-`Parameter` and `require_batch` live in dense.py, the first module with parameters; they are
-imported here, so `from policywerk.building_blocks.network import Parameter` works too. At
-the end, given: the fast paths of the affine map for inputs that hold a sampled one-hot latent.
+`Parameter`, `require_batch` and `require_tape` live in dense.py, the first module with
+parameters; they are imported here, so `from policywerk.building_blocks.network import
+Parameter` works too. At the end, given: the fast paths of the affine map for inputs that
+hold a sampled one-hot latent.
 """
 
 from __future__ import annotations

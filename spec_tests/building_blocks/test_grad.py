@@ -8,7 +8,6 @@ exercise. Gradient checks use the trusted checker's tolerances: h = 1e-6, rtol 1
 """
 
 import math
-import random
 
 import pytest
 

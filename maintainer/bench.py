@@ -118,8 +118,8 @@ def layer_kernels() -> list[Kernel]:
     grad_out = random_matrix(generator, 32, 64)
 
     def ours_dense():
-        dense.forward(batch)
-        dense.backward(grad_out)
+        _, tape = dense.forward(batch)
+        dense.backward(tape, grad_out)
 
     def idiom_dense():
         weights, bias = dense.weight.value, dense.bias.value[0]
@@ -137,8 +137,8 @@ def layer_kernels() -> list[Kernel]:
     span = 13 * 16 + 14  # from the first to the last output position, in the flat image
 
     def ours_conv():
-        conv.forward(images)
-        conv.backward(conv_grad)
+        _, tape = conv.forward(images)
+        conv.backward(tape, conv_grad)
 
     def idiom_conv_forward():
         # Shifted views of the flat image, the 9 taps unrolled, garbage columns 14 and 15 dropped.

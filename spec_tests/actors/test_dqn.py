@@ -173,7 +173,7 @@ def test_q_network_draws_its_weights_from_the_rng_in_layer_order():
 @exercise("actors.dqn.build_q_network")
 def test_q_network_gives_one_value_per_action_for_each_screen_of_a_batch():
     net = dqn.build_q_network(SHAPE, 5, dqn.Config(), Rng(1))
-    q_values = net.forward(random_screens(4, seed=2))
+    q_values, _ = net.forward(random_screens(4, seed=2))
     assert len(q_values) == 4 and all(len(row) == 5 for row in q_values)
     assert len({tuple(row) for row in q_values}) == 4  # different screens, different values
 
@@ -185,11 +185,11 @@ def test_q_network_sees_every_row_and_column_of_the_screen():
     net = dqn.build_q_network(SHAPE, 3, dqn.Config(), Rng(0))
     for parameter in net.parameters():
         parameter.value = [[1.0 if "bias" not in parameter.name else 0.0 for _ in row] for row in parameter.value]
-    blank = net.forward([[0.0] * 256])[0]
+    blank = net.forward([[0.0] * 256])[0][0]
     for row, col in [(15, 0), (15, 15), (0, 15), (8, 7)]:
         screen = [0.0] * 256
         screen[16 * row + col] = 1.0
-        assert net.forward([screen])[0] != blank, (row, col)
+        assert net.forward([screen])[0][0] != blank, (row, col)
 
 
 @pytest.mark.parametrize(
@@ -244,7 +244,7 @@ def test_sync_target_copies_every_online_value_into_the_target():
     dqn.sync_target(online, target)
     assert values_of(target) == values_of(online)
     screens = random_screens(2, seed=0)
-    assert target.forward(screens) == online.forward(screens)
+    assert target.forward(screens)[0] == online.forward(screens)[0]
 
 
 @exercise("actors.dqn.sync_target")
@@ -441,7 +441,7 @@ def test_the_whole_q_network_loss_passes_the_trusted_gradient_checker():
         if "bias" in parameter.name:
             parameter.value = [[generator.uniform(0.05, 0.2) for _ in row] for row in parameter.value]
     screens, actions = random_screens(3, seed=5), [2, 0, 1]
-    q_values = net.forward(screens)
+    q_values, _ = net.forward(screens)
     targets = [q[a] + e for q, a, e in zip(q_values, actions, (1.7, -0.3, 0.4))]
     parameters = net.parameters()
 
@@ -456,12 +456,13 @@ def test_the_whole_q_network_loss_passes_the_trusted_gradient_checker():
 
     def loss_of(flat):
         set_parameters(flat)
-        return dqn.td_loss_and_gradient(net.forward(screens), actions, targets)[0]
+        return dqn.td_loss_and_gradient(net.forward(screens)[0], actions, targets)[0]
 
     point = [w for parameter in parameters for row in parameter.value for w in row]
-    net.zero_grad()
-    _, seed = dqn.td_loss_and_gradient(net.forward(screens), actions, targets)
-    net.backward(seed)
+    network.zero_grad(parameters)
+    outputs, tape = net.forward(screens)
+    _, seed = dqn.td_loss_and_gradient(outputs, actions, targets)
+    net.backward(tape, seed)
     analytic = [g for parameter in parameters for row in parameter.grad for g in row]
     check_gradient(loss_of, point, analytic, what="∂L/∂θ of the Q-network")
 
@@ -474,7 +475,7 @@ def test_q_values_are_the_online_networks_outputs_for_one_screen():
     agent = dqn.DQN(SHAPE, 3, tiny_config(), Rng(0))
     screen = random_screens(1, seed=1)[0]
     q_row = agent.q_values(screen)
-    assert q_row == agent.online.forward([screen])[0] and len(q_row) == 3
+    assert q_row == agent.online.forward([screen])[0][0] and len(q_row) == 3
 
 
 @exercise("actors.dqn.DQN.greedy_action")
@@ -493,7 +494,7 @@ def test_greedy_action_follows_the_q_values_screen_by_screen():
     agent = dqn.DQN(SHAPE, 3, dqn.Config(), Rng(4))
     actions = []
     for screen in random_screens(12, seed=3):
-        q_row = agent.online.forward([screen])[0]
+        q_row = agent.online.forward([screen])[0][0]
         actions.append(agent.greedy_action(screen))
         assert actions[-1] == q_row.index(max(q_row))
 
@@ -533,8 +534,8 @@ def test_act_on_a_vector_observation_is_greedy_on_the_dense_networks_values():
 
 
 def expected_loss(agent, batch, bootstrap_net):
-    next_q = bootstrap_net.forward([t.next_observation for t in batch])
-    q = agent.online.forward([t.observation for t in batch])
+    next_q = bootstrap_net.forward([t.next_observation for t in batch])[0]
+    q = agent.online.forward([t.observation for t in batch])[0]
     gamma = agent.config.gamma
     targets = [t.reward if t.terminated else t.reward + gamma**t.steps * max(n) for t, n in zip(batch, next_q)]
     return statistics.fmean(huber(row[t.action] - y) for row, t, y in zip(q, batch, targets)), targets
@@ -559,7 +560,7 @@ def test_one_gradient_step_lowers_the_huber_loss_on_a_fixed_batch(optimizer):
     batch = random_batch(16, seed=2)
     before, targets = expected_loss(agent, batch, agent.target)
     agent.update(batch)
-    q = agent.online.forward([t.observation for t in batch])
+    q = agent.online.forward([t.observation for t in batch])[0]
     after = statistics.fmean(huber(row[t.action] - y) for row, t, y in zip(q, batch, targets))
     assert after < before
 

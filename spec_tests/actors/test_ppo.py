@@ -537,10 +537,10 @@ def test_ppo_update_moves_the_mean_toward_the_better_action_and_the_value_toward
     state = steps.features[0]
     mean = agent.policy.means([state])[0]
     steps.log_probs = [distributions.gaussian_log_prob(a, mean, agent.policy.log_std.value[0]) for a in steps.actions]
-    value_before = agent.value_net.forward([state])[0][0]
+    value_before = agent.value_net.forward([state])[0][0][0]
     stats = ppo.ppo_update(agent, steps, advantages, returns, config, Rng(1))
     assert agent.policy.means([state])[0][0] > mean[0] + 0.01  # toward +0.5, the action with Â > 0
-    assert abs(agent.value_net.forward([state])[0][0] - 5.0) < abs(value_before - 5.0) - 0.01
+    assert abs(agent.value_net.forward([state])[0][0][0] - 5.0) < abs(value_before - 5.0) - 0.01
     assert stats["gradient_steps"] == 3 * 2  # 3 epochs of 2 minibatches of 4
     assert stats["value_loss"] > 0.0 and stats["approx_kl"] >= 0.0 and 0.0 <= stats["clip_fraction"] <= 1.0
     assert math.isfinite(stats["policy_loss"]) and stats["entropy"] == pytest.approx(2 * (0.5 * math.log(2 * math.pi * math.e)), abs=0.1)

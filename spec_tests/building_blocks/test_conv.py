@@ -1,5 +1,6 @@
-"""Specs for building_blocks.conv: the 2-D convolution's forward pass on hand-computed images,
-its backward pass against central differences, and its shape errors.
+"""Specs for building_blocks.conv: the 2-D convolution's forward pass on hand-computed images
+and its tape, its backward pass (for the forward whose tape it is given) against central
+differences, and its shape errors.
 
 An image is a flat list of C·H·W numbers, channel by channel, row by row; output channel o
 at (y, x) is b[o] + Σ_c Σ_ki Σ_kj K[o][c][ki][kj]·X[c][y·s + ki − p][x·s + kj − p], with X read
@@ -100,7 +101,8 @@ def random_setup(configuration, seed):
 
 def weighted_output(layer, images, weights):
     """L = Σ c·Y: a scalar whose gradient with respect to Y is the weights c."""
-    return sum(w * y for weight_row, output in zip(weights, layer.forward(images)) for w, y in zip(weight_row, output))
+    outputs, _ = layer.forward(images)
+    return sum(w * y for weight_row, output in zip(weights, outputs) for w, y in zip(weight_row, output))
 
 
 def flat(rows):
@@ -127,7 +129,18 @@ def test_forward_slides_a_2x2_kernel_over_a_3x3_image_and_adds_the_bias():
     # Each output is the kernel times the 2×2 block under it, plus b = 1:
     #   Y00 = 1·1 − 1·2 + 2·0 + 0.5·1 + 1 = 0.5      Y01 = 1·2 − 1·0 + 2·1 + 0.5·3 + 1 = 6.5
     #   Y10 = 1·0 − 1·1 + 2·2 + 0.5·0 + 1 = 4.0      Y11 = 1·1 − 1·3 + 2·0 + 0.5·1 + 1 = −0.5
-    assert hand_layer().forward([IMAGE_3X3]) == [[0.5, 6.5, 4.0, -0.5]]
+    assert hand_layer().forward([IMAGE_3X3])[0] == [[0.5, 6.5, 4.0, -0.5]]
+
+
+@exercise("building_blocks.conv.Conv2D.forward")
+def test_forward_returns_as_the_tape_what_each_tap_read_at_every_position():
+    # Tap t of the 2×2 kernel reads, at the four positions (0,0), (0,1), (1,0), (1,1) of
+    #     X = 1 2 0       top-left tap:     1 2 0 1      top-right tap:    2 0 1 3
+    #         0 1 3       bottom-left tap:  0 1 2 0      bottom-right tap: 1 3 0 1
+    #         2 0 1
+    _, tape = hand_layer().forward([IMAGE_3X3])
+    views = [[list(view) for view in image_views] for image_views in tape]
+    assert views == [[[1.0, 2.0, 0.0, 1.0], [2.0, 0.0, 1.0, 3.0], [0.0, 1.0, 2.0, 0.0], [1.0, 3.0, 0.0, 1.0]]]
 
 
 @exercise("building_blocks.conv.Conv2D.forward")
@@ -138,7 +151,7 @@ def test_forward_with_stride_two_reads_side_by_side_blocks():
     #     0 2 1 1
     image = [1.0, 0.0, 2.0, 1.0, 0.0, 1.0, 1.0, 0.0, 3.0, 1.0, 0.0, 0.0, 0.0, 2.0, 1.0, 1.0]
     layer = layer_with(1, 1, 2, (4, 4), [[1.0, 2.0, 3.0, 4.0]], [-1.0], stride=2)
-    assert layer.forward([image]) == [[4.0, 6.0, 12.0, 6.0]]
+    assert layer.forward([image])[0] == [[4.0, 6.0, 12.0, 6.0]]
 
 
 @exercise("building_blocks.conv.Conv2D.forward")
@@ -152,7 +165,7 @@ def test_forward_with_padding_one_reads_zeros_around_the_image():
     #   Y10 = 0.5·1 + 2·3 = 6.5  Y11 = 1 + 0.5·2 − 3 + 2·4 = 7     Y12 = 2 − 4 = −2
     #   Y20 = 0.5·3 = 1.5      Y21 = 3 + 0.5·4 = 5                Y22 = 4
     layer = layer_with(1, 1, 2, (2, 2), [[1.0, 0.5, -1.0, 2.0]], [0.0], padding=1)
-    assert layer.forward([[1.0, 2.0, 3.0, 4.0]]) == [[2.0, 3.0, -2.0, 6.5, 7.0, -2.0, 1.5, 5.0, 4.0]]
+    assert layer.forward([[1.0, 2.0, 3.0, 4.0]])[0] == [[2.0, 3.0, -2.0, 6.5, 7.0, -2.0, 1.5, 5.0, 4.0]]
 
 
 @exercise("building_blocks.conv.Conv2D.forward")
@@ -162,14 +175,14 @@ def test_forward_lays_out_channels_one_after_another_in_inputs_and_outputs():
     #   o = 1: −2·[1, 2, 3, 4] + 0.25·[10, 20, 30, 40] + 1 = [1.5, 2, 2.5, 3]
     layer = layer_with(2, 2, 1, (2, 2), [[1.0, 0.5], [-2.0, 0.25]], [0.0, 1.0])
     image = [1.0, 2.0, 3.0, 4.0, 10.0, 20.0, 30.0, 40.0]
-    assert layer.forward([image]) == [[6.0, 12.0, 18.0, 24.0, 1.5, 2.0, 2.5, 3.0]]
+    assert layer.forward([image])[0] == [[6.0, 12.0, 18.0, 24.0, 1.5, 2.0, 2.5, 3.0]]
 
 
 @exercise("building_blocks.conv.Conv2D.forward")
 def test_forward_treats_each_image_of_a_batch_on_its_own():
     doubled = [2.0 * v for v in IMAGE_3X3]
     # The second image is twice the first: every output doubles its weighted sum, then adds b = 1.
-    assert hand_layer().forward([IMAGE_3X3, doubled, IMAGE_3X3]) == [
+    assert hand_layer().forward([IMAGE_3X3, doubled, IMAGE_3X3])[0] == [
         [0.5, 6.5, 4.0, -0.5],
         [0.0, 12.0, 7.0, -2.0],
         [0.5, 6.5, 4.0, -0.5],
@@ -180,7 +193,7 @@ def test_forward_treats_each_image_of_a_batch_on_its_own():
 def test_forward_agrees_with_the_defining_sum_on_random_images(configuration):
     layer, images, _ = random_setup(configuration, seed=3)
     expected = naive_convolution(layer, images)
-    outputs = layer.forward(images)
+    outputs, _ = layer.forward(images)
     assert len(outputs) == len(expected)
     for output, wanted in zip(outputs, expected):
         assert output == pytest.approx(wanted, rel=1e-12, abs=1e-12)
@@ -197,25 +210,31 @@ def test_forward_refuses_an_image_of_the_wrong_length_naming_both_lengths():
 
 
 @exercise("building_blocks.conv.Conv2D.backward")
-def test_backward_on_the_hand_example_gives_kernel_bias_and_image_gradients():
+def test_backward_on_the_hand_example_gives_kernel_and_bias_gradients():
     layer = hand_layer()
-    layer.forward([IMAGE_3X3])
+    _, tape = layer.forward([IMAGE_3X3])
     # G = ∂L/∂Y = [1, 0, 0, 2]: only the top-left and bottom-right windows matter.
-    grad_image = layer.backward([[1.0, 0.0, 0.0, 2.0]])
+    layer.backward(tape, [[1.0, 0.0, 0.0, 2.0]])
     # ∂L/∂K = 1·(top-left block [1, 2, 0, 1]) + 2·(bottom-right block [1, 3, 0, 1]) = [3, 8, 0, 3]
     assert layer.weight.grad == [[3.0, 8.0, 0.0, 3.0]]
     assert layer.bias.grad == [[3.0]]  # 1 + 0 + 0 + 2
-    # ∂L/∂X: 1·K laid on the top-left window plus 2·K laid on the bottom-right one;
-    # the centre pixel is in both: 1·0.5 + 2·1 = 2.5.
-    assert grad_image == [[1.0, -1.0, 0.0, 2.0, 2.5, -2.0, 0.0, 4.0, 1.0]]
+
+
+@exercise("building_blocks.conv.Conv2D.backward")
+def test_backward_on_the_hand_example_gives_the_image_gradient():
+    layer = hand_layer()
+    _, tape = layer.forward([IMAGE_3X3])
+    # ∂L/∂X for G = [1, 0, 0, 2]: 1·K laid on the top-left window plus 2·K laid on the
+    # bottom-right one; the centre pixel is in both: 1·0.5 + 2·1 = 2.5.
+    assert layer.backward(tape, [[1.0, 0.0, 0.0, 2.0]]) == [[1.0, -1.0, 0.0, 2.0, 2.5, -2.0, 0.0, 4.0, 1.0]]
 
 
 @exercise("building_blocks.conv.Conv2D.backward")
 def test_backward_accumulates_kernel_and_bias_gradients_over_calls():
     layer = hand_layer()
-    layer.forward([IMAGE_3X3])
-    first = layer.backward([[1.0, 0.0, 0.0, 2.0]])
-    second = layer.backward([[1.0, 0.0, 0.0, 2.0]])
+    _, tape = layer.forward([IMAGE_3X3])
+    first = layer.backward(tape, [[1.0, 0.0, 0.0, 2.0]])
+    second = layer.backward(tape, [[1.0, 0.0, 0.0, 2.0]])
     assert first == second == [[1.0, -1.0, 0.0, 2.0, 2.5, -2.0, 0.0, 4.0, 1.0]]
     assert layer.weight.grad == [[6.0, 16.0, 0.0, 6.0]]  # twice [3, 8, 0, 3]
     assert layer.bias.grad == [[6.0]]
@@ -224,18 +243,30 @@ def test_backward_accumulates_kernel_and_bias_gradients_over_calls():
 @exercise("building_blocks.conv.Conv2D.backward")
 def test_backward_sums_kernel_gradients_over_the_images_of_a_batch():
     layer = hand_layer()
-    layer.forward([IMAGE_3X3, [2.0 * v for v in IMAGE_3X3]])
-    layer.backward([[1.0, 0.0, 0.0, 2.0], [1.0, 0.0, 0.0, 2.0]])
+    _, tape = layer.forward([IMAGE_3X3, [2.0 * v for v in IMAGE_3X3]])
+    layer.backward(tape, [[1.0, 0.0, 0.0, 2.0], [1.0, 0.0, 0.0, 2.0]])
     # The second image is twice the first, so it adds twice [3, 8, 0, 3].
     assert layer.weight.grad == [[9.0, 24.0, 0.0, 9.0]]
     assert layer.bias.grad == [[6.0]]
 
 
 @exercise("building_blocks.conv.Conv2D.backward")
+def test_backward_of_an_earlier_forward_reads_that_forwards_image():
+    # The point of the tape: after a forward of another image (all 5s), the first forward's tape
+    # still gives the hand example's kernel gradient [3, 8, 0, 3].
+    layer = hand_layer()
+    _, first_tape = layer.forward([IMAGE_3X3])
+    layer.forward([[5.0] * 9])
+    layer.backward(first_tape, [[1.0, 0.0, 0.0, 2.0]])
+    assert layer.weight.grad == [[3.0, 8.0, 0.0, 3.0]]
+
+
+@exercise("building_blocks.conv.Conv2D.backward")
 def test_backward_without_input_gradient_returns_none_but_still_accumulates_kernel_gradients():
+    # A None alone would pass for a backward that does nothing: the gradients must be there too.
     layer = hand_layer(input_gradient=False)
-    layer.forward([IMAGE_3X3])
-    assert layer.backward([[1.0, 0.0, 0.0, 2.0]]) is None
+    _, tape = layer.forward([IMAGE_3X3])
+    assert layer.backward(tape, [[1.0, 0.0, 0.0, 2.0]]) is None
     assert layer.weight.grad == [[3.0, 8.0, 0.0, 3.0]]
     assert layer.bias.grad == [[3.0]]
 
@@ -243,9 +274,9 @@ def test_backward_without_input_gradient_returns_none_but_still_accumulates_kern
 @pytest.mark.parametrize("configuration", configurations("building_blocks.conv.Conv2D.backward"))
 def test_backward_input_gradient_matches_central_differences(configuration):
     layer, images, generator = random_setup(configuration, seed=11)
-    outputs = layer.forward(images)
+    outputs, tape = layer.forward(images)
     weights = [[generator.uniform(-1.0, 1.0) for _ in row] for row in outputs]
-    analytic = layer.backward(weights)
+    analytic = layer.backward(tape, weights)
     width = len(images[0])
 
     def loss(point):
@@ -257,9 +288,9 @@ def test_backward_input_gradient_matches_central_differences(configuration):
 @pytest.mark.parametrize("configuration", configurations("building_blocks.conv.Conv2D.backward"))
 def test_backward_kernel_and_bias_gradients_match_central_differences(configuration):
     layer, images, generator = random_setup(configuration, seed=12)
-    outputs = layer.forward(images)
+    outputs, tape = layer.forward(images)
     weights = [[generator.uniform(-1.0, 1.0) for _ in row] for row in outputs]
-    layer.backward(weights)
+    layer.backward(tape, weights)
     for parameter in layer.parameters():
         original = parameter.value
 
@@ -276,23 +307,31 @@ def test_backward_kernel_and_bias_gradients_match_central_differences(configurat
 @exercise("building_blocks.conv.Conv2D.backward")
 def test_backward_refuses_a_gradient_of_the_wrong_width_naming_both_widths():
     layer = hand_layer()  # 1 channel of 2×2 outputs: 4 numbers per image
-    layer.forward([IMAGE_3X3])
+    _, tape = layer.forward([IMAGE_3X3])
     with pytest.raises(ValueError, match=naming(5, 4)):
-        layer.backward([[1.0, 0.0, 0.0, 2.0, 3.0]])
+        layer.backward(tape, [[1.0, 0.0, 0.0, 2.0, 3.0]])
 
 
 @exercise("building_blocks.conv.Conv2D.backward")
 def test_backward_refuses_a_gradient_for_a_batch_of_another_size():
     layer = hand_layer()
-    layer.forward([IMAGE_3X3, IMAGE_3X3])
+    _, tape = layer.forward([IMAGE_3X3, IMAGE_3X3])
     with pytest.raises(ValueError, match=naming(1, 2)):
-        layer.backward([[1.0, 0.0, 0.0, 2.0]])
+        layer.backward(tape, [[1.0, 0.0, 0.0, 2.0]])
 
 
 @exercise("building_blocks.conv.Conv2D.backward")
-def test_backward_before_any_forward_is_an_error():
-    with pytest.raises(RuntimeError, match="forward"):
-        hand_layer().backward([[1.0, 0.0, 0.0, 2.0]])
+def test_backward_without_a_tape_is_an_error_that_names_the_tape():
+    with pytest.raises(ValueError, match="tape"):
+        hand_layer().backward(None, [[1.0, 0.0, 0.0, 2.0]])
+
+
+@exercise("building_blocks.conv.Conv2D.backward")
+def test_backward_refuses_the_tape_of_a_layer_with_other_taps_naming_both_counts():
+    # A 1×1 kernel reads 1 tap per window; this 2×2 layer's backward needs 4 views per image.
+    _, tape = layer_with(1, 1, 1, (2, 2), [[1.0]], [0.0]).forward([[1.0, 2.0, 0.0, 1.0]])
+    with pytest.raises(ValueError, match=naming(1, 4)):
+        hand_layer().backward(tape, [[1.0, 0.0, 0.0, 2.0]])
 
 
 # --- the constructor's checks (given code) -------------------------------------------------------
@@ -346,14 +385,14 @@ def column_finder_accuracy(seed, updates=100, batch=16, channels=8):
     generator = random.Random(seed)
     for _ in range(updates):
         cells = [(generator.randrange(16), generator.randrange(16)) for _ in range(batch)]
-        logits = net.forward([lit_pixel_image(generator, row, col) for row, col in cells])
+        logits, tape = net.forward([lit_pixel_image(generator, row, col) for row, col in cells])
         targets = [[1.0 if k == col else 0.0 for k in range(16)] for _, col in cells]
-        net.zero_grad()
-        net.backward([[g / batch for g in losses.cross_entropy_gradient(z, t)] for z, t in zip(logits, targets)])
+        network.zero_grad(net.parameters())
+        net.backward(tape, [[g / batch for g in losses.cross_entropy_gradient(z, t)] for z, t in zip(logits, targets)])
         optimizer.step()
     held_out = random.Random(1_000_000 + seed)  # images the training never saw, one per cell
     cells = [(row, col) for row in range(16) for col in range(16)]
-    logits = net.forward([lit_pixel_image(held_out, row, col) for row, col in cells])
+    logits, _ = net.forward([lit_pixel_image(held_out, row, col) for row, col in cells])
     return sum(max(range(16), key=z.__getitem__) == col for z, (_, col) in zip(logits, cells)) / len(cells)
 
 
@@ -380,4 +419,4 @@ def test_a_kernel_as_large_as_the_image_gives_one_output_per_channel():
     layer.weight.value = [[1.0, 2.0, 3.0, 4.0], [0.5, 0.5, 0.5, 0.5]]
     layer.bias.value = [[0.25, -1.0]]
     # 1·1 + 2·1 + 3·1 + 4·0 + 0.25 = 6.25 and 0.5·3 − 1 = 0.5
-    assert layer.forward([[1.0, 1.0, 1.0, 0.0]]) == [[6.25, 0.5]]
+    assert layer.forward([[1.0, 1.0, 1.0, 0.0]])[0] == [[6.25, 0.5]]

@@ -1,6 +1,7 @@
 """Specs for building_blocks.dense: the two initialisers, the affine map and its gradients, and
-the Dense layer over a batch, checked by hand and against central differences (the trusted
-checker's tolerances: h = 1e-6, rtol 1e-5, atol 1e-7).
+the Dense layer over a batch with its tape (forward returns its inputs as the tape, backward
+differentiates the forward whose tape it is given), checked by hand and against central
+differences (the trusted checker's tolerances: h = 1e-6, rtol 1e-5, atol 1e-7).
 
 The statistical specs use fixed seeds and tolerances of five standard errors: a correct
 implementation lands outside with probability about 6·10⁻⁷ per checked quantity.
@@ -15,7 +16,7 @@ import pytest
 from policywerk.building_blocks import dense
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient
-from spec_tests.reference_math import affine, weighted_sum, one_hot_rows, random_matrix, flat, rows, stdlib_draws
+from spec_tests.reference_math import affine, weighted_sum, random_matrix, flat, rows, stdlib_draws
 
 exercise = pytest.mark.exercise
 
@@ -198,63 +199,6 @@ def test_affine_backward_without_the_input_gradient_gives_none_in_its_place():
     assert (grad_weights, grad_bias) == ([[7.0, 0.0], [3.0, -1.0], [0.5, -2.5]], [3.0, 1.0, -0.5])
 
 
-# --- affine_one_hot (given): a sampled latent's 0s and 1s, without multiplying them -------
-
-
-@pytest.mark.parametrize("before, after", [(5, 0), (0, 2), (3, 4)])
-def test_affine_one_hot_is_affine_bit_for_bit_wherever_the_one_hot_groups_sit(before, after):
-    # A 0 adds nothing to b + Σ x·w and a 1 adds its weight: adding the hot columns' weights in
-    # the dot product's own order gives the very same floats.
-    generator = random.Random(before * 10 + after)
-    width = before + 3 * 4 + after
-    weights = [[generator.uniform(-1.0, 1.0) for _ in range(width)] for _ in range(6)]
-    bias = [generator.uniform(-1.0, 1.0) for _ in range(6)]
-    rows = one_hot_rows(generator, 7, before, 3, 4, after)
-    assert dense.affine_one_hot(rows, weights, bias, before, before + 12) == dense.affine(rows, weights, bias)
-
-
-def test_affine_one_hot_takes_the_full_product_for_a_row_that_is_not_zeros_and_ones():
-    # A gradient check's latent is one_hot + p − sg(p): nearly, not exactly, 0s and 1s.
-    generator = random.Random(3)
-    weights = [[generator.uniform(-1.0, 1.0) for _ in range(6)] for _ in range(2)]
-    rows = [[0.3, -0.7, 1.0, 1e-9, 0.0, 0.0], [0.3, -0.7, 0.5, 0.0, 0.5, 0.0]]
-    expected = [[sum(x * w for x, w in zip(row, weight)) + 0.25 for weight in weights] for row in rows]
-    result = dense.affine_one_hot(rows, weights, [0.25, 0.25], 2, 6)
-    assert [v for row in result for v in row] == pytest.approx([v for row in expected for v in row], abs=1e-12)
-
-
-@pytest.mark.parametrize("before, after", [(5, 0), (0, 2), (3, 4)])
-def test_affine_backward_one_hot_is_affine_backward_bit_for_bit(before, after):
-    # The weight gradient of a one-hot column is the sum of the gradient rows where it is 1,
-    # in the order the full dot product over the batch adds them.
-    generator = random.Random(50 + before * 10 + after)
-    width = before + 3 * 4 + after
-    weights = [[generator.uniform(-1.0, 1.0) for _ in range(width)] for _ in range(6)]
-    inputs = one_hot_rows(generator, 9, before, 3, 4, after)
-    grads = [[generator.uniform(-1.0, 1.0) for _ in range(6)] for _ in range(9)]
-    expected = dense.affine_backward(inputs, weights, grads)
-    assert dense.affine_backward_one_hot(inputs, weights, grads, before, before + 12) == expected
-    assert dense.affine_backward_one_hot(inputs, weights, grads, before, before + 12, input_gradient=False) == (
-        expected[0], expected[1], None
-    )
-
-
-def test_affine_backward_one_hot_is_affine_backward_for_rows_that_are_not_zeros_and_ones():
-    inputs = [[0.3, 1.0, 0.0], [0.3, 0.5, 0.5]]
-    weights, grads = [[1.0, -2.0, 0.5]], [[2.0], [-1.0]]
-    expected = dense.affine_backward(inputs, weights, grads)
-    assert dense.affine_backward_one_hot(inputs, weights, grads, 1, 3) == expected
-    assert expected[0] == [[0.3, 1.5, -0.5]]  # Gᵀ·X by hand: 2·0.3 − 0.3, 2·1 − 0.5, 0 − 0.5
-
-
-def test_a_one_hot_range_must_lie_inside_the_inputs():
-    dense.require_one_hot_range("layer", (0, 4), 4)
-    dense.require_one_hot_range("layer", None, 4)
-    for bad in ((3, 3), (-1, 2), (0, 5)):
-        with pytest.raises(ValueError, match=f"layer: one_hot must be .* <= 4 inputs, got {re.escape(repr(bad))}"):
-            dense.require_one_hot_range("layer", bad, 4)
-
-
 # --- Dense ---------------------------------------------------------------------------------
 
 
@@ -266,21 +210,41 @@ def _layer(seed, in_features, out_features):
     return layer
 
 
+def _hand_layer():
+    """The class docstring's layer: W = [[1, 2]], b = [0.5]."""
+    layer = dense.Dense(2, 1, Rng(0))
+    layer.weight.value, layer.bias.value = [[1.0, 2.0]], [[0.5]]
+    return layer
+
+
+def _parameter_gradients(inputs, grads, out_features, in_features):
+    """Gᵀ·X and the column sums of G, summed exactly: a dense layer's parameter gradients."""
+    weight = [[math.fsum(g[j] * x[i] for g, x in zip(grads, inputs)) for i in range(in_features)] for j in range(out_features)]
+    return weight, [math.fsum(g[j] for g in grads) for j in range(out_features)]
+
+
 @exercise("building_blocks.dense.Dense.forward")
 def test_dense_forward_uses_the_layers_weight_and_bias():
     # The class docstring's example: [1, 2]·[1, 1] + 0.5 = 3.5 and [1, 2]·[0, −1] + 0.5 = −1.5
-    layer = dense.Dense(2, 1, Rng(0))
-    layer.weight.value, layer.bias.value = [[1.0, 2.0]], [[0.5]]
-    assert layer.forward([[1.0, 1.0], [0.0, -1.0]]) == [[3.5], [-1.5]]
+    outputs, _ = _hand_layer().forward([[1.0, 1.0], [0.0, -1.0]])
+    assert outputs == [[3.5], [-1.5]]
 
 
 @exercise("building_blocks.dense.Dense.forward")
 def test_dense_forward_maps_a_batch_of_three_from_four_to_five_features():
     layer, inputs = _layer(1, 4, 5), random_matrix(2, 3, 4)
-    outputs = layer.forward(inputs)
+    outputs, _ = layer.forward(inputs)
     assert [len(row) for row in outputs] == [5, 5, 5]
     expected = affine(inputs, layer.weight.value, layer.bias.value[0])
     assert flat(outputs) == pytest.approx(flat(expected), rel=1e-12, abs=1e-15)
+
+
+@exercise("building_blocks.dense.Dense.forward")
+def test_dense_forward_returns_its_inputs_as_the_tape():
+    # Backward needs X for ∂L/∂W = Gᵀ·X, and nothing else from the forward pass.
+    inputs = random_matrix(3, 3, 2)
+    _, tape = _layer(4, 2, 5).forward(inputs)
+    assert tape == inputs
 
 
 @exercise("building_blocks.dense.Dense.forward")
@@ -297,13 +261,17 @@ def test_dense_forward_rejects_an_empty_batch():
 
 
 @exercise("building_blocks.dense.Dense.backward")
-def test_dense_backward_worked_by_hand():
-    # W = [[1, 2]], X = [[1, 1], [0, −1]], G = [[1], [2]]:
-    # ∂L/∂W = 1·[1, 1] + 2·[0, −1] = [1, −1]; ∂L/∂b = 1 + 2 = 3; ∂L/∂X = [1·[1, 2], 2·[1, 2]]
-    layer = dense.Dense(2, 1, Rng(0))
-    layer.weight.value, layer.bias.value = [[1.0, 2.0]], [[0.5]]
-    layer.forward([[1.0, 1.0], [0.0, -1.0]])
-    assert layer.backward([[1.0], [2.0]]) == [[1.0, 2.0], [2.0, 4.0]]
+def test_dense_backward_returns_the_input_gradient_worked_by_hand():
+    # ∂L/∂X = G·W with W = [[1, 2]] and G = [[1], [2]]: the rows 1·[1, 2] and 2·[1, 2]
+    assert _hand_layer().backward([[1.0, 1.0], [0.0, -1.0]], [[1.0], [2.0]]) == [[1.0, 2.0], [2.0, 4.0]]
+
+
+@exercise("building_blocks.dense.Dense.backward")
+def test_dense_backward_adds_the_parameter_gradients_worked_by_hand():
+    # X = [[1, 1], [0, −1]] (the tape), G = [[1], [2]]:
+    # ∂L/∂W = 1·[1, 1] + 2·[0, −1] = [1, −1]; ∂L/∂b = 1 + 2 = 3
+    layer = _hand_layer()
+    layer.backward([[1.0, 1.0], [0.0, -1.0]], [[1.0], [2.0]])
     assert (layer.weight.grad, layer.bias.grad) == ([[1.0, -1.0]], [[3.0]])
 
 
@@ -316,8 +284,8 @@ def test_dense_backward_matches_central_differences(what):
     # Batch 3, 4 → 5 features, random weights, bias and inputs; L = Σ G·Y, so ∂L/∂Y = G.
     layer, inputs, grads = _layer(31, 4, 5), random_matrix(32, 3, 4), random_matrix(33, 3, 5)
     weights, bias = [list(row) for row in layer.weight.value], list(layer.bias.value[0])
-    layer.forward(inputs)
-    grad_inputs = layer.backward(grads)
+    _, tape = layer.forward(inputs)
+    grad_inputs = layer.backward(tape, grads)
     if what == "weight":
         loss = lambda w: weighted_sum(grads, affine(inputs, rows(w, 4), bias))  # noqa: E731
         check_gradient(loss, flat(weights), flat(layer.weight.grad), what=what)
@@ -330,40 +298,59 @@ def test_dense_backward_matches_central_differences(what):
 
 
 @exercise("building_blocks.dense.Dense.backward")
+def test_dense_backward_of_an_earlier_forward_gives_that_forwards_gradients():
+    # The point of the tape: after a second forward on other inputs, the first forward's tape
+    # still gives the first forward's gradients, Gᵀ·X₁ and G·W, as if it had been the only one.
+    layer, first, second, grads = _layer(51, 4, 5), random_matrix(52, 3, 4), random_matrix(53, 3, 4), random_matrix(54, 3, 5)
+    _, first_tape = layer.forward(first)
+    layer.forward(second)
+    grad_inputs = layer.backward(first_tape, grads)
+    expected_weight, expected_bias = _parameter_gradients(first, grads, 5, 4)
+    assert flat(layer.weight.grad) == pytest.approx(flat(expected_weight), rel=1e-12, abs=1e-15)
+    assert layer.bias.grad[0] == pytest.approx(expected_bias, rel=1e-12, abs=1e-15)
+    expected_inputs = [[math.fsum(g[j] * layer.weight.value[j][i] for j in range(5)) for i in range(4)] for g in grads]
+    assert flat(grad_inputs) == pytest.approx(flat(expected_inputs), rel=1e-12, abs=1e-15)
+
+
+@exercise("building_blocks.dense.Dense.backward")
 def test_dense_backward_twice_accumulates_twice_the_parameter_gradients():
     layer, inputs, grads = _layer(41, 4, 5), random_matrix(42, 3, 4), random_matrix(43, 3, 5)
-    layer.forward(inputs)
-    first = layer.backward(grads)
-    second = layer.backward(grads)
+    _, tape = layer.forward(inputs)
+    first = layer.backward(tape, grads)
+    second = layer.backward(tape, grads)
     assert first == second  # the input gradient is not accumulated: nothing holds it
     # Gᵀ·X and the column sums of G once per call, summed: twice the single gradient.
-    expected_weight = [[math.fsum(g[j] * x[i] for g, x in zip(grads, inputs)) for i in range(4)] for j in range(5)]
-    expected_bias = [math.fsum(g[j] for g in grads) for j in range(5)]
+    expected_weight, expected_bias = _parameter_gradients(inputs, grads, 5, 4)
     assert flat(layer.weight.grad) == pytest.approx([2.0 * g for g in flat(expected_weight)], rel=1e-12, abs=1e-15)
     assert layer.bias.grad[0] == pytest.approx([2.0 * g for g in expected_bias], rel=1e-12, abs=1e-15)
 
 
 @exercise("building_blocks.dense.Dense.backward")
-def test_dense_backward_before_any_forward_is_an_error_that_says_to_call_forward():
-    with pytest.raises(RuntimeError, match="forward") as error:
-        dense.Dense(2, 3, Rng(0)).backward([[1.0, 2.0, 3.0]])
-    assert error.type is not NotImplementedError
+def test_dense_backward_without_a_tape_is_an_error_that_names_the_tape():
+    with pytest.raises(ValueError, match="tape"):
+        dense.Dense(2, 3, Rng(0)).backward(None, [[1.0, 2.0, 3.0]])
+
+
+@exercise("building_blocks.dense.Dense.backward")
+def test_dense_backward_rejects_the_tape_of_a_wider_layer_naming_both_widths():
+    # A tape of 3-wide inputs cannot come from this 2-input layer: its gradient would not fit W.
+    with pytest.raises(ValueError, match=r"(?s)tape entry 0\b.*\b3\b.*\b2\b"):
+        dense.Dense(2, 3, Rng(0)).backward([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]])
 
 
 @exercise("building_blocks.dense.Dense.backward")
 def test_dense_backward_rejects_a_gradient_of_the_wrong_width_naming_both_widths():
     layer = dense.Dense(2, 3, Rng(0))
-    layer.forward([[1.0, 2.0], [3.0, 4.0]])
     with pytest.raises(ValueError, match=r"(?s)sample 0\b.*\b2\b.*\b3\b"):
-        layer.backward([[1.0, 2.0], [1.0, 2.0, 3.0]])
+        layer.backward([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [1.0, 2.0, 3.0]])
 
 
 @exercise("building_blocks.dense.Dense.backward")
 def test_dense_backward_rejects_a_gradient_for_a_batch_of_another_size_naming_both_sizes():
     layer = dense.Dense(2, 3, Rng(0))
-    layer.forward([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    _, tape = layer.forward([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     with pytest.raises(ValueError, match=r"(?s)\b2\b.*\b3\b"):
-        layer.backward([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+        layer.backward(tape, [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
 
 
 # --- the layer's constructor (given code) --------------------------------------------------
@@ -381,6 +368,26 @@ def test_a_dense_layer_refuses_an_unknown_initialiser_or_sizes_below_one_naming_
     in_features, out_features, init = arguments
     with pytest.raises(ValueError, match=re.escape(shown)):
         dense.Dense(in_features, out_features, Rng(0), init=init)
+
+
+def test_a_tape_of_the_right_shape_passes_its_check():
+    dense.require_tape("layer", [[1.0, 2.0], [3.0, 4.0]], 2, 2)
+    dense.require_tape("layer", [[], []], 2, 0)  # average pooling's tape: nothing per image
+
+
+@pytest.mark.parametrize(
+    "tape, length, width, message",
+    [
+        pytest.param([[1.0], [2.0]], 3, None, "expected a tape of length 3, got length 2", id="too-short"),
+        pytest.param(None, 1, None, "expected a tape of length 1, got a NoneType", id="no-tape"),
+        pytest.param([], 0, None, "expected a tape of length 0, got length 0", id="empty"),
+        pytest.param([[1.0, 2.0], [1.0, 2.0, 3.0]], 2, 2, "tape entry 1 has 3 items, expected 2", id="too-wide"),
+        pytest.param([[1.0, 2.0], 0.5], 2, 2, "tape entry 1 is a float, expected 2 items", id="not-a-list"),
+    ],
+)
+def test_a_tape_of_another_shape_is_refused_naming_expected_and_got(tape, length, width, message):
+    with pytest.raises(ValueError, match=f"^layer: {re.escape(message)}$"):
+        dense.require_tape("layer", tape, length, width)
 
 
 def test_a_dense_layer_starts_with_a_zero_bias_and_named_parameters():

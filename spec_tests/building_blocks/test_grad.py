@@ -2,12 +2,12 @@
 gradient), and the numerical gradient check a learner uses on their own layers.
 
 The specs run a small linear layer written here, whose forward and backward passes are
-trusted, so that what they say about `grad` does not depend on any other exercise. Gradient
-checks use the trusted checker's tolerances: h = 1e-6, rtol 1e-5, atol 1e-7.
+trusted and follow the tape convention (forward returns its inputs as the tape, backward reads
+only the tape it is given), so that what they say about `grad` does not depend on any other
+exercise. Gradient checks use the trusted checker's tolerances: h = 1e-6, rtol 1e-5, atol 1e-7.
 """
 
 import math
-import random
 
 import pytest
 
@@ -20,22 +20,23 @@ exercise = pytest.mark.exercise
 
 
 class _Linear:
-    """Y = X·Wᵀ + b with a trusted backward pass that accumulates, as every layer's must."""
+    """Y = X·Wᵀ + b with a trusted backward pass that accumulates, as every layer's must. Its
+    tape is its inputs; it counts the forward passes."""
 
     def __init__(self, weights, bias):
         self.weight = network.Parameter.of([list(row) for row in weights], "weight")
         self.bias = network.Parameter.of([list(bias)], "bias")
-        self.inputs = None
+        self.forwards = 0
 
     def forward(self, inputs):
-        self.inputs = inputs
-        return affine(inputs, self.weight.value, self.bias.value[0])
+        self.forwards += 1
+        return affine(inputs, self.weight.value, self.bias.value[0]), inputs
 
-    def backward(self, grad_outputs):
+    def backward(self, tape, grad_outputs):
         rows, columns = len(self.weight.value), len(self.weight.value[0])
         for j in range(rows):
             for i in range(columns):
-                self.weight.grad[j][i] += math.fsum(g[j] * x[i] for g, x in zip(grad_outputs, self.inputs))
+                self.weight.grad[j][i] += math.fsum(g[j] * x[i] for g, x in zip(grad_outputs, tape))
             self.bias.grad[0][j] += math.fsum(g[j] for g in grad_outputs)
         return [[math.fsum(g[j] * self.weight.value[j][i] for j in range(rows)) for i in range(columns)] for g in grad_outputs]
 
@@ -91,6 +92,14 @@ def test_backpropagate_gives_the_gradient_of_the_mean_loss(what):
 
 
 @exercise("building_blocks.grad.backpropagate")
+def test_backpropagate_runs_the_forward_pass_once():
+    # One forward gives both the predictions for the loss and the tape for the backward pass.
+    layer = _Linear([[1.0, 2.0]], [0.0])
+    grad.backpropagate(layer, [[1.0, 1.0], [0.0, 1.0]], [[0.0], [0.0]], losses.mse, losses.mse_gradient)
+    assert layer.forwards == 1
+
+
+@exercise("building_blocks.grad.backpropagate")
 def test_backpropagate_adds_to_the_gradients_already_held():
     layer = _Linear([[1.0, 2.0]], [0.0])
     layer.weight.grad, layer.bias.grad = [[10.0, 20.0]], [[30.0]]
@@ -137,8 +146,9 @@ def test_gradient_check_is_tiny_for_a_correct_layer_and_large_once_a_gradient_is
     weights, bias = random_matrix(11, 2, 3), random_matrix(12, 1, 2)[0]
     inputs, targets = random_matrix(13, 4, 3, -2.0, 2.0), random_matrix(14, 4, 2)
     layer = _Linear(weights, bias)
-    seed = [[2.0 * (p - t) / (2 * 4) for p, t in zip(ps, ts)] for ps, ts in zip(layer.forward(inputs), targets)]
-    layer.backward(seed)  # the trusted gradient of the mean mse
+    predictions, tape = layer.forward(inputs)
+    seed = [[2.0 * (p - t) / (2 * 4) for p, t in zip(ps, ts)] for ps, ts in zip(predictions, targets)]
+    layer.backward(tape, seed)  # the trusted gradient of the mean mse
 
     def loss():
         return _mean_mse(inputs, targets, layer.weight.value, layer.bias.value[0])

@@ -1,15 +1,17 @@
-"""Specs for building_blocks.network: activation layers, and Sequential networks whose forward
-pass composes the layers and whose backward pass runs them in reverse, checked end to end
-against central differences.
+"""Specs for building_blocks.network: activation layers, Sequential networks whose forward pass
+composes the layers and whose backward pass runs them in reverse, each layer with its own
+tape, checked end to end against central differences; and zero_grad.
 
-Some specs use tiny layers written here (a scale, a shift, a logger), so that what they say
-about Sequential does not depend on any other exercise; the whole-network specs use the
-package's Dense layer (dense.py comes before this module). Gradient checks use the trusted
-checker's tolerances: h = 1e-6, rtol 1e-5, atol 1e-7.
+The tape convention: forward returns (outputs, tape) and backward(tape, grad_outputs) uses only
+that tape, so it can differentiate any earlier forward. Some specs use tiny layers written here
+(a scale, a shift, a recorder), so that what they say about Sequential does not depend on any
+other exercise; the whole-network specs use the package's Dense layer (dense.py comes before
+this module). Gradient checks use the trusted checker's tolerances: h = 1e-6, rtol 1e-5, atol 1e-7.
 """
 
 import math
 import random
+import re
 
 import pytest
 
@@ -52,17 +54,18 @@ def _away_from_zero(seed, rows, columns, low=-3.0, high=3.0, gap=0.05):
 
 
 class _Scale:
-    """y = factor·x; backward multiplies by the factor too. Logs its calls by name."""
+    """y = factor·x; backward multiplies by the factor too. Its tape is its name; it logs its
+    calls by name, a backward call with the tape it was given."""
 
     def __init__(self, factor, log=None, name=""):
         self.factor, self.log, self.name = factor, log if log is not None else [], name
 
     def forward(self, inputs):
         self.log.append(("forward", self.name))
-        return [[self.factor * v for v in sample] for sample in inputs]
+        return [[self.factor * v for v in sample] for sample in inputs], self.name
 
-    def backward(self, grad_outputs):
-        self.log.append(("backward", self.name))
+    def backward(self, tape, grad_outputs):
+        self.log.append(("backward", self.name, tape))
         return [[self.factor * g for g in sample] for sample in grad_outputs]
 
     def parameters(self):
@@ -70,15 +73,15 @@ class _Scale:
 
 
 class _Shift:
-    """y = x + shift; backward passes the gradient through unchanged."""
+    """y = x + shift; backward passes the gradient through unchanged. Its tape is the shift."""
 
     def __init__(self, shift):
         self.shift = shift
 
     def forward(self, inputs):
-        return [[v + self.shift for v in sample] for sample in inputs]
+        return [[v + self.shift for v in sample] for sample in inputs], self.shift
 
-    def backward(self, grad_outputs):
+    def backward(self, tape, grad_outputs):
         return grad_outputs
 
     def parameters(self):
@@ -93,18 +96,21 @@ def _dense(seed, in_features, out_features):
     return layer
 
 
-def _check_network(net, denses, kinds, inputs, grads):
-    """Check net.backward(grads) against central differences of L = Σ grads·net(inputs), for the
-    input and for every weight and bias, with the network's function written out here:
-    Dense → kinds[0] → Dense → kinds[1]."""
+def _check_network(net, denses, kinds, inputs, grads, later_inputs=None):
+    """Check net.backward(tape, grads) against central differences of L = Σ grads·net(inputs),
+    for the input and for every weight and bias, with the network's function written out here:
+    Dense → kinds[0] → Dense → kinds[1]. With later_inputs, another forward runs between the
+    forward of `inputs` and the backward of its tape."""
     values = [([list(row) for row in layer.weight.value], list(layer.bias.value[0])) for layer in denses]
 
     def loss(inputs, values):
         hidden = _apply(kinds[0], affine(inputs, *values[0]))
         return weighted_sum(grads, _apply(kinds[1], affine(hidden, *values[1])))
 
-    net.forward(inputs)
-    grad_inputs = net.backward(grads)
+    _, tape = net.forward(inputs)
+    if later_inputs is not None:
+        net.forward(later_inputs)
+    grad_inputs = net.backward(tape, grads)
     width = len(inputs[0])
     check_gradient(lambda x: loss(rows(x, width), values), flat(inputs), flat(grad_inputs), what="input")
     for index, layer in enumerate(denses):
@@ -134,13 +140,23 @@ def _kind_case(name, kind):
 @pytest.mark.parametrize("kind", [_kind_case("forward", kind) for kind in KINDS])
 def test_activation_forward_applies_its_function_to_every_entry_of_every_sample(kind):
     inputs = [[-1.5, 0.25, 2.0], [0.5, -0.75, -3.0]]
-    assert flat(network.Activation(kind).forward(inputs)) == pytest.approx(flat(_apply(kind, inputs)), rel=1e-12, abs=1e-15)
+    outputs, _ = network.Activation(kind).forward(inputs)
+    assert flat(outputs) == pytest.approx(flat(_apply(kind, inputs)), rel=1e-12, abs=1e-15)
 
 
 @exercise("building_blocks.network.Activation.forward")
 def test_activation_forward_gives_the_docstring_example():
     # relu clamps −1 to 0 and keeps 2
-    assert network.Activation("relu").forward([[-1.0, 2.0]]) == [[0.0, 2.0]]
+    outputs, _ = network.Activation("relu").forward([[-1.0, 2.0]])
+    assert outputs == [[0.0, 2.0]]
+
+
+@exercise("building_blocks.network.Activation.forward")
+def test_activation_forward_returns_its_inputs_as_the_tape():
+    # Backward needs f′ at the inputs, so the inputs are the tape.
+    inputs = [[-1.5, 0.25, 2.0], [0.5, -0.75, -3.0]]
+    _, tape = network.Activation("tanh").forward(inputs)
+    assert tape == inputs
 
 
 # --- Activation.backward -------------------------------------------------------------------
@@ -150,28 +166,25 @@ def test_activation_forward_gives_the_docstring_example():
 def test_activation_backward_matches_central_differences(kind):
     inputs, grads = _away_from_zero(51, 3, 4), random_matrix(52, 3, 4)
     layer = network.Activation(kind)
-    layer.forward(inputs)
-    analytic = flat(layer.backward(grads))
+    _, tape = layer.forward(inputs)
+    analytic = flat(layer.backward(tape, grads))
     check_gradient(lambda x: weighted_sum(grads, _apply(kind, rows(x, 4))), flat(inputs), analytic, what=kind)
 
 
 @exercise("building_blocks.network.Activation.backward")
-def test_activation_backward_multiplies_the_gradient_by_the_derivative_at_the_input():
-    # relu′ is 0 left of 0 and 1 right of it; σ′(0) = ½·½ = ¼
-    relu = network.Activation("relu")
-    relu.forward([[-1.0, 2.0]])
-    assert relu.backward([[5.0, 5.0]]) == [[0.0, 5.0]]
-    sigmoid = network.Activation("sigmoid")
-    sigmoid.forward([[0.0, 0.0]])
-    assert sigmoid.backward([[4.0, -8.0]]) == [[1.0, -2.0]]
+def test_activation_backward_multiplies_the_gradient_by_the_derivative_at_the_inputs():
+    # relu′ is 0 left of 0 and 1 right of it; σ′(0) = ½·½ = ¼. The tape is the inputs.
+    assert network.Activation("relu").backward([[-1.0, 2.0]], [[5.0, 5.0]]) == [[0.0, 5.0]]
+    assert network.Activation("sigmoid").backward([[0.0, 0.0]], [[4.0, -8.0]]) == [[1.0, -2.0]]
 
 
 @exercise("building_blocks.network.Activation.backward")
-def test_activation_backward_uses_the_inputs_of_the_latest_forward():
+def test_activation_backward_of_an_earlier_forward_uses_that_forwards_inputs():
+    # relu′ at the first forward's [3, −2] is [1, 0]; at the later forward's [−1, 2] it is [0, 1].
     layer = network.Activation("relu")
-    layer.forward([[3.0, -2.0]])
+    _, first_tape = layer.forward([[3.0, -2.0]])
     layer.forward([[-1.0, 2.0]])
-    assert layer.backward([[5.0, 5.0]]) == [[0.0, 5.0]]
+    assert layer.backward(first_tape, [[5.0, 5.0]]) == [[5.0, 0.0]]
 
 
 @pytest.mark.parametrize("kind", [_kind_case("backward", kind) for kind in KINDS])
@@ -183,26 +196,25 @@ def test_activation_backward_inside_a_network_matches_central_differences(kind):
 
 
 @exercise("building_blocks.network.Activation.backward")
-def test_activation_backward_before_any_forward_is_an_error_that_says_to_call_forward():
-    with pytest.raises(RuntimeError, match="forward") as error:
-        network.Activation("tanh").backward([[1.0]])
-    assert error.type is not NotImplementedError
+def test_activation_backward_without_a_tape_is_an_error_that_names_the_tape():
+    with pytest.raises(ValueError, match="tape"):
+        network.Activation("tanh").backward(None, [[1.0]])
 
 
 @exercise("building_blocks.network.Activation.backward")
 def test_activation_backward_rejects_a_gradient_for_a_batch_of_another_size_naming_both_sizes():
     layer = network.Activation("tanh")
-    layer.forward([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    _, tape = layer.forward([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     with pytest.raises(ValueError, match=r"(?s)\b2\b.*\b3\b"):
-        layer.backward([[1.0, 1.0], [1.0, 1.0]])
+        layer.backward(tape, [[1.0, 1.0], [1.0, 1.0]])
 
 
 @exercise("building_blocks.network.Activation.backward")
 def test_activation_backward_rejects_a_gradient_row_of_the_wrong_width_naming_both_widths():
     layer = network.Activation("tanh")
-    layer.forward([[1.0, 2.0], [3.0, 4.0]])
+    _, tape = layer.forward([[1.0, 2.0], [3.0, 4.0]])
     with pytest.raises(ValueError, match=r"(?s)sample 1\b.*\b3\b.*\b2\b"):
-        layer.backward([[1.0, 1.0], [1.0, 1.0, 1.0]])
+        layer.backward(tape, [[1.0, 1.0], [1.0, 1.0, 1.0]])
 
 
 # --- Sequential.forward --------------------------------------------------------------------
@@ -211,8 +223,16 @@ def test_activation_backward_rejects_a_gradient_row_of_the_wrong_width_naming_bo
 @exercise("building_blocks.network.Sequential.forward")
 def test_sequential_forward_applies_the_layers_in_order():
     # (x + 1)·2 for shift-then-scale, x·2 + 1 for scale-then-shift
-    assert network.Sequential([_Shift(1.0), _Scale(2.0)]).forward([[1.0, -3.0]]) == [[4.0, -4.0]]
-    assert network.Sequential([_Scale(2.0), _Shift(1.0)]).forward([[1.0, -3.0]]) == [[3.0, -5.0]]
+    assert network.Sequential([_Shift(1.0), _Scale(2.0)]).forward([[1.0, -3.0]])[0] == [[4.0, -4.0]]
+    assert network.Sequential([_Scale(2.0), _Shift(1.0)]).forward([[1.0, -3.0]])[0] == [[3.0, -5.0]]
+
+
+@exercise("building_blocks.network.Sequential.forward")
+def test_sequential_forward_returns_the_tapes_of_its_layers_in_layer_order():
+    # Each tiny layer's tape is its name or its shift: the network's tape lists them in order.
+    net = network.Sequential([_Scale(2.0, name="a"), _Shift(5.0), _Scale(-3.0, name="c")])
+    _, tape = net.forward([[1.0]])
+    assert tape == ["a", 5.0, "c"]
 
 
 @exercise("building_blocks.network.Sequential.forward")
@@ -222,21 +242,38 @@ def test_sequential_forward_of_dense_tanh_dense_sigmoid_is_the_composition():
     inputs = random_matrix(73, 4, 3)
     hidden = _apply("tanh", affine(inputs, first.weight.value, first.bias.value[0]))
     expected = _apply("sigmoid", affine(hidden, second.weight.value, second.bias.value[0]))
-    assert flat(net.forward(inputs)) == pytest.approx(flat(expected), rel=1e-12, abs=1e-15)
+    outputs, _ = net.forward(inputs)
+    assert flat(outputs) == pytest.approx(flat(expected), rel=1e-12, abs=1e-15)
 
 
 # --- Sequential.backward -------------------------------------------------------------------
 
 
 @exercise("building_blocks.network.Sequential.backward")
+def test_sequential_backward_chains_the_layers_gradients():
+    net = network.Sequential([_Scale(2.0), _Shift(5.0), _Scale(-3.0)])
+    _, tape = net.forward([[1.0]])
+    # ∂L/∂x = 2·1·(−3)·g: each layer multiplies in its own factor
+    assert net.backward(tape, [[0.5]]) == [[-3.0]]
+
+
+@exercise("building_blocks.network.Sequential.backward")
 def test_sequential_backward_runs_the_layers_in_reverse_order():
     log = []
     net = network.Sequential([_Scale(2.0, log, "a"), _Shift(5.0), _Scale(-3.0, log, "c")])
-    net.forward([[1.0]])
+    _, tape = net.forward([[1.0]])
     log.clear()
-    # ∂L/∂x = 2·1·(−3)·g: each layer multiplies in its own factor
-    assert net.backward([[0.5]]) == [[-3.0]]
-    assert log == [("backward", "c"), ("backward", "a")]
+    net.backward(tape, [[0.5]])
+    assert [name for _, name, _ in log] == ["c", "a"]
+
+
+@exercise("building_blocks.network.Sequential.backward")
+def test_sequential_backward_hands_each_layer_its_entry_of_the_tape():
+    # A tape made by hand, ["x", 5.0, "z"]: the last layer gets "z", the first gets "x".
+    log = []
+    net = network.Sequential([_Scale(2.0, log, "a"), _Shift(5.0), _Scale(-3.0, log, "c")])
+    net.backward(["x", 5.0, "z"], [[0.5]])
+    assert sorted((name, tape) for _, name, tape in log) == [("a", "x"), ("c", "z")]
 
 
 @exercise("building_blocks.network.Sequential.backward")
@@ -248,18 +285,35 @@ def test_sequential_backward_of_dense_tanh_dense_sigmoid_matches_central_differe
 
 
 @exercise("building_blocks.network.Sequential.backward")
+def test_sequential_backward_of_an_earlier_forward_gives_that_forwards_gradients():
+    # The point of the tape: forward batch 1, forward batch 2, then backward with batch 1's
+    # tape gives the gradients of the loss at batch 1, checked against central differences.
+    first, second = _dense(85, 3, 5), _dense(86, 5, 2)
+    net = network.Sequential([first, network.Activation("tanh"), second, network.Activation("sigmoid")])
+    inputs, later = random_matrix(87, 4, 3, -2.0, 2.0), random_matrix(88, 4, 3, -2.0, 2.0)
+    _check_network(net, [first, second], ("tanh", "sigmoid"), inputs, random_matrix(89, 4, 2), later_inputs=later)
+
+
+@exercise("building_blocks.network.Sequential.backward")
 def test_sequential_backward_twice_accumulates_twice_the_parameter_gradients():
     first, second = _dense(91, 3, 4), _dense(92, 4, 2)
     net = network.Sequential([first, network.Activation("tanh"), second])
     inputs, grads = random_matrix(93, 2, 3), random_matrix(94, 2, 2)
-    net.forward(inputs)
-    net.backward(grads)
+    _, tape = net.forward(inputs)
+    net.backward(tape, grads)
     once = [flat(p.grad) for p in (first.weight, first.bias, second.weight, second.bias)]
-    net.backward(grads)
+    net.backward(tape, grads)
     twice = [flat(p.grad) for p in (first.weight, first.bias, second.weight, second.bias)]
     for single, double in zip(once, twice):
         assert any(g != 0.0 for g in single)
         assert double == pytest.approx([2.0 * g for g in single], rel=1e-12, abs=1e-15)
+
+
+@exercise("building_blocks.network.Sequential.backward")
+def test_sequential_backward_rejects_a_tape_without_one_entry_per_layer_naming_both_counts():
+    net = network.Sequential([_Scale(2.0), _Shift(5.0), _Scale(-3.0)])
+    with pytest.raises(ValueError, match=r"(?s)\b3\b.*\b2\b"):
+        net.backward(["a", 5.0], [[0.5]])
 
 
 # --- Sequential.parameters -----------------------------------------------------------------
@@ -280,36 +334,40 @@ def test_sequential_parameters_of_layers_without_any_is_an_empty_list():
     assert network.Sequential([network.Activation("relu"), _Scale(2.0)]).parameters() == []
 
 
-# --- Sequential.zero_grad ------------------------------------------------------------------
+# --- zero_grad -----------------------------------------------------------------------------
 
 
-@exercise("building_blocks.network.Sequential.zero_grad")
-def test_sequential_zero_grad_sets_every_gradient_to_zero_and_keeps_the_values():
-    first, second = dense.Dense(3, 4, Rng(0)), dense.Dense(4, 2, Rng(1))
-    net = network.Sequential([first, network.Activation("tanh"), second])
-    layers = (first.weight, first.bias, second.weight, second.bias)
-    for seed, parameter in enumerate(layers):
-        parameter.grad = random_matrix(seed, len(parameter.value), len(parameter.value[0]))
-    values = [[list(row) for row in parameter.value] for parameter in layers]
-    net.zero_grad()
-    assert [parameter.grad for parameter in layers] == [[[0.0] * len(row) for row in value] for value in values]
-    assert [parameter.value for parameter in layers] == values
+@exercise("building_blocks.network.zero_grad")
+def test_zero_grad_sets_every_gradient_to_zeros_of_its_shape_and_keeps_the_values():
+    shapes = [(4, 3), (1, 4), (2, 4)]  # a weight, a bias, another weight
+    parameters = [network.Parameter.of(random_matrix(seed, *shape)) for seed, shape in enumerate(shapes)]
+    for seed, parameter in enumerate(parameters):
+        parameter.grad = random_matrix(10 + seed, len(parameter.value), len(parameter.value[0]))
+    values = [[list(row) for row in parameter.value] for parameter in parameters]
+    network.zero_grad(parameters)
+    assert [parameter.grad for parameter in parameters] == [[[0.0] * 3] * 4, [[0.0] * 4], [[0.0] * 4] * 2]
+    assert [parameter.value for parameter in parameters] == values
 
 
-@exercise("building_blocks.network.Sequential.zero_grad")
-def test_sequential_zero_grad_between_two_backward_passes_gives_a_fresh_gradient():
+@exercise("building_blocks.network.zero_grad")
+def test_zero_grad_between_two_backward_passes_gives_a_fresh_gradient():
     first = _dense(95, 3, 2)
     net = network.Sequential([first, network.Activation("tanh")])
     inputs, grads = random_matrix(96, 2, 3), random_matrix(97, 2, 2)
-    net.forward(inputs)
-    net.backward(grads)
+    _, tape = net.forward(inputs)
+    net.backward(tape, grads)
     once = [list(row) for row in first.weight.grad]
-    net.zero_grad()
-    net.backward(grads)
+    network.zero_grad(net.parameters())
+    net.backward(tape, grads)
     assert first.weight.grad == once
 
 
 # --- Parameter, and the constructors' checks (given code) ----------------------------------
+
+
+def test_the_parameter_and_the_checks_of_dense_are_the_ones_network_offers():
+    # They live in dense.py and are imported here, so either import path gives the same objects.
+    assert (network.Parameter, network.require_batch) == (dense.Parameter, dense.require_batch)
 
 
 def test_a_parameter_starts_with_a_zero_gradient_of_its_shape_and_counts_its_numbers():
@@ -326,6 +384,17 @@ def test_an_activation_of_an_unknown_kind_is_an_error_naming_it():
 def test_a_sequential_network_needs_at_least_one_layer():
     with pytest.raises(ValueError, match="at least one layer"):
         network.Sequential([])
+
+
+def test_a_one_hot_range_inside_the_inputs_or_none_is_accepted():
+    network.require_one_hot_range("layer", (0, 4), 4)
+    network.require_one_hot_range("layer", None, 4)
+
+
+@pytest.mark.parametrize("bad", [(3, 3), (-1, 2), (0, 5)], ids=["empty", "negative-start", "past-the-end"])
+def test_a_one_hot_range_outside_the_inputs_is_refused_naming_it(bad):
+    with pytest.raises(ValueError, match=f"layer: one_hot must be .* <= 4 inputs, got {re.escape(repr(bad))}"):
+        network.require_one_hot_range("layer", bad, 4)
 
 
 # --- MLP: the taped dense network ----------------------------------------------------------------

@@ -248,10 +248,10 @@ def _solves_xor(seed):
     )
     optimizer = optimizers.Adam(net.parameters(), lr=0.05)
     for _ in range(300):
-        net.zero_grad()
+        network.zero_grad(net.parameters())
         grad.backpropagate(net, _XOR_INPUTS, _XOR_TARGETS, losses.mse, losses.mse_gradient)
         optimizer.step()
-    outputs = net.forward(_XOR_INPUTS)
+    outputs, _ = net.forward(_XOR_INPUTS)
     return all((output[0] > 0.5) == (target[0] > 0.5) for output, target in zip(outputs, _XOR_TARGETS))
 
 

@@ -1,5 +1,5 @@
-"""Specs for building_blocks.pool: max and average pooling of each channel, the routing of
-their gradients, and their shape errors.
+"""Specs for building_blocks.pool: max and average pooling of each channel, the tape that
+records where max pooling's gradients go, the routing of their gradients, and their shape errors.
 
 Images are flat lists of C·H·W numbers, as for the convolution. Max pooling sends each output's
 gradient to the first maximum of its window (row by row inside the window); average pooling
@@ -40,20 +40,20 @@ def flat(rows):
 @exercise("building_blocks.pool.Pool2D.forward")
 def test_max_pooling_keeps_the_largest_number_of_each_window():
     layer = pool.Pool2D("max", channels=1, input_size=(4, 4), kernel_size=2)
-    assert layer.forward([IMAGE_4X4]) == [[5.0, 8.0, 7.0, 6.0]]
+    assert layer.forward([IMAGE_4X4])[0] == [[5.0, 8.0, 7.0, 6.0]]
 
 
 @exercise("building_blocks.pool.Pool2D.forward")
 def test_average_pooling_takes_the_mean_of_each_window():
     layer = pool.Pool2D("average", channels=1, input_size=(4, 4), kernel_size=2)
     # (1 + 5 + 3 + 2)/4 = 2.75, (2 + 0 + 8 + 1)/4 = 2.75, (0 + 0 + 7 + 1)/4 = 2, (4 + 4 + 3 + 6)/4 = 4.25
-    assert layer.forward([IMAGE_4X4]) == [[2.75, 2.75, 2.0, 4.25]]
+    assert layer.forward([IMAGE_4X4])[0] == [[2.75, 2.75, 2.0, 4.25]]
 
 
 @exercise("building_blocks.pool.Pool2D.forward")
 def test_max_pooling_of_negative_numbers_is_the_one_nearest_zero_not_zero():
     layer = pool.Pool2D("max", channels=1, input_size=(2, 2), kernel_size=2)
-    assert layer.forward([[-3.0, -0.5, -2.0, -7.0]]) == [[-0.5]]
+    assert layer.forward([[-3.0, -0.5, -2.0, -7.0]])[0] == [[-0.5]]
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_pooling_treats_each_channel_and_each_image_on_its_own(mode, expected):
     layer = pool.Pool2D(mode, channels=2, input_size=(2, 2), kernel_size=2)
     # channel 0 of the first image: 1 2 3 4 (max 4, mean 2.5); channel 1: 8 7 6 5 (max 8, mean 6.5)
     images = [[1.0, 2.0, 3.0, 4.0, 8.0, 7.0, 6.0, 5.0], [2.0, 0.0, 0.0, 0.0, -4.0, -1.0, -3.0, -2.0]]
-    assert layer.forward(images) == expected
+    assert layer.forward(images)[0] == expected
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_pooling_with_a_stride_below_the_kernel_size_reads_overlapping_windows(m
     #     2 9 3   every one holding the 9; their means are 12/4, 13/4, 15/4 and 16/4
     #     0 4 0
     layer = pool.Pool2D(mode, channels=1, input_size=(3, 3), kernel_size=2, stride=1)
-    assert layer.forward([[0.0, 1.0, 0.0, 2.0, 9.0, 3.0, 0.0, 4.0, 0.0]]) == expected
+    assert layer.forward([[0.0, 1.0, 0.0, 2.0, 9.0, 3.0, 0.0, 4.0, 0.0]])[0] == expected
 
 
 @exercise("building_blocks.pool.Pool2D.forward")
@@ -91,7 +91,23 @@ def test_pooling_leaves_out_the_rows_and_columns_no_window_reaches():
     layer = pool.Pool2D("max", channels=1, input_size=(5, 5), kernel_size=2)
     image = [float(i) for i in range(25)]
     image[4] = image[20] = image[24] = 100.0  # the last column and row
-    assert layer.forward([image]) == [[6.0, 8.0, 16.0, 18.0]]
+    assert layer.forward([image])[0] == [[6.0, 8.0, 16.0, 18.0]]
+
+
+@exercise("building_blocks.pool.Pool2D.forward")
+def test_max_pooling_returns_as_the_tape_the_input_index_that_won_each_window():
+    # The maxima 5, 8, 7, 6 sit at indices 1, 6, 12 and 15 of the flat image; one list per image.
+    layer = pool.Pool2D("max", channels=1, input_size=(4, 4), kernel_size=2)
+    _, tape = layer.forward([IMAGE_4X4, [-v for v in IMAGE_4X4]])
+    # −X has its maxima where X has its minima (the first one on a tie): 0, 3, 8 and 14.
+    assert tape == [[1, 6, 12, 15], [0, 3, 8, 14]]
+
+
+@exercise("building_blocks.pool.Pool2D.forward")
+def test_average_pooling_returns_an_empty_tape_entry_per_image():
+    # Every input of a window gets its share: nothing to remember but how many images there were.
+    layer = pool.Pool2D("average", channels=1, input_size=(4, 4), kernel_size=2)
+    assert layer.forward([IMAGE_4X4, IMAGE_4X4])[1] == [[], []]
 
 
 @exercise("building_blocks.pool.Pool2D.forward")
@@ -107,53 +123,54 @@ def test_forward_refuses_an_image_of_the_wrong_length_naming_both_lengths():
 @exercise("building_blocks.pool.Pool2D.backward")
 def test_max_pooling_routes_each_gradient_to_the_maximum_of_its_window():
     layer = pool.Pool2D("max", channels=1, input_size=(4, 4), kernel_size=2)
-    layer.forward([IMAGE_4X4])
+    _, tape = layer.forward([IMAGE_4X4])
     # The maxima 5, 8, 7, 6 sit at indices 1, 6, 12 and 15; every other input gets nothing.
     expected = [0.0] * 16
     expected[1], expected[6], expected[12], expected[15] = 10.0, 20.0, 30.0, 40.0
-    assert layer.backward([[10.0, 20.0, 30.0, 40.0]]) == [expected]
+    assert layer.backward(tape, [[10.0, 20.0, 30.0, 40.0]]) == [expected]
 
 
 @exercise("building_blocks.pool.Pool2D.backward")
 def test_max_pooling_on_a_tie_routes_the_gradient_to_the_first_maximum_only():
     layer = pool.Pool2D("max", channels=1, input_size=(2, 2), kernel_size=2)
-    layer.forward([[2.0, 7.0, 7.0, 7.0], [7.0, 1.0, 7.0, 1.0]])
+    _, tape = layer.forward([[2.0, 7.0, 7.0, 7.0], [7.0, 1.0, 7.0, 1.0]])
     # Row by row inside the window: index 1 comes before 2 and 3; index 0 before 2.
-    assert layer.backward([[3.0], [5.0]]) == [[0.0, 3.0, 0.0, 0.0], [5.0, 0.0, 0.0, 0.0]]
+    assert layer.backward(tape, [[3.0], [5.0]]) == [[0.0, 3.0, 0.0, 0.0], [5.0, 0.0, 0.0, 0.0]]
 
 
 @exercise("building_blocks.pool.Pool2D.backward")
 def test_average_pooling_spreads_each_gradient_evenly_over_its_window():
     layer = pool.Pool2D("average", channels=1, input_size=(2, 4), kernel_size=2)
-    layer.forward([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]])
+    _, tape = layer.forward([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]])
     # 1/k² = 1/4 of 4 to each input of the left window, of 8 to each of the right one.
-    assert layer.backward([[4.0, 8.0]]) == [[1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 2.0, 2.0]]
+    assert layer.backward(tape, [[4.0, 8.0]]) == [[1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 2.0, 2.0]]
 
 
 @exercise("building_blocks.pool.Pool2D.backward")
 def test_average_pooling_with_overlapping_windows_adds_up_the_shares():
     layer = pool.Pool2D("average", channels=1, input_size=(3, 3), kernel_size=2, stride=1)
-    layer.forward([[0.0] * 9])
+    _, tape = layer.forward([[0.0] * 9])
     # G = [1, 2, 3, 4] over the windows at (0,0), (0,1), (1,0), (1,1); each input sums a quarter
     # of the gradients of the windows holding it: the centre (1 + 2 + 3 + 4)/4 = 2.5, the top
     # middle (1 + 2)/4 = 0.75, the corners a quarter of their one window's.
-    assert layer.backward([[1.0, 2.0, 3.0, 4.0]]) == [[0.25, 0.75, 0.5, 1.0, 2.5, 1.5, 0.75, 1.75, 1.0]]
+    assert layer.backward(tape, [[1.0, 2.0, 3.0, 4.0]]) == [[0.25, 0.75, 0.5, 1.0, 2.5, 1.5, 0.75, 1.75, 1.0]]
 
 
 @exercise("building_blocks.pool.Pool2D.backward")
 def test_max_pooling_with_overlapping_windows_adds_up_at_a_shared_maximum():
     layer = pool.Pool2D("max", channels=1, input_size=(3, 3), kernel_size=2, stride=1)
-    layer.forward([[0.0, 1.0, 0.0, 2.0, 9.0, 3.0, 0.0, 4.0, 0.0]])
+    _, tape = layer.forward([[0.0, 1.0, 0.0, 2.0, 9.0, 3.0, 0.0, 4.0, 0.0]])
     # The centre 9 wins all four windows and collects 1 + 2 + 3 + 4.
-    assert layer.backward([[1.0, 2.0, 3.0, 4.0]]) == [[0.0, 0.0, 0.0, 0.0, 10.0, 0.0, 0.0, 0.0, 0.0]]
+    assert layer.backward(tape, [[1.0, 2.0, 3.0, 4.0]]) == [[0.0, 0.0, 0.0, 0.0, 10.0, 0.0, 0.0, 0.0, 0.0]]
 
 
 @exercise("building_blocks.pool.Pool2D.backward")
-def test_max_pooling_routes_by_the_latest_forward_batch():
+def test_max_pooling_backward_of_an_earlier_forward_routes_by_that_forwards_winners():
+    # The point of the tape: the first forward's 9 sits at index 0; a later forward's at 3.
     layer = pool.Pool2D("max", channels=1, input_size=(2, 2), kernel_size=2)
-    layer.forward([[9.0, 0.0, 0.0, 0.0]])
-    layer.forward([[0.0, 0.0, 0.0, 9.0], [0.0, 9.0, 0.0, 0.0]])
-    assert layer.backward([[1.0], [2.0]]) == [[0.0, 0.0, 0.0, 1.0], [0.0, 2.0, 0.0, 0.0]]
+    _, first_tape = layer.forward([[9.0, 0.0, 0.0, 0.0]])
+    layer.forward([[0.0, 0.0, 0.0, 9.0]])
+    assert layer.backward(first_tape, [[1.0]]) == [[1.0, 0.0, 0.0, 0.0]]
 
 
 # (mode, channels, (height, width), kernel_size, stride)
@@ -181,13 +198,13 @@ def test_backward_matches_central_differences_away_from_ties(configuration):
         # Distinct values at least 0.09 apart: a step of h = 1e-6 never changes a window's winner.
         order = generator.sample(range(size), size)
         images.append([0.1 * rank - 1.0 + generator.uniform(0.0, 0.01) for rank in order])
-    outputs = layer.forward(images)
+    outputs, tape = layer.forward(images)
     weights = [[generator.uniform(-1.0, 1.0) for _ in row] for row in outputs]
-    analytic = layer.backward(weights)
+    analytic = layer.backward(tape, weights)
 
     def loss(point):
         batch = [point[i : i + size] for i in range(0, len(point), size)]
-        return sum(w * y for weight_row, output in zip(weights, layer.forward(batch)) for w, y in zip(weight_row, output))
+        return sum(w * y for weight_row, output in zip(weights, layer.forward(batch)[0]) for w, y in zip(weight_row, output))
 
     check_gradient(loss, flat(images), flat(analytic), what=f"∂L/∂images ({mode} pooling)", rtol=1e-6, atol=1e-8)
 
@@ -195,24 +212,33 @@ def test_backward_matches_central_differences_away_from_ties(configuration):
 @exercise("building_blocks.pool.Pool2D.backward")
 def test_backward_refuses_a_gradient_of_the_wrong_width_naming_both_widths():
     layer = pool.Pool2D("average", channels=1, input_size=(4, 4), kernel_size=2)  # 4 outputs per image
-    layer.forward([IMAGE_4X4])
+    _, tape = layer.forward([IMAGE_4X4])
     with pytest.raises(ValueError, match=naming(3, 4)):
-        layer.backward([[1.0, 2.0, 3.0]])
+        layer.backward(tape, [[1.0, 2.0, 3.0]])
 
 
 @exercise("building_blocks.pool.Pool2D.backward")
 def test_backward_refuses_a_gradient_for_a_batch_of_another_size():
     layer = pool.Pool2D("max", channels=1, input_size=(4, 4), kernel_size=2)
-    layer.forward([IMAGE_4X4, IMAGE_4X4, IMAGE_4X4])
+    _, tape = layer.forward([IMAGE_4X4, IMAGE_4X4, IMAGE_4X4])
     with pytest.raises(ValueError, match=naming(2, 3)):
-        layer.backward([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0]])
+        layer.backward(tape, [[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0]])
 
 
 @exercise("building_blocks.pool.Pool2D.backward")
-def test_backward_before_any_forward_is_an_error():
+def test_backward_without_a_tape_is_an_error_that_names_the_tape():
     layer = pool.Pool2D("max", channels=1, input_size=(4, 4), kernel_size=2)
-    with pytest.raises(RuntimeError, match="forward"):
-        layer.backward([[1.0, 2.0, 3.0, 4.0]])
+    with pytest.raises(ValueError, match="tape"):
+        layer.backward(None, [[1.0, 2.0, 3.0, 4.0]])
+
+
+@exercise("building_blocks.pool.Pool2D.backward")
+def test_max_pooling_refuses_a_tape_without_a_winner_for_every_window_naming_both_counts():
+    # Average pooling's tape records no winners; max pooling needs one per window, 4 here.
+    _, tape = pool.Pool2D("average", channels=1, input_size=(4, 4), kernel_size=2).forward([IMAGE_4X4])
+    layer = pool.Pool2D("max", channels=1, input_size=(4, 4), kernel_size=2)
+    with pytest.raises(ValueError, match=naming(0, 4)):
+        layer.backward(tape, [[1.0, 2.0, 3.0, 4.0]])
 
 
 # --- the constructor's checks (given code) -------------------------------------------------------

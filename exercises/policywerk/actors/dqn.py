@@ -56,7 +56,7 @@ from typing import Callable, Sequence
 from policywerk.building_blocks.conv import Conv2D
 from policywerk.building_blocks.dense import Dense
 from policywerk.building_blocks.mdp import Transition, World
-from policywerk.building_blocks.network import Activation, Sequential
+from policywerk.building_blocks.network import Activation, Sequential, zero_grad
 from policywerk.building_blocks.optimizers import Adam, RMSProp, clip_by_global_norm
 from policywerk.building_blocks.policies import epsilon_greedy, greedy
 from policywerk.building_blocks.replay_buffer import ReplayBuffer
@@ -179,7 +179,7 @@ def build_q_network(observation_shape: tuple[int, int, int], n_actions: int, con
     >>> net = build_q_network((1, 16, 16), 3, Config(), Rng(0))  # 4×4 stride 2: 16×16 → 7×7
     >>> [type(layer).__name__ for layer in net.layers], net.layers[2].in_features
     (['Conv2D', 'Activation', 'Dense', 'Activation', 'Dense'], 196)
-    >>> len(net.forward([[0.0] * 256])[0]), sum(p.size for p in net.parameters())
+    >>> len(net.forward([[0.0] * 256])[0][0]), sum(p.size for p in net.parameters())
     (3, 6471)
     """
     raise NotImplementedError(
@@ -201,7 +201,7 @@ def build_dense_q_network(observation_size: int, n_actions: int, config: Config,
     >>> net = build_dense_q_network(4, 2, Config(hidden=64), Rng(0))  # 4·64 + 64 + 64·2 + 2
     >>> [type(layer).__name__ for layer in net.layers], sum(p.size for p in net.parameters())
     (['Dense', 'Activation', 'Dense'], 450)
-    >>> len(net.forward([[0.0, 0.1, -0.02, 0.3]])[0])
+    >>> len(net.forward([[0.0, 0.1, -0.02, 0.3]])[0][0])
     2
     """
     return Sequential([
@@ -384,13 +384,13 @@ class DQN:
             1. next Q-values of the next observations by the bootstrap network (the target
                network, or the online one when config.target_network is False)
             2. targets y = td_targets(batch, next Q, γ)
-            3. zero the gradients; Q = online.forward(observations); (loss, seed) =
-               td_loss_and_gradient(Q, actions, y, δ); online.backward(seed)
+            3. zero the gradients; (Q, tape) = online.forward(observations); (loss, seed) =
+               td_loss_and_gradient(Q, actions, y, δ); online.backward(tape, seed)
             4. clip_by_global_norm(parameters, max_grad_norm); optimizer.step()
             5. updates += 1; every target_sync updates: sync_target(online, target)
 
-        Order matters when the online network bootstraps: its forward on the observations
-        must come last, so backward sees the inputs of that forward.
+        backward takes the tape of the observations' forward, so when the online network also
+        bootstraps, its forward on the next observations cannot disturb the gradient.
         """
         raise NotImplementedError(
             'actors.dqn.DQN.update is not written yet: replace this raise with your code.'

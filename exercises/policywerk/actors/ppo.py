@@ -50,7 +50,7 @@ from policywerk.building_blocks.distributions import (
     gaussian_sample,
 )
 from policywerk.building_blocks.mdp import World
-from policywerk.building_blocks.network import Activation, Parameter, Sequential
+from policywerk.building_blocks.network import Activation, Parameter, Sequential, zero_grad
 from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
 from policywerk.building_blocks.returns import gae
 from policywerk.primitives.random import Rng
@@ -150,23 +150,23 @@ class GaussianPolicy:
         self.log_std = Parameter.of([[initial_log_std] * n_actions], "policy.log_std")
 
     # given
+    def forward(self, batch: list[list[float]]) -> tuple[list[list[float]], list]:
+        """(μ(s) for a batch of feature vectors (B × features) -> (B × actions), the network's tape)."""
+        return self.net.forward(batch)
+
+    # given
     def means(self, batch: list[list[float]]) -> list[list[float]]:
         """μ(s) for a batch of feature vectors (B × features) -> (B × actions)."""
-        return self.net.forward(batch)
+        return self.forward(batch)[0]
 
     # given
     def parameters(self) -> list[Parameter]:
         return self.net.parameters() + [self.log_std]
 
     # given
-    def zero_grad(self) -> None:
-        self.net.zero_grad()
-        self.log_std.grad = [[0.0] * len(self.log_std.value[0])]
-
-    # given
-    def backward(self, grad_means: list[list[float]], grad_log_std: list[float]) -> None:
-        """Accumulate the gradients of a loss, given ∂L/∂μ per sample and ∂L/∂ℓ."""
-        self.net.backward(grad_means)
+    def backward(self, tape: list, grad_means: list[list[float]], grad_log_std: list[float]) -> None:
+        """Accumulate the gradients of a loss, given the tape of `forward`, ∂L/∂μ per sample and ∂L/∂ℓ."""
+        self.net.backward(tape, grad_means)
         self.log_std.grad = [[old + new for old, new in zip(self.log_std.grad[0], grad_log_std)]]
 
     def act(self, state_features: list[float], rng: Rng) -> tuple[list[float], float]:

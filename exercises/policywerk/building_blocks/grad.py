@@ -2,10 +2,10 @@
 
 One training step of a network on a batch, end to end:
 
-    1. forward:   predictions = network.forward(inputs)
+    1. forward:   predictions, tape = network.forward(inputs)
     2. loss:      L = (1/B)·Σₙ loss(predictionₙ, targetₙ)            (the batch mean)
     3. seed:      ∂L/∂predictionₙ = (1/B)·loss_gradient(predictionₙ, targetₙ)
-    4. backward:  network.backward(seed): every layer adds its share to its parameters' grad
+    4. backward:  network.backward(tape, seed): every layer adds its share to its parameters' grad
 
 A hand-written backward pass is easy to get subtly wrong, so `gradient_check` compares each
 parameter's gradient with the slope measured directly: nudge the number by ±h, run the
@@ -28,7 +28,7 @@ def backpropagate(
     loss_gradient: Callable[[list[float], list[float]], list[float]],
 ) -> float:
     """Run steps 1–4 above on one batch; return the mean loss. Gradients are added to what the
-    parameters already hold: call network.zero_grad() first for a fresh gradient.
+    parameters already hold: call zero_grad(network.parameters()) first for a fresh gradient.
 
     loss and loss_gradient act on one sample, e.g. losses.mse and losses.mse_gradient.
     Raises ValueError when inputs and targets differ in length.

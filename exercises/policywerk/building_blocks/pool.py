@@ -9,13 +9,18 @@ windows of size k moved by a stride s (by default s = k, windows side by side):
 Backward: max pooling routes each output's gradient to the one input that was the maximum
 (the first one, on a tie) and gives the others nothing; average pooling spreads it evenly,
 1/k² to each input of the window. Where windows overlap (s < k) the shares add up.
+
+The layer follows the tape convention of dense.py: `outputs, tape = forward(images)` and
+`backward(tape, grad_outputs)`, keeping nothing between calls. The tape holds, for every
+image, the input index that won each window (max pooling); average pooling needs no record
+beyond the number of images, so each image's entry is empty.
 """
 
 from __future__ import annotations
 
 from operator import itemgetter
 
-from policywerk.building_blocks.network import Parameter, require_batch
+from policywerk.building_blocks.dense import Parameter, require_batch, require_tape
 
 MODES = ("max", "average")
 
@@ -24,8 +29,11 @@ class Pool2D:
     """Max or average pooling over each channel of a batch of images.
 
     >>> pool = Pool2D("max", channels=1, input_size=(2, 2), kernel_size=2)
-    >>> pool.forward([[1.0, 5.0, 3.0, 2.0]])
-    [[5.0]]
+    >>> outputs, tape = pool.forward([[1.0, 5.0, 3.0, 2.0]])
+    >>> outputs, tape  # the 5 at index 1 won the window
+    ([[5.0]], [[1]])
+    >>> pool.backward(tape, [[10.0]])
+    [[0.0, 10.0, 0.0, 0.0]]
     """
 
     # given
@@ -49,11 +57,11 @@ class Pool2D:
             for x in range(self.output_size[1])
         ]
         self._read_windows = [itemgetter(*window) for window in self.windows]
-        self._routes: list[list[int]] | None = None
 
-    def forward(self, images: list[list[float]]) -> list[list[float]]:
-        """Pool every window of every channel -> (B × C·H'·W'). For max pooling, remember which
-        input won each window (the first maximum on a tie) for backward.
+    def forward(self, images: list[list[float]]) -> tuple[list[list[float]], list[list[int]]]:
+        """(Y, tape): pool every window of every channel -> (B × C·H'·W'). The tape holds, per
+        image, the input index that won each window (max pooling; the first maximum on a tie),
+        or an empty list (average pooling).
 
         Raises ValueError naming the image when one does not hold C·H·W numbers.
         """
@@ -62,11 +70,13 @@ class Pool2D:
             ' Check it with: uv run python grader.py check building_blocks.pool'
         )
 
-    def backward(self, grad_outputs: list[list[float]]) -> list[list[float]]:
-        """∂L/∂X: each output's gradient to the winner of its window (max), or 1/k² of it to
-        every input of the window (average); shares add where windows overlap.
+    def backward(self, tape: list[list[int]], grad_outputs: list[list[float]]) -> list[list[float]]:
+        """∂L/∂X for the forward that made the tape: each output's gradient to the winner of its
+        window (max), or 1/k² of it to every input of the window (average); shares add where
+        windows overlap.
 
-        Raises RuntimeError without a forward first, ValueError for a gradient of another shape.
+        Raises ValueError naming expected and got for a gradient of another shape, and for a
+        tape that is not one entry per image of this layer's routes.
         """
         raise NotImplementedError(
             'building_blocks.pool.Pool2D.backward is not written yet: replace this raise with your code.'

@@ -56,7 +56,7 @@ from typing import Callable, Sequence
 from policywerk.building_blocks.conv import Conv2D
 from policywerk.building_blocks.dense import Dense
 from policywerk.building_blocks.mdp import Transition, World
-from policywerk.building_blocks.network import Activation, Sequential
+from policywerk.building_blocks.network import Activation, Sequential, zero_grad
 from policywerk.building_blocks.optimizers import Adam, RMSProp, clip_by_global_norm
 from policywerk.building_blocks.policies import epsilon_greedy, greedy
 from policywerk.building_blocks.replay_buffer import ReplayBuffer
@@ -179,7 +179,7 @@ def build_q_network(observation_shape: tuple[int, int, int], n_actions: int, con
     >>> net = build_q_network((1, 16, 16), 3, Config(), Rng(0))  # 4×4 stride 2: 16×16 → 7×7
     >>> [type(layer).__name__ for layer in net.layers], net.layers[2].in_features
     (['Conv2D', 'Activation', 'Dense', 'Activation', 'Dense'], 196)
-    >>> len(net.forward([[0.0] * 256])[0]), sum(p.size for p in net.parameters())
+    >>> len(net.forward([[0.0] * 256])[0][0]), sum(p.size for p in net.parameters())
     (3, 6471)
     """
     channels, height, width = observation_shape
@@ -214,7 +214,7 @@ def build_dense_q_network(observation_size: int, n_actions: int, config: Config,
     >>> net = build_dense_q_network(4, 2, Config(hidden=64), Rng(0))  # 4·64 + 64 + 64·2 + 2
     >>> [type(layer).__name__ for layer in net.layers], sum(p.size for p in net.parameters())
     (['Dense', 'Activation', 'Dense'], 450)
-    >>> len(net.forward([[0.0, 0.1, -0.02, 0.3]])[0])
+    >>> len(net.forward([[0.0, 0.1, -0.02, 0.3]])[0][0])
     2
     """
     return Sequential([
@@ -389,7 +389,7 @@ class DQN:
 
     def q_values(self, observation: list[float]) -> list[float]:
         """Q(s, ·) of one observation by the online network: one value per action."""
-        return self.online.forward([observation])[0]
+        return self.online.forward([observation])[0][0]
 
     def act(self, observation: list[float], epsilon: float, rng: Rng) -> int:
         """The behaviour policy: ε-greedy on the online network's Q(s, ·) (policies.epsilon_greedy:
@@ -406,22 +406,22 @@ class DQN:
             1. next Q-values of the next observations by the bootstrap network (the target
                network, or the online one when config.target_network is False)
             2. targets y = td_targets(batch, next Q, γ)
-            3. zero the gradients; Q = online.forward(observations); (loss, seed) =
-               td_loss_and_gradient(Q, actions, y, δ); online.backward(seed)
+            3. zero the gradients; (Q, tape) = online.forward(observations); (loss, seed) =
+               td_loss_and_gradient(Q, actions, y, δ); online.backward(tape, seed)
             4. clip_by_global_norm(parameters, max_grad_norm); optimizer.step()
             5. updates += 1; every target_sync updates: sync_target(online, target)
 
-        Order matters when the online network bootstraps: its forward on the observations
-        must come last, so backward sees the inputs of that forward.
+        backward takes the tape of the observations' forward, so when the online network also
+        bootstraps, its forward on the next observations cannot disturb the gradient.
         """
         config = self.config
         bootstrap = self.target if self.target is not None else self.online
-        next_q_values = bootstrap.forward([t.next_observation for t in batch])
+        next_q_values, _ = bootstrap.forward([t.next_observation for t in batch])
         targets = td_targets(batch, next_q_values, config.gamma)
-        self.online.zero_grad()
-        q_values = self.online.forward([t.observation for t in batch])
+        zero_grad(self.online.parameters())
+        q_values, tape = self.online.forward([t.observation for t in batch])
         loss, seed = td_loss_and_gradient(q_values, [t.action for t in batch], targets, config.huber_delta)
-        self.online.backward(seed)
+        self.online.backward(tape, seed)
         clip_by_global_norm(self.online.parameters(), config.max_grad_norm)
         self.optimizer.step()
         self.updates += 1

@@ -50,7 +50,7 @@ from policywerk.building_blocks.distributions import (
     gaussian_sample,
 )
 from policywerk.building_blocks.mdp import World
-from policywerk.building_blocks.network import Activation, Parameter, Sequential
+from policywerk.building_blocks.network import Activation, Parameter, Sequential, zero_grad
 from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
 from policywerk.building_blocks.returns import gae
 from policywerk.primitives.random import Rng
@@ -150,23 +150,23 @@ class GaussianPolicy:
         self.log_std = Parameter.of([[initial_log_std] * n_actions], "policy.log_std")
 
     # given
+    def forward(self, batch: list[list[float]]) -> tuple[list[list[float]], list]:
+        """(μ(s) for a batch of feature vectors (B × features) -> (B × actions), the network's tape)."""
+        return self.net.forward(batch)
+
+    # given
     def means(self, batch: list[list[float]]) -> list[list[float]]:
         """μ(s) for a batch of feature vectors (B × features) -> (B × actions)."""
-        return self.net.forward(batch)
+        return self.forward(batch)[0]
 
     # given
     def parameters(self) -> list[Parameter]:
         return self.net.parameters() + [self.log_std]
 
     # given
-    def zero_grad(self) -> None:
-        self.net.zero_grad()
-        self.log_std.grad = [[0.0] * len(self.log_std.value[0])]
-
-    # given
-    def backward(self, grad_means: list[list[float]], grad_log_std: list[float]) -> None:
-        """Accumulate the gradients of a loss, given ∂L/∂μ per sample and ∂L/∂ℓ."""
-        self.net.backward(grad_means)
+    def backward(self, tape: list, grad_means: list[list[float]], grad_log_std: list[float]) -> None:
+        """Accumulate the gradients of a loss, given the tape of `forward`, ∂L/∂μ per sample and ∂L/∂ℓ."""
+        self.net.backward(tape, grad_means)
         self.log_std.grad = [[old + new for old, new in zip(self.log_std.grad[0], grad_log_std)]]
 
     def act(self, state_features: list[float], rng: Rng) -> tuple[list[float], float]:
@@ -186,7 +186,7 @@ class GaussianPolicy:
         >>> log_prob == gaussian_log_prob(action, mean, [0.0, 0.0])
         True
         """
-        mean = self.net.forward([state_features])[0]
+        mean = self.net.forward([state_features])[0][0]
         log_std = self.log_std.value[0]
         action, _ = gaussian_sample(mean, log_std, rng)
         return action, gaussian_log_prob(action, mean, log_std)
@@ -446,8 +446,8 @@ def advantages_and_returns(rollout: Rollout, value_net: Sequential, gamma: float
     """
     _require_unit("gamma", gamma)
     _require_unit("lam", lam)
-    values = [v[0] for v in value_net.forward(rollout.features)]
-    next_values = [v[0] for v in value_net.forward(rollout.next_features)]
+    values = [v[0] for v in value_net.forward(rollout.features)[0]]
+    next_values = [v[0] for v in value_net.forward(rollout.next_features)[0]]
     advantages = gae(rollout.rewards, values, next_values, rollout.terminated, rollout.truncated, gamma, lam)
     return advantages, [a + v for a, v in zip(advantages, values)]
 
@@ -518,8 +518,9 @@ def ppo_update(agent: Agent, rollout: Rollout, advantages: list[float], returns:
             batch = indices[start : start + config.minibatch_size]
             batch_features = [rollout.features[i] for i in batch]
 
+            means, tape = policy.forward(batch_features)
             loss = policy_loss(
-                policy.means(batch_features),
+                means,
                 policy.log_std.value[0],
                 [rollout.actions[i] for i in batch],
                 [rollout.log_probs[i] for i in batch],
@@ -527,15 +528,16 @@ def ppo_update(agent: Agent, rollout: Rollout, advantages: list[float], returns:
                 config.clip,
                 config.entropy_coef,
             )
-            policy.zero_grad()
-            policy.backward(loss.grad_means, loss.grad_log_std)
+            zero_grad(policy.parameters())
+            policy.backward(tape, loss.grad_means, loss.grad_log_std)
             clip_by_global_norm(policy.parameters(), config.max_grad_norm)
             agent.policy_optimizer.step()
 
-            predictions = [v[0] for v in value_net.forward(batch_features)]
+            outputs, value_tape = value_net.forward(batch_features)
+            predictions = [v[0] for v in outputs]
             error, grad_values = value_loss(predictions, [returns[i] for i in batch])
-            value_net.zero_grad()
-            value_net.backward([[config.value_coef * g] for g in grad_values])
+            zero_grad(value_net.parameters())
+            value_net.backward(value_tape, [[config.value_coef * g] for g in grad_values])
             clip_by_global_norm(value_net.parameters(), config.max_grad_norm)
             agent.value_optimizer.step()
 

@@ -17,6 +17,11 @@ one dot product of a kernel row with a patch. The gradients reuse the same bookk
     ∂L/∂X[i]    = Σ over every (o, pos, t) whose window reads pixel i of G[o][pos] · K[o][t]
 
 where t runs over the C·k·k taps of a window and G = ∂L/∂Y.
+
+The layer follows the tape convention of dense.py: `outputs, tape = forward(images)` and
+`backward(tape, grad_outputs)`. The tape is what backward needs, the values each tap read:
+for every image, one "view" per tap listing that tap's value at every output position.
+The layer keeps nothing between calls, so backward can run for any earlier forward.
 """
 
 from __future__ import annotations
@@ -25,8 +30,7 @@ import functools
 import math
 from operator import itemgetter, mul
 
-from policywerk.building_blocks.dense import accumulate
-from policywerk.building_blocks.network import Parameter, require_batch
+from policywerk.building_blocks.dense import Parameter, accumulate, require_batch, require_tape
 from policywerk.primitives.random import Rng
 
 _sumprod = getattr(math, "sumprod", None)
@@ -76,8 +80,11 @@ class Conv2D:
 
     >>> layer = Conv2D(1, 1, kernel_size=2, input_size=(2, 2), rng=Rng(0))
     >>> layer.weight.value = [[1.0, 2.0, 3.0, 4.0]]
-    >>> layer.forward([[1.0, 1.0, 1.0, 0.0]])  # 1·1 + 2·1 + 3·1 + 4·0
-    [[6.0]]
+    >>> outputs, tape = layer.forward([[1.0, 1.0, 1.0, 0.0]])
+    >>> outputs, tape  # 1·1 + 2·1 + 3·1 + 4·0; one position, so each tap's view holds one value
+    ([[6.0]], [[(1.0,), (1.0,), (1.0,), (0.0,)]])
+    >>> layer.backward(tape, [[1.0]]), layer.weight.grad  # each kernel tap's gradient: the value it read
+    ([[1.0, 2.0, 3.0, 4.0]], [[1.0, 1.0, 1.0, 0.0]])
     """
 
     # given
@@ -117,7 +124,6 @@ class Conv2D:
         tap_indices = list(zip(*self.window_indices))  # (taps × positions)
         self._read_taps = [_tuple_getter(indices) for indices in tap_indices]
         self._pixel_gathers = self._input_gradient_gathers(tap_indices)
-        self._views: list[list[tuple[float, ...]]] | None = None
 
     # given
     def _window_indices(self) -> list[list[int]]:
@@ -156,47 +162,46 @@ class Conv2D:
                 readers[pixel].append(t * positions + position)
         return [itemgetter(*reader) for reader in readers[:-1]]  # the last one is the padding's
 
-    def forward(self, images: list[list[float]]) -> list[list[float]]:
-        """Y[o][pos] = b[o] + Σ_t K[o][t]·X[window(pos)][t] for each image -> (B × out·H'·W').
+    def forward(self, images: list[list[float]]) -> tuple[list[list[float]], list[list[tuple[float, ...]]]]:
+        """(Y, tape): Y[o][pos] = b[o] + Σ_t K[o][t]·X[window(pos)][t] for each image -> (B × out·H'·W').
 
-        Gathers, per tap t, the value that tap reads at every output position (a "view");
-        keeps the views for backward. Raises ValueError naming the image when one does not
-        hold C·H·W numbers.
+        Gathers, per tap t, the value that tap reads at every output position (a "view"); the
+        tape is every image's views (B × taps × positions), what backward multiplies with.
+        Raises ValueError naming the image when one does not hold C·H·W numbers.
         """
         height, width = self.input_size
         require_batch("Conv2D.forward", images, self.in_channels * height * width)
         kernels, bias = self.weight.value, self.bias.value[0]
-        self._views = [[read(image + [0.0]) for read in self._read_taps] for image in images]
+        tape = [[read(image + [0.0]) for read in self._read_taps] for image in images]
         outputs = []
         if len(kernels[0]) <= UNROLL_LIMIT:
             weighted_sum = unrolled_weighted_sum(len(kernels[0]))
-            for views in self._views:
+            for views in tape:
                 outputs.append([value for kernel, b in zip(kernels, bias) for value in weighted_sum(views, kernel, b)])
-            return outputs
-        for views in self._views:
+            return outputs, tape
+        for views in tape:
             patches = list(zip(*views))
             outputs.append([sum(map(mul, kernel, patch), b) for kernel, b in zip(kernels, bias) for patch in patches])
-        return outputs
+        return outputs, tape
 
-    def backward(self, grad_outputs: list[list[float]]) -> list[list[float]] | None:
-        """Add ∂L/∂K and ∂L/∂b to the gradients; return ∂L/∂X (B × C·H·W), or None when the
-        layer was built with input_gradient=False (a first layer reading pixels needs none).
+    def backward(self, tape: list[list[tuple[float, ...]]], grad_outputs: list[list[float]]) -> list[list[float]] | None:
+        """Given the tape of a forward (its views) and G = ∂L/∂Y: add ∂L/∂K and ∂L/∂b to the
+        gradients; return ∂L/∂X (B × C·H·W), or None when the layer was built with
+        input_gradient=False (a first layer reading pixels needs none).
 
         ∂L/∂K[o][t] is a dot product of output channel o's gradient with tap t's view, over
         every sample and position at once. For ∂L/∂X, M[t][pos] = Σ_o K[o][t]·G[o][pos] is what
         tap t at position pos sends back, and each pixel sums the M entries that read it.
-        Raises RuntimeError without a forward first, ValueError for a gradient of another shape.
+        Raises ValueError naming expected and got for a gradient of another shape, and for a
+        tape that is not B images of one view per tap (another layer's, another batch's).
         """
-        if self._views is None:
-            raise RuntimeError("Conv2D.backward: call forward first; backward needs what forward read")
         positions = self.output_size[0] * self.output_size[1]
         require_batch("Conv2D.backward", grad_outputs, self.out_channels * positions)
-        if len(grad_outputs) != len(self._views):
-            raise ValueError(f"Conv2D.backward: {len(grad_outputs)} gradient rows for a batch of {len(self._views)}")
-        channels = range(self.out_channels)
         taps = len(self._read_taps)
+        require_tape("Conv2D.backward", tape, len(grad_outputs), taps)
+        channels = range(self.out_channels)
         grad_channels = [[g for grad in grad_outputs for g in grad[o * positions : (o + 1) * positions]] for o in channels]
-        tap_rows = [[v for views in self._views for v in views[t]] for t in range(taps)]
+        tap_rows = [[v for views in tape for v in views[t]] for t in range(taps)]
         accumulate(self.weight, [[sum(map(mul, g, tap)) for tap in tap_rows] for g in grad_channels])
         accumulate(self.bias, [list(map(sum, grad_channels))])
         if not self.input_gradient:

@@ -1,4 +1,5 @@
-"""A dense (fully connected) layer over a batch, with hand-written backpropagation.
+"""A dense (fully connected) layer over a batch, with hand-written backpropagation, and the
+pieces every layer shares: the Parameter, and the checks of a batch and of a tape.
 
 Weights are stored as rows, W of shape (out × in), one row per output neuron, and a bias b
 of shape (out,). For a batch X of shape (B × in), one sample per row:
@@ -12,18 +13,34 @@ with G = ∂L/∂Y of shape (B × out). Every entry of each product is a dot pro
 which is the fastest form in pure Python: the forward pass takes dots of a sample with a
 weight row; the weight gradient takes dots over the batch axis, after transposing G and X
 once each; the input gradient takes dots of a gradient row with a column of W (a row of Wᵀ).
-`affine_one_hot` and `affine_backward_one_hot` are the two passes for inputs that hold one-hot
-groups: they add the weights (or gradient rows) of the ones instead of multiplying every
-entry, and give the same floats.
+
+Every layer follows one convention, the tape, and keeps nothing between calls:
+
+    outputs, tape = layer.forward(inputs)              the tape: what backward will need
+    grad_inputs = layer.backward(tape, grad_outputs)   ∂L/∂inputs, for that forward
+
+A dense layer's tape is its inputs X, the only thing its backward needs besides W. Because
+backward reads the tape it is given, it can run for any earlier forward, not only the latest.
+
+A Parameter is a matrix (a list of rows) with a gradient of the same shape beside it: weights
+are (out × in) rows, a bias is a single row. Optimizers see nothing else, so one optimizer
+serves dense layers, convolutions and recurrent cells alike. Backward passes *accumulate*
+into `grad` (+=), because a parameter used twice (a recurrent cell over a sequence, one
+network evaluated on two batches) must sum both contributions; zero the gradients before
+each new one.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from operator import add, mul
 
-from dataclasses import dataclass
 from policywerk.primitives.random import Rng
+
+# math.sumprod exists from Python 3.12 on; on 3.11 the dot product is sum(map(mul, …)).
+_sumprod = getattr(math, "sumprod", None)
+
 
 # given
 @dataclass
@@ -53,8 +70,27 @@ def require_batch(operation: str, batch: list[list[float]], width: int) -> None:
             raise ValueError(f"{operation}: sample {index} has {len(sample)} entries, expected {width}")
 
 
-# math.sumprod exists from Python 3.12 on; on 3.11 the dot product is sum(map(mul, …)).
-_sumprod = getattr(math, "sumprod", None)
+# given
+def require_tape(operation: str, tape: list, length: int, width: int | None = None) -> None:
+    """Raise a ValueError unless the tape has the shape this backward needs: a non-empty list of
+    `length` entries (one per sample of the batch, or one per layer of a network), each a list
+    or tuple of `width` items when a width is given. A tape from another layer, or from a
+    forward over another batch, is caught here instead of giving wrong gradients.
+
+    >>> require_tape("Dense.backward", [[1.0, 2.0]], 1, 2)
+    >>> require_tape("Dense.backward", [[1.0, 2.0]], 2, 2)
+    Traceback (most recent call last):
+    ValueError: Dense.backward: expected a tape of length 2, got length 1
+    """
+    if not isinstance(tape, list) or not tape or len(tape) != length:
+        got = f"length {len(tape)}" if isinstance(tape, list) else f"a {type(tape).__name__}"
+        raise ValueError(f"{operation}: expected a tape of length {length}, got {got}")
+    if width is not None:
+        for index, entry in enumerate(tape):
+            if not isinstance(entry, (list, tuple)):
+                raise ValueError(f"{operation}: tape entry {index} is a {type(entry).__name__}, expected {width} items")
+            if len(entry) != width:
+                raise ValueError(f"{operation}: tape entry {index} has {len(entry)} items, expected {width}")
 
 
 def xavier_uniform(in_features: int, out_features: int, rng: Rng) -> list[list[float]]:
@@ -103,93 +139,6 @@ def affine(inputs: list[list[float]], weights: list[list[float]], bias: list[flo
     return [[sum(map(mul, x, w), b) for w, b in zip(weights, bias)] for x in inputs]
 
 
-# given
-def affine_one_hot(
-    inputs: list[list[float]], weights: list[list[float]], bias: list[float], start: int, end: int
-) -> list[list[float]]:
-    """`affine`, bit for bit, for rows whose entries start … end − 1 are each exactly 0.0 or 1.0,
-    as a sampled categorical latent is (one-hot groups side by side).
-
-    In y = b + Σᵢ xᵢ·wᵢ a 0 adds nothing and a 1 adds its weight, so each output is the dot
-    product of the other entries plus the weights of the hot columns, added in the order the
-    full dot product adds them (an embedding lookup). With 4 ones among 32 latent entries a
-    layer reading them does a fraction of its multiply-adds. A row that is not only 0s and 1s
-    there (a gradient check's z = one_hot + p − sg(p)) takes the full dot product.
-
-    >>> affine_one_hot([[2.0, 0.0, 1.0]], [[1.0, 10.0, 100.0]], [0.5], start=1, end=3)  # 0.5 + 2 + 100
-    [[102.5]]
-    """
-    if _sumprod is not None:  # pragma: no cover - Python 3.12+: math.sumprod makes the full product cheap
-        return affine(inputs, weights, bias)
-    before, after = [w[:start] for w in weights], [w[end:] for w in weights]
-    hot_columns = list(zip(*[w[start:end] for w in weights]))
-    outputs = []
-    for x in inputs:
-        segment = x[start:end]
-        hot = [i for i, v in enumerate(segment) if v]
-        if segment.count(1.0) != len(hot):  # not only 0s and 1s
-            outputs.append([sum(map(mul, x, w), b) for w, b in zip(weights, bias)])
-            continue
-        head = x[:start]
-        row = [sum(map(mul, head, w), b) for w, b in zip(before, bias)]
-        for i in hot:
-            row = map(add, row, hot_columns[i])  # lazily: one list at the end
-        if end < len(x):
-            tail = x[end:]
-            row = [sum(map(mul, tail, w), r) for w, r in zip(after, row)]
-        outputs.append(list(row))
-    return outputs
-
-
-# given
-def affine_backward_one_hot(
-    inputs: list[list[float]],
-    weights: list[list[float]],
-    grad_outputs: list[list[float]],
-    start: int,
-    end: int,
-    input_gradient: bool = True,
-) -> tuple[list[list[float]], list[float], list[list[float]] | None]:
-    """`affine_backward`, bit for bit, for inputs whose entries start … end − 1 are each exactly
-    0.0 or 1.0 (the rows `affine_one_hot` is for).
-
-    The weight gradient of such a column i is Σₙ G[n][j]·X[n][i], the sum of the gradient rows
-    where X[n][i] = 1: added in the same order, without the multiplications by 0. When some
-    row is not only 0s and 1s there, this is `affine_backward` itself.
-
-    >>> affine_backward_one_hot([[1.0, 2.0], [0.0, 3.0]], [[1.0, 1.0]], [[10.0], [20.0]], 0, 1)
-    ([[10.0, 80.0]], [30.0], [[10.0, 10.0], [20.0, 20.0]])
-    """
-    if _sumprod is not None:  # pragma: no cover - Python 3.12+: math.sumprod makes the full product cheap
-        return affine_backward(inputs, weights, grad_outputs, input_gradient)
-    input_columns = list(zip(*inputs))  # (in × B)
-    hot_rows = []  # for each one-hot column: the rows where it is 1
-    for column in input_columns[start:end]:
-        rows = [n for n, v in enumerate(column) if v]
-        if column.count(1.0) != len(rows):  # not only 0s and 1s
-            return affine_backward(inputs, weights, grad_outputs, input_gradient)
-        hot_rows.append(rows)
-    grad_columns = list(zip(*grad_outputs))  # (out × B)
-    zeros = [0.0] * len(grad_columns)
-    hot_sums = zip(*[list(map(sum, zip(*[grad_outputs[n] for n in rows]))) if rows else zeros for rows in hot_rows])
-    before, after = input_columns[:start], input_columns[end:]
-    grad_weights = [
-        [sum(map(mul, g, x)) for x in before] + list(hot) + [sum(map(mul, g, x)) for x in after]
-        for g, hot in zip(grad_columns, hot_sums)
-    ]
-    grad_bias = list(map(sum, grad_columns))
-    if not input_gradient:
-        return grad_weights, grad_bias, None
-    return grad_weights, grad_bias, affine(grad_outputs, [list(column) for column in zip(*weights)], [0.0] * len(input_columns))
-
-
-# given
-def require_one_hot_range(owner: str, one_hot: tuple[int, int] | None, width: int) -> None:
-    """Check a layer's claim that its inputs start … end − 1 hold one-hot groups."""
-    if one_hot is not None and not (len(one_hot) == 2 and 0 <= one_hot[0] < one_hot[1] <= width):
-        raise ValueError(f"{owner}: one_hot must be (start, end) with 0 <= start < end <= {width} inputs, got {one_hot!r}")
-
-
 def affine_backward(
     inputs: list[list[float]], weights: list[list[float]], grad_outputs: list[list[float]], input_gradient: bool = True
 ) -> tuple[list[list[float]], list[float], list[list[float]] | None]:
@@ -219,7 +168,7 @@ def affine_backward(
 
 # given
 def accumulate(parameter: Parameter, gradient: list[list[float]]) -> None:
-    """Add a gradient to a parameter's (backward passes accumulate; see network.py)."""
+    """Add a gradient to a parameter's (backward passes accumulate; see the module docstring)."""
     parameter.grad = [list(map(add, old, new)) for old, new in zip(parameter.grad, gradient)]
 
 
@@ -228,8 +177,11 @@ class Dense:
 
     >>> layer = Dense(2, 1, Rng(0))
     >>> layer.weight.value, layer.bias.value = [[1.0, 2.0]], [[0.5]]
-    >>> layer.forward([[1.0, 1.0], [0.0, -1.0]])
-    [[3.5], [-1.5]]
+    >>> outputs, tape = layer.forward([[1.0, 1.0], [0.0, -1.0]])
+    >>> outputs, tape  # the tape is the inputs
+    ([[3.5], [-1.5]], [[1.0, 1.0], [0.0, -1.0]])
+    >>> layer.backward(tape, [[1.0], [2.0]]), layer.weight.grad, layer.bias.grad
+    ([[1.0, 2.0], [2.0, 4.0]], [[1.0, -1.0]], [[3.0]])
     """
 
     # given
@@ -246,29 +198,28 @@ class Dense:
         )
         self.weight = Parameter.of(weights, f"{name}.weight")
         self.bias = Parameter.of([[0.0] * out_features], f"{name}.bias")
-        self._inputs: list[list[float]] | None = None
 
-    def forward(self, inputs: list[list[float]]) -> list[list[float]]:
-        """Y = X·Wᵀ + b for a batch X (B × in) -> (B × out), by `affine`; keeps X for backward.
+    def forward(self, inputs: list[list[float]]) -> tuple[list[list[float]], list[list[float]]]:
+        """(Y, tape): Y = X·Wᵀ + b for a batch X (B × in) -> (B × out), by `affine`; the tape is
+        X itself, all that backward needs.
 
         Raises ValueError naming the sample when a row does not have `in_features` entries.
         """
         require_batch("Dense.forward", inputs, self.in_features)
-        self._inputs = inputs
-        return affine(inputs, self.weight.value, self.bias.value[0])
+        return affine(inputs, self.weight.value, self.bias.value[0]), inputs
 
-    def backward(self, grad_outputs: list[list[float]]) -> list[list[float]]:
-        """Given G = ∂L/∂Y (B × out): add Gᵀ·X to the weight gradient and the column sums of G
-        to the bias gradient, and return ∂L/∂X = G·W (B × in), all by `affine_backward`.
+    def backward(self, tape: list[list[float]], grad_outputs: list[list[float]]) -> list[list[float]]:
+        """Given the tape of a forward (its inputs X, B × in) and G = ∂L/∂Y (B × out): add Gᵀ·X to
+        the weight gradient and the column sums of G to the bias gradient, and return
+        ∂L/∂X = G·W (B × in), all by `affine_backward`.
 
-        Raises RuntimeError without a forward first, ValueError for a gradient of another shape.
+        Raises ValueError naming expected and got for a gradient row that does not have
+        `out_features` entries, and for a tape that is not B rows of `in_features` inputs
+        (another layer's tape, or a forward over another batch).
         """
-        if self._inputs is None:
-            raise RuntimeError("Dense.backward: call forward first; backward needs its inputs")
         require_batch("Dense.backward", grad_outputs, self.out_features)
-        if len(grad_outputs) != len(self._inputs):
-            raise ValueError(f"Dense.backward: {len(grad_outputs)} gradient rows for a batch of {len(self._inputs)}")
-        grad_weights, grad_bias, grad_inputs = affine_backward(self._inputs, self.weight.value, grad_outputs)
+        require_tape("Dense.backward", tape, len(grad_outputs), self.in_features)
+        grad_weights, grad_bias, grad_inputs = affine_backward(tape, self.weight.value, grad_outputs)
         accumulate(self.weight, grad_weights)
         accumulate(self.bias, [grad_bias])
         return grad_inputs

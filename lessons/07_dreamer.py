@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         ("uniform mix · free bits", "1 % · 1 nat", f"{config.unimix:.0%} · {config.free_bits:g} nat"),
         ("KL scales: dynamics · representation", "0.5 · 0.1", f"{config.dynamics_scale:g} · {config.representation_scale:g}"),
         ("image loss scale", "1", f"{config.image_scale:g} (else the model ignores 64 pixels)"),
-        ("reward · continue loss scale", "1", f"{config.prediction_scale:g} (so the state learns the reward too)"),
+        ("reward · continue loss scales", "1 · 1", f"{config.reward_scale:g} · {config.continue_scale:g} (so the state learns the reward too)"),
         ("twohot bins (symlog space)", "255 on [−20, 20]", f"{config.bins} on [{config.bin_low:g}, {config.bin_high:g}]"),
         ("horizon · λ · γ", "15 · 0.95 · 0.997", f"{config.horizon} · {config.lam:g} · {config.gamma:g} (50-step episodes)"),
         ("entropy bonus · return scale", "3e-4 · EMA of P95 − P5", f"{config.entropy_scale:g} · the same"),

@@ -1,4 +1,5 @@
-"""Small trusted helpers the specs share: seeded inputs, and the math written plainly.
+"""Small trusted helpers the specs share: seeded inputs, the math written plainly, and a
+check that an error message names what its docstring promises.
 
 Like gradcheck.py, this lives in spec_tests/, so no spec depends on the learner's code for
 the numbers it compares against.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 
 def stdlib_draws(seed: int, n: int) -> list[float]:
@@ -55,3 +57,26 @@ def one_hot_rows(
         dense_before = [generator.uniform(-1.0, 1.0) for _ in range(before)]
         result.append(dense_before + latent + [generator.uniform(-1.0, 1.0) for _ in range(after)])
     return result
+
+
+_NUMBER = re.compile(r"[-+]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)", re.IGNORECASE)
+
+
+def assert_names(error, *values) -> None:
+    """Check that an error's message names each of the values, in any order and any wording.
+
+    `error` is what pytest.raises gives (or the exception itself). A str (an argument's name,
+    a repr the docstring promises) must appear in the message, ignoring case. A number (int or
+    float, not bool) must equal a number written in the message, so 2.0 is named by "2", "2.0"
+    or "2.00", and -0.5 by "-0.5" or "-5e-01"; nan is named by "nan".
+    """
+    message = str(getattr(error, "value", error))
+    numbers = [float(token) for token in _NUMBER.findall(message)]
+    for value in values:
+        if isinstance(value, str):
+            named = value.lower() in message.lower()
+        elif isinstance(value, float) and math.isnan(value):
+            named = any(math.isnan(number) for number in numbers)
+        else:
+            named = value in numbers
+        assert named, f"the error message should name {value!r}; it reads: {message!r}"

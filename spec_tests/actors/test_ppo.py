@@ -618,13 +618,13 @@ def test_train_runs_whole_rollouts_until_the_step_budget_and_reports_each_update
     # ⌈100 / 32⌉ = 4 updates of 32 steps; each: 2 epochs × 2 minibatches of 16.
     reports = []
     world = RecordingPointMass(max_steps=10)
-    result = ppo.train(world, ppo.Config(**TINY), seed=5, on_update=lambda stats, agent: reports.append((stats, agent)))
-    assert [stats.update for stats, _ in reports] == [1, 2, 3, 4]
-    assert [stats.env_steps for stats, _ in reports] == [32, 64, 96, 128]
-    assert [stats.gradient_steps for stats, _ in reports] == [4, 8, 12, 16]
+    result = ppo.train(world, ppo.Config(**TINY), seed=5, on_update=reports.append)
+    assert [r.stats.update for r in reports] == [1, 2, 3, 4]
+    assert [r.stats.env_steps for r in reports] == [32, 64, 96, 128]
+    assert [r.stats.gradient_steps for r in reports] == [4, 8, 12, 16]
     assert (result.env_steps, result.gradient_steps, len(result.updates)) == (128, 16, 4)
-    assert all(agent is result.agent for _, agent in reports)
-    last = reports[-1][0]
+    assert [r.stats for r in reports] == result.updates and all(r.agent is result.agent for r in reports)
+    last = reports[-1].stats
     assert last.std == pytest.approx([math.exp(l) for l in result.agent.policy.log_std.value[0]], abs=1e-15)
     assert all(math.isfinite(x) for s in result.updates for x in (s.policy_loss, s.value_loss, s.entropy, s.approx_kl))
 

@@ -725,8 +725,8 @@ def test_train_with_rmsprop_and_no_target_network_runs_too():
 
 
 # A reduced budget for CI: a smaller network (2 filters, 16 hidden units) updated on 16
-# transitions after every step, 8-step returns and a target synced every 50 updates, so that
-# 2,701 updates take about 20 s of CPU per seed.
+# transitions after every step, 8-step returns and a target synced every 50 updates: 2,701
+# updates per seed.
 SLOW = dict(conv_filters=2, hidden=16, batch_size=16, learning_rate=2e-3, total_steps=3_000, learning_starts=300,
             epsilon_steps=1_500, n_step=8, target_sync=50, update_every=1)  # fmt: skip
 

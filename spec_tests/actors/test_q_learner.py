@@ -394,9 +394,9 @@ def test_sarsas_greedy_route_after_500_episodes_stays_off_the_row_next_to_the_cl
     # Sarsa learns the values of its own ε-greedy behaviour, in which walking beside the cliff
     # sometimes means falling, so its greedy route keeps away from the edge row (the textbook's
     # "safer path"). With α = 0.5 kept fixed its values stay noisy: in 1,000 seeds of the
-    # reference, 85.5 % of greedy routes stayed off the edge row (Q-learning's: 0 %); the others
+    # reference, 86.6 % of greedy routes stayed off the edge row (Q-learning's: 0 %); the others
     # mostly loop on a noisy value before reaching it. Requiring 26 of 40 fails a correct
-    # implementation 3 times in 10,000 (binomial, p = 0.855), 1.6 in 1,000 even at p = 0.83.
+    # implementation about 1 time in 10,000 (binomial, p = 0.866), 1.6 in 1,000 even at p = 0.83.
     off_edge = []
     for seed in range(40):
         result = q_learner.train(cliffworld.CliffWorld(), q_learner.Config(method="sarsa"), seed=seed)
@@ -411,9 +411,9 @@ def test_sarsas_greedy_route_after_500_episodes_stays_off_the_row_next_to_the_cl
 def test_sarsa_earns_more_per_episode_than_q_learning_while_exploring():
     # Sutton & Barto, Figure 6.4 (ε = 0.1, α = 0.5): over episodes 200–500 the sum of rewards per
     # episode is about −25 for Sarsa and about −50 for Q-learning, whose ε-greedy walk along
-    # the edge falls in now and then. The reference over 1,000 seeds: Sarsa −27.4 ± 4.1 per
-    # run, Q-learning −50.0 ± 4.1; means of 10 runs have a spread of about 1.3, so the bounds
-    # below sit more than 5 spreads away.
+    # the edge falls in now and then. The reference over 1,000 seeds: Sarsa −27.3 ± 4.4 per
+    # run, Q-learning −50.1 ± 4.1; means of 10 runs have a spread of about 1.4, so the two
+    # ranges below sit more than 5 spreads from those means.
     sarsa, q_learning = [], []
     for seed in range(10):
         for method, means in (("sarsa", sarsa), ("q_learning", q_learning)):

@@ -25,7 +25,6 @@ from matplotlib.patches import Rectangle
 
 CAP = 100_000  # the paper's test: a trial of 100,000 steps (about 33 minutes of simulated time)
 QUICK_CAP = 5_000
-MAX_FAILURES = 100  # give up after this many failed trials (as the authors' simulator did)
 EVALUATION_EPISODES = 20  # episodes per policy for the normalised score
 EVALUATION_CAP = 10_000  # steps an evaluation episode may last (200 s of simulated time)
 EXTRA_SEEDS = range(1, 20)  # further training seeds at the defaults (with seed 0: the slow spec's 20)
@@ -62,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
           f"reward −1 at failure; the learner sees only which of {balance.N_BOXES} boxes the state is in.")  # fmt: skip
     print(f"ASE α = {config.alpha:g}, δ = {config.delta}, σ = {config.noise_std}; ACE β = {config.beta}, "
           f"λ = {config.lam}, γ = {config.gamma} (the paper's values).")  # fmt: skip
-    print(f"Code: {args.tree}. Training seed {args.seed} until a trial lasts {cap:,} steps, or {MAX_FAILURES} failures…")
+    print(f"Code: {args.tree}. Training seed {args.seed} until a trial lasts {cap:,} steps, or {config.max_failures} failures…")
 
     # ── training, keeping what the animation needs ──────────────────────────────────────
     heads: dict[int, list] = {}  # trial -> its first KEEP_FIRST states
@@ -70,19 +69,19 @@ def main(argv: list[str] | None = None) -> int:
     weights_before: dict[int, list[float]] = {1: [0.0] * balance.N_BOXES}  # trial -> ASE weights at its start
     progress = kit.Progress(label="trial")
 
-    def on_step(trial, step, state):
-        if step == 1:
+    def on_step(report):
+        trial = report.trial
+        if report.step == 1:
             heads[trial], tails[trial] = [balance.START], deque([balance.START], maxlen=KEEP_LAST)
-        if step < KEEP_FIRST:
-            heads[trial].append(state)
-        tails[trial].append(state)
+        if report.step < KEEP_FIRST:
+            heads[trial].append(report.state)
+        tails[trial].append(report.state)
 
-    def on_trial(trial, length, failed, ase, ace):
-        weights_before[trial + 1] = ase.weights()
-        progress.update(trial, f"lasted {length:,} steps{'' if failed else ': balanced'}")
+    def on_trial(report):
+        weights_before[report.trial + 1] = report.ase.weights()
+        progress.update(report.trial, f"lasted {report.length:,} steps{'' if report.failed else ': balanced'}")
 
-    result = barto_sutton.train(balance.BalanceWorld(max_steps=cap), config, seed=args.seed, max_failures=MAX_FAILURES,
-                                on_trial=on_trial, on_step=on_step)  # fmt: skip
+    result = barto_sutton.train(balance.BalanceWorld(max_steps=cap), config, seed=args.seed, on_trial=on_trial, on_step=on_step)
     progress.close()
     trained_in = time.perf_counter() - started
     lengths = result.trial_lengths
@@ -93,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         seed_progress = kit.Progress(label="further seeds", total=len(EXTRA_SEEDS))
         for done, seed in enumerate(EXTRA_SEEDS, start=1):
-            other = barto_sutton.train(balance.BalanceWorld(max_steps=cap), config, seed=args.seed + seed, max_failures=MAX_FAILURES)
+            other = barto_sutton.train(balance.BalanceWorld(max_steps=cap), config, seed=args.seed + seed)
             seed_outcomes.append((args.seed + seed, other.balanced, other.failures))
-            outcome = f"balanced after {other.failures} failures" if other.balanced else f"not within {MAX_FAILURES} failures"
+            outcome = f"balanced after {other.failures} failures" if other.balanced else f"not within {config.max_failures} failures"
             seed_progress.update(done, f"seed {args.seed + seed}: {outcome}")
         seed_progress.close()
 
@@ -236,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     heatmap.set_data(grid_of(result.ase_weights))
     animation.internals.set_title("ASE weights per box after training (red: push right)", fontsize=10)
     length_line.set_data(trials, lengths)
-    outcome = f"balanced {cap:,} steps after {result.failures} failures" if result.balanced else f"not balanced within {MAX_FAILURES} failures"
+    outcome = f"balanced {cap:,} steps after {result.failures} failures" if result.balanced else f"not balanced within {config.max_failures} failures"
     animation.heading.set_text(f"Lesson 02 · ASE + ACE · {outcome}")
     animation.capture(seconds=4.0)
 
@@ -247,13 +246,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Ours (seed {args.seed}): {result.failures} failures, then a trial of {cap:,} steps "
               f"({result.steps:,} steps in all, trained in {trained_in:.1f} s: {trained_in / result.steps * 1e6:.1f} µs a step).")  # fmt: skip
     else:
-        print(f"Ours (seed {args.seed}): no trial reached {cap:,} steps within {MAX_FAILURES} failures "
+        print(f"Ours (seed {args.seed}): no trial reached {cap:,} steps within {config.max_failures} failures "
               f"(longest {max(lengths):,} steps); some seeds lock into a repeating trial.")  # fmt: skip
     print("Trial lengths: " + ", ".join(f"{n:,}" for n in lengths[:8]) + (" … " + ", ".join(f"{n:,}" for n in lengths[-4:]) if len(lengths) > 8 else ""))
     if len(seed_outcomes) > 1:
         wins = [failures for _, balanced, failures in seed_outcomes if balanced]
         seeds = f"{seed_outcomes[0][0]}–{seed_outcomes[-1][0]}"
-        print(f"Over seeds {seeds}: {len(wins)} of {len(seed_outcomes)} balanced {cap:,} steps within {MAX_FAILURES} failures"
+        print(f"Over seeds {seeds}: {len(wins)} of {len(seed_outcomes)} balanced {cap:,} steps within {config.max_failures} failures"
               + (f", after {min(wins)}–{max(wins)} failures (median {statistics.median(wins):g})." if wins else "."))  # fmt: skip
     print(f"\nMean steps balanced over {episodes} episodes (cap {evaluation_cap:,}), learning frozen: learned ASE {agent_steps:,.1f}, "
           f"hand-made controller {reference_steps:,.1f}, random pushes {random_steps:,.1f}.")  # fmt: skip
@@ -265,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         x_label="trial",
         y_label="steps balanced",
         log_y=True,
-        settings={"tree": args.tree, "seed": args.seed, "quick": args.quick, "cap": cap, "max_failures": MAX_FAILURES,
+        settings={"tree": args.tree, "seed": args.seed, "quick": args.quick, "cap": cap, "max_failures": config.max_failures,
                   "alpha": config.alpha, "delta": config.delta, "noise_std": config.noise_std, "beta": config.beta,
                   "lam": config.lam, "gamma": config.gamma},
     )  # fmt: skip

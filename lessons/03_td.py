@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             config = td_learner.Config(method=method, alpha=alpha, episodes=EPISODES, initial_value=0.5)
             per_run = []
             for run in range(runs):
-                per_run.append(td_learner.train(world, config, truth, seed=args.seed + run).rms_errors)
+                per_run.append(td_learner.train(world, config, seed=args.seed + run, true_values=truth).rms_errors)
                 done += 1
                 progress.update(done, f"{method} α = {alpha}")
             curves[(method, alpha)] = mean_curve(per_run)
@@ -85,14 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     walks, single = {}, {"td0": [], "mc": []}
     for method, alpha in (("td0", SHOWN_TD_ALPHA), ("mc", SHOWN_MC_ALPHA)):
 
-        def on_episode(number, values, episode, rms, method=method):
-            single[method].append(rms)
-            if number in frame_episodes:
-                snapshots[method][number] = list(values)
-                walks[number] = [episode.transitions[0].observation] + [t.next_observation for t in episode.transitions]
+        def on_episode(report, method=method):
+            single[method].append(report.rms_error)
+            if report.episode in frame_episodes:
+                steps = report.trajectory.transitions
+                snapshots[method][report.episode] = list(report.values)
+                walks[report.episode] = [steps[0].observation] + [t.next_observation for t in steps]
 
         config = td_learner.Config(method=method, alpha=alpha, episodes=EPISODES, initial_value=0.5)
-        result = td_learner.train(world, config, truth, seed=args.seed, on_episode=on_episode)
+        result = td_learner.train(world, config, seed=args.seed, on_episode=on_episode, true_values=truth)
         single[method].insert(0, result.rms_errors[0])
         snapshots[method][0] = [0.0] + [0.5] * world.size + [0.0]
 

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     episodes = QUICK_EPISODES if args.quick else EPISODES
     runs = QUICK_RUNS if args.quick else RUNS
     evaluation_episodes = 5 if args.quick else EVALUATION_EPISODES
-    config = q_learner.Config(step_size=STEP_SIZE, epsilon=EPSILON, gamma=GAMMA, episodes=episodes)
+    configs = {m: q_learner.Config(method=m, step_size=STEP_SIZE, epsilon=EPSILON, gamma=GAMMA, episodes=episodes) for m in q_learner.METHODS}
     world = cliffworld.CliffWorld()
     rows, cols = cliffworld.ROWS, cliffworld.COLS
     print(__doc__.split("\n\n")[0])
@@ -113,11 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         seed = args.seed + run
         for method in q_learner.METHODS:
 
-            def on_episode(episode, q, total, length, method=method):
-                if episode in frame_episodes:
-                    snapshots[method][episode] = [list(row) for row in q.table]
+            def on_episode(report, method=method):
+                if report.episode in frame_episodes:
+                    snapshots[method][report.episode] = [list(row) for row in report.q.table]
 
-            result = q_learner.train(world, method, config, seed=seed, on_episode=on_episode if run == 0 else None)
+            result = q_learner.train(world, configs[method], seed=seed, on_episode=on_episode if run == 0 else None)
             returns[method].append(result.returns)
             second_half[method].append(statistics.fmean(result.returns[episodes // 2 :]))
             final_routes[method].append(greedy_route(world, result.q.table, cliffworld.START, cols))

@@ -103,14 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     progress = kit.Progress(label="training: episode", total=config.total_steps // (fruits * 15))
     latest = {"loss": float("nan")}
 
-    def on_episode(episode, total, length, agent):
-        epsilon = dqn.epsilon_at(config, min(episode * length, config.total_steps))
-        progress.update(episode, f"return {total:+5.0f} · ε {epsilon:.2f} · updates {agent.updates:,} · loss {latest['loss']:.4f}")
+    def on_episode(report):
+        epsilon = dqn.epsilon_at(config, report.step)
+        progress.update(report.episode, f"return {report.total_reward:+5.0f} · ε {epsilon:.2f} · updates {report.agent.updates:,} "
+                        f"· loss {latest['loss']:.4f}")  # fmt: skip
 
-    def on_update(update, loss, agent):
-        latest["loss"] = loss
-        if update in check_updates:
-            snapshot(update, agent)
+    def on_update(report):
+        latest["loss"] = report.loss
+        if report.update in check_updates:
+            snapshot(report.update, report.agent)
 
     result = dqn.train(world, config, seed=args.seed, on_episode=on_episode, on_update=on_update)
     progress.close()

@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     progress = kit.Progress(label="update", total=updates)
     train_started = time.process_time()
 
-    def on_update(stats, agent):
+    def on_update(report):
+        stats, agent = report.stats, report.agent
         greedy = ppo.greedy_policy(agent.policy)
         episodes = [rollout(world, greedy, seed=seed) for seed in seeds]
         paths = [[(t.observation[0], t.observation[1]) for t in e.transitions] + [tuple(e.transitions[-1].next_observation[:2])]

@@ -24,15 +24,15 @@ DQN_EVALUATION_SEED = 1000  # CartPole starts each episode at a random state; ou
 
 def cartpole_dqn_config(dqn):
     """The DQN setting for the cart-pole: a dense 4 → 64 → 2 Q-network, 20,000 steps, 9,751
-    updates, about half a minute of CPU per world. Against the catcher's defaults: γ 0.99 (a
-    fall is worth foreseeing about 100 steps ahead), the target synced every 500 updates and
-    Adam at 5e-4 (every 100 and 1e-3 measured a little worse, within the noise of 3 seeds)."""
+    updates per world. Against the catcher's defaults: γ 0.99 (a fall is worth foreseeing about
+    100 steps ahead), the target synced every 500 updates and Adam at 5e-4 (every 100 and 1e-3
+    measured a little worse, within the noise of 3 seeds)."""
     # Measured (seeds 0, 1, 2; the greedy policy's mean over 10 episodes, 500 at most):
     # CartPole-v1 340, 279, 413 steps; our balance world 309, 500, 255; random pushes 17 to 25.
     # The reward matters more than any setting: with CartPole-v1's own +1 per step instead of
     # −1 on failure, the same runs balanced 93, 51 and 23 steps. On CartPole at γ 0.995: these
-    # 64 units 300, 351, 396; two hidden layers of 32 in the same time (12,000 steps) 226, 201,
-    # 368; 128 units 423, 465, 457, in twice the time.
+    # 64 units 300, 351, 396; two hidden layers of 32 (12,000 steps) 226, 201, 368; 128 units
+    # 423, 465, 457.
     return dataclasses.replace(dqn.Config(), hidden=64, gamma=0.99, learning_rate=5e-4, target_sync=500,
                                total_steps=20_000)  # fmt: skip
 
@@ -64,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # ── CliffWalking: the same table as our cliff ───────────────────────────────────────
     episodes = 100 if args.quick else 500
-    config = q_learner.Config(episodes=episodes)
     print(f"CliffWalking-v1 and our cliff: Q-learning and Sarsa, α 0.5, ε 0.1, {episodes} episodes, seed {args.seed}")
     for method in q_learner.METHODS:
+        config = q_learner.Config(method=method, episodes=episodes)
         for label, world in (("Gymnasium", GymnasiumWorld("CliffWalking-v1")), ("ours", cliffworld.CliffWorld())):
-            result = q_learner.train(world, method, config, seed=args.seed)
+            result = q_learner.train(world, config, seed=args.seed)
             route = greedy_route(world, result.q.best_action, start=36, limit=100)
             online = sum(result.returns[episodes // 2 :]) / (episodes - episodes // 2)
             ending = f"the goal in {len(route) - 1} steps" if route[-1] == 47 else "no goal within 100 steps"
@@ -84,20 +84,22 @@ def main(argv: list[str] | None = None) -> int:
     # The only reward is the goal's +1: from Q = 0, ε = 0.1 rarely finds it and the greedy policy
     # stays blind. Optimistic initial values (Q = 1, Sutton & Barto §2.6) make every untried
     # action look worth trying until it has been tried.
-    lake_config = q_learner.Config(step_size=0.1, epsilon=0.1, gamma=0.99, episodes=lake_episodes, initial_q=1.0)
+    lake_settings = dict(step_size=0.1, epsilon=0.1, gamma=0.99, episodes=lake_episodes, initial_q=1.0)
     print(f"\nFrozenLake-v1 (slippery 4×4; moves mapped to our up/right/down/left): {lake_episodes} episodes, "
           "α 0.1, ε 0.1, γ 0.99, optimistic Q = 1 at the start")
     print(f"  value iteration on the published model (our bellman.value_iteration): success {planner_rate:.0%} greedy")
     for method in q_learner.METHODS:
-        result = q_learner.train(lake, method, lake_config, seed=args.seed)
+        result = q_learner.train(lake, q_learner.Config(method=method, **lake_settings), seed=args.seed)
         rate = success_rate(lake, result.q.best_action, seed=args.seed)
         print(f"  {method:<10}: greedy success {rate:.0%} over {GREEDY_EPISODES} episodes")
 
     # ── CartPole: the 1983 cart-pole, with the paper's reward ───────────────────────────
     cap = 500  # CartPole-v1's time limit
-    print(f"\nCartPole-v1 (sutton_barto_reward: −1 on failure) and our balance world, cap {cap} steps: ACE/ASE, 100 failures at most")
+    barto_config = barto_sutton.Config()
+    print(f"\nCartPole-v1 (sutton_barto_reward: −1 on failure) and our balance world, cap {cap} steps: ACE/ASE, "
+          f"{barto_config.max_failures} failures at most")  # fmt: skip
     for label, world in (("Gymnasium", GymnasiumWorld("CartPole-v1", sutton_barto_reward=True)), ("ours", balance.BalanceWorld(max_steps=cap))):
-        result = barto_sutton.train(world, barto_sutton.Config(), seed=args.seed, max_failures=100)
+        result = barto_sutton.train(world, barto_config, seed=args.seed)
         outcome = f"balanced {cap} steps after {result.failures} failures" if result.balanced else f"not balanced within {result.failures} failures"
         print(f"  on {label:<9}: {outcome} ({result.steps:,} steps)")
 
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                          ("ours", balance.BalanceWorld(max_steps=cap))):  # fmt: skip
         progress = kit.Progress(label=f"DQN on {label}: episode")
         result = dqn.train(world, dqn_config, seed=args.seed,
-                           on_episode=lambda episode, total, length, agent: progress.update(episode, f"{length} steps"))  # fmt: skip
+                           on_episode=lambda report: progress.update(report.episode, f"{report.length} steps"))  # fmt: skip
         progress.close()
         greedy = mean_steps(world, result.agent.greedy_action)
         random_steps = mean_steps(world, balance.random_policy(Rng(args.seed)))

@@ -53,7 +53,7 @@ def parse_args(description: str, argv: list[str] | None = None, **defaults) -> a
     """The options every lesson takes, then the chosen tree on the import path.
 
     --tree solutions|exercises   whose code trains (default: the reference, so a newcomer sees the goal)
-    --quick                      a small budget, for tests (each lesson: under 10 s)
+    --quick                      a small budget, for tests
     --seed N                     the seed of every random choice (default 0)
     --out DIR                    where the four files go (default output/)
 

@@ -631,24 +631,47 @@ def tiny_run(seed=0, **overrides):
     """Three one-fruit episodes (15 steps each) and 5 more steps; updates at steps 8, 10, …, 50."""
     episodes, updates = [], []
     config = tiny_config(total_steps=50, learning_starts=8, update_every=2, **overrides)
-    result = dqn.train(
-        catcher.Catcher(fruits=1), config, seed=seed,
-        on_episode=lambda episode, total, length, agent: episodes.append((episode, total, length, agent)),
-        on_update=lambda update, loss, agent: updates.append((update, loss, agent)),
-    )  # fmt: skip
+    result = dqn.train(catcher.Catcher(fruits=1), config, seed=seed, on_episode=episodes.append, on_update=updates.append)
     return result, episodes, updates
 
 
+class RecordingCatcher(catcher.Catcher):
+    """The catcher, remembering the seed of every reset."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.seeds = []
+
+    def reset(self, seed=None):
+        self.seeds.append(seed)
+        return super().reset(seed)
+
+
 @exercise("actors.dqn.train")
-def test_train_runs_episodes_and_updates_and_calls_back_after_each():
+def test_train_runs_episodes_and_updates_and_reports_after_each():
     result, episodes, updates = tiny_run()
     assert (result.lengths, result.episode_end_steps) == ([15, 15, 15], [15, 30, 45])
     assert all(total in (-1.0, 1.0) for total in result.returns)
-    assert [(e, total, length) for e, total, length, _ in episodes] == [(i + 1, r, 15) for i, r in enumerate(result.returns)]
-    assert [u for u, _, _ in updates] == list(range(1, 23))  # steps 8, 10, …, 50
+    assert [(r.episode, r.total_reward, r.length, r.step) for r in episodes] == [
+        (i + 1, total, 15, 15 * (i + 1)) for i, total in enumerate(result.returns)
+    ]
+    assert [r.update for r in updates] == list(range(1, 23))  # steps 8, 10, …, 50
     assert result.agent.updates == 22 and len(result.losses) == 22
-    assert [loss for _, loss, _ in updates] == result.losses and all(math.isfinite(x) and x >= 0.0 for x in result.losses)
-    assert all(agent is result.agent for *_, agent in episodes + updates)
+    assert [r.loss for r in updates] == result.losses and all(math.isfinite(x) and x >= 0.0 for x in result.losses)
+    assert all(r.agent is result.agent for r in episodes + updates)
+
+
+@exercise("actors.dqn.train")
+def test_train_seeds_the_world_once_with_its_generators_first_draw_then_draws_the_weights():
+    world = RecordingCatcher(fruits=1)
+    dqn.train(world, tiny_config(total_steps=50), seed=3)
+    assert world.seeds == [Rng(3).integers(0, 2**31 - 1), None, None, None]  # three episodes end, a fourth begins
+    # Before the first update the weights are the initial ones, drawn right after the world's seed.
+    rng = Rng(3)
+    rng.integers(0, 2**31 - 1)
+    initial = values_of(dqn.DQN(SHAPE, 3, tiny_config(), rng).online)
+    early = dqn.train(catcher.Catcher(fruits=1), tiny_config(total_steps=7), seed=3)
+    assert early.agent.updates == 0 and values_of(early.agent.online) == initial
 
 
 @exercise("actors.dqn.train")
@@ -703,8 +726,8 @@ def test_train_with_rmsprop_and_no_target_network_runs_too():
 
 
 # A reduced budget for CI: a smaller network (2 filters, 16 hidden units) updated on 16
-# transitions after every step, 8-step returns and a target synced every 50 updates, so that
-# 2,701 updates take about 20 s of CPU per seed.
+# transitions after every step, 8-step returns and a target synced every 50 updates: 2,701
+# updates per seed.
 SLOW = dict(conv_filters=2, hidden=16, batch_size=16, learning_rate=2e-3, total_steps=3_000, learning_starts=300,
             epsilon_steps=1_500, n_step=8, target_sync=50, update_every=1)  # fmt: skip
 

@@ -29,9 +29,8 @@ import pytest
 
 from policywerk.actors import ppo
 from policywerk.building_blocks import distributions
-from policywerk.building_blocks.dense import Dense
 from policywerk.building_blocks.mdp import rollout
-from policywerk.building_blocks.network import Sequential
+from policywerk.building_blocks.network import MLP
 from policywerk.primitives.random import Rng
 from policywerk.world import pointmass
 from spec_tests.gradcheck import check_gradient
@@ -44,19 +43,17 @@ EVALUATION_SEEDS = range(20)  # the lesson's evaluation episodes (world seeds)
 def gaussian_policy(mean=(0.0, 0.0), log_std=(0.0, 0.0), hidden=8, seed=0):
     """A policy whose mean is `mean` in every state (last layer: zero weights, that bias)."""
     policy = ppo.GaussianPolicy(ppo.N_FEATURES, 2, hidden, Rng(seed))
-    last = policy.net.layers[-1]
-    last.weight.value = [[0.0] * hidden for _ in range(2)]
-    last.bias.value = [list(mean)]
+    policy.net.weights[-1].value = [[0.0] * hidden for _ in range(2)]
+    policy.net.biases[-1].value = [list(mean)]
     policy.log_std.value = [list(log_std)]
     return policy
 
 
 def linear_value_net(weights=(1.0, 0.0, 0.0, 0.0), bias=0.0):
     """V(φ) = w·φ + b: a single dense layer with hand-set weights."""
-    layer = Dense(4, 1, Rng(0), init="zeros")
-    layer.weight.value = [list(weights)]
-    layer.bias.value = [[bias]]
-    return Sequential([layer])
+    net = MLP([4, 1], Rng(0))
+    net.weights[0].value, net.biases[0].value = [list(weights)], [[bias]]
+    return net
 
 
 def flat(rows):
@@ -618,13 +615,13 @@ def test_train_runs_whole_rollouts_until_the_step_budget_and_reports_each_update
     # ⌈100 / 32⌉ = 4 updates of 32 steps; each: 2 epochs × 2 minibatches of 16.
     reports = []
     world = RecordingPointMass(max_steps=10)
-    result = ppo.train(world, ppo.Config(**TINY), seed=5, on_update=lambda stats, agent: reports.append((stats, agent)))
-    assert [stats.update for stats, _ in reports] == [1, 2, 3, 4]
-    assert [stats.env_steps for stats, _ in reports] == [32, 64, 96, 128]
-    assert [stats.gradient_steps for stats, _ in reports] == [4, 8, 12, 16]
+    result = ppo.train(world, ppo.Config(**TINY), seed=5, on_update=reports.append)
+    assert [r.stats.update for r in reports] == [1, 2, 3, 4]
+    assert [r.stats.env_steps for r in reports] == [32, 64, 96, 128]
+    assert [r.stats.gradient_steps for r in reports] == [4, 8, 12, 16]
     assert (result.env_steps, result.gradient_steps, len(result.updates)) == (128, 16, 4)
-    assert all(agent is result.agent for _, agent in reports)
-    last = reports[-1][0]
+    assert [r.stats for r in reports] == result.updates and all(r.agent is result.agent for r in reports)
+    last = reports[-1].stats
     assert last.std == pytest.approx([math.exp(l) for l in result.agent.policy.log_std.value[0]], abs=1e-15)
     assert all(math.isfinite(x) for s in result.updates for x in (s.policy_loss, s.value_loss, s.entropy, s.approx_kl))
 

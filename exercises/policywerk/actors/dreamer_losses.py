@@ -35,6 +35,7 @@ from policywerk.building_blocks.distributions import (
     straight_through_sample,
 )
 from policywerk.primitives.activations import softmax
+from policywerk.primitives.checks import require_unit
 from policywerk.primitives.losses import cross_entropy, cross_entropy_gradient, symexp, symlog, twohot, twohot_decode
 from policywerk.primitives.random import Rng
 
@@ -251,12 +252,6 @@ def continue_loss_gradient(logit: float, target: float) -> float:
     )
 
 
-# given
-def _require_unit(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value}")
-
-
 def lambda_returns(rewards: list[float], continues: list[float], values: list[float], gamma: float, lam: float) -> list[float]:
     """The λ-returns of one imagined trajectory of H steps, computed backward:
 
@@ -329,7 +324,7 @@ class ReturnNormaliser:
 
     # given
     def __init__(self, decay: float = 0.99, limit: float = 1.0, low: float = 5.0, high: float = 95.0):
-        _require_unit("ReturnNormaliser: decay", decay)
+        require_unit("ReturnNormaliser: decay", decay)
         if not limit > 0.0:
             raise ValueError(f"ReturnNormaliser: limit must be > 0, got {limit}")
         if not 0.0 <= low < high <= 100.0:

@@ -81,6 +81,7 @@ from policywerk.actors.dreamer_losses import (
 )
 from policywerk.building_blocks.network import MLP, Parameter, defers_weight_gradients
 from policywerk.building_blocks.recurrent import GRU
+from policywerk.primitives.checks import require_count, require_non_negative, require_positive, require_unit
 from policywerk.primitives.losses import symexp
 from policywerk.primitives.random import Rng
 from policywerk.primitives.vector import linspace
@@ -149,10 +150,8 @@ class Config:
     def __post_init__(self):
         for name in ("image_size", "batch_size", "sequence_length", "replay_capacity", "gru_units", "categoricals",
                      "classes", "encoder_units", "hidden_units", "head_units", "actor_critic_units", "horizon",
-                     "imagination_starts", "train_every", "eval_every", "eval_episodes"):  # fmt: skip
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Config: {name} must be an integer >= 1, got {value!r}")
+                     "imagination_starts", "train_every", "eval_every", "eval_episodes", "bins"):  # fmt: skip
+            require_count(f"Config: {name}", getattr(self, name))
         for name in ("prefill_steps", "updates"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -161,29 +160,24 @@ class Config:
             raise ValueError(f"Config: image_size must be >= 2, got {self.image_size}")
         if self.sequence_length < 2:
             raise ValueError(f"Config: sequence_length must be >= 2 (the model learns from what follows), got {self.sequence_length}")
-        if not isinstance(self.bins, int) or self.bins < 2:
+        if self.bins < 2:
             raise ValueError(f"Config: bins must be an integer >= 2, got {self.bins!r}")
         if not self.bin_low < self.bin_high or not self.bin_low <= 0.0 <= self.bin_high:
             raise ValueError(
                 f"Config: the bin range [bin_low, bin_high] must contain 0 (a reward or value of 0 must be representable), "
                 f"got [{self.bin_low}, {self.bin_high}]"
             )
-        for name in ("model_lr", "actor_lr", "critic_lr", "model_clip", "actor_critic_clip"):
-            if not getattr(self, name) > 0.0:
-                raise ValueError(f"Config: {name} must be > 0, got {getattr(self, name)}")
+        for name in ("model_lr", "actor_lr", "critic_lr", "model_clip", "actor_critic_clip", "return_limit"):
+            require_positive(f"Config: {name}", getattr(self, name))
         for name in ("gamma", "lam", "return_decay", "slow_critic_fraction"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"Config: {name} must be in [0, 1], got {getattr(self, name)}")
+            require_unit(f"Config: {name}", getattr(self, name))
         if not 0.0 <= self.unimix < 1.0:
             raise ValueError(f"Config: unimix must be in [0, 1), got {self.unimix}")
         if not 0.0 < self.min_std <= self.max_std:
             raise ValueError(f"Config: expected 0 < min_std <= max_std, got {self.min_std} and {self.max_std}")
         for name in ("image_scale", "reward_scale", "continue_scale", "dynamics_scale", "representation_scale",
                      "free_bits", "entropy_scale", "slow_regulariser", "model_epsilon", "actor_critic_epsilon"):  # fmt: skip
-            if not getattr(self, name) >= 0.0:
-                raise ValueError(f"Config: {name} must be >= 0, got {getattr(self, name)}")
-        if not self.return_limit > 0.0:
-            raise ValueError(f"Config: return_limit must be > 0, got {self.return_limit}")
+            require_non_negative(f"Config: {name}", getattr(self, name))
 
     # given
     @property

@@ -35,9 +35,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from policywerk.building_blocks.mdp import TabularWorld
+from policywerk.building_blocks.mdp import TabularWorld, world_seed
 from policywerk.building_blocks.policies import epsilon_greedy
 from policywerk.building_blocks.value_functions import TabularQ
+from policywerk.primitives.checks import require_count, require_one_of, require_step_size, require_unit
 from policywerk.primitives.random import Rng
 
 METHODS = ("q_learning", "sarsa")
@@ -48,6 +49,7 @@ METHODS = ("q_learning", "sarsa")
 class Config:
     """The settings of a run: Sutton & Barto's Example 6.6 (Figure 6.4) by default."""
 
+    method: str = "q_learning"  # the backup: "q_learning" (off-policy) or "sarsa" (on-policy)
     step_size: float = 0.5  # α, as in the textbook's cliff figure
     epsilon: float = 0.1  # ε of the ε-greedy behaviour, kept fixed (the textbook's figure)
     gamma: float = 1.0  # the cliff is an undiscounted episodic task
@@ -55,29 +57,11 @@ class Config:
     initial_q: float = 0.0  # Q(s, a) before any experience
 
     def __post_init__(self):
-        if not 0.0 < self.step_size <= 1.0:
-            raise ValueError(f"Config: step_size (α) must be in (0, 1], got {self.step_size}")
-        if not 0.0 <= self.epsilon <= 1.0:
-            raise ValueError(f"Config: epsilon must be in [0, 1], got {self.epsilon}")
-        if not 0.0 <= self.gamma <= 1.0:
-            raise ValueError(f"Config: gamma (the discount) must be in [0, 1], got {self.gamma}")
-        if not isinstance(self.episodes, int) or isinstance(self.episodes, bool) or self.episodes < 1:
-            raise ValueError(f"Config: episodes must be an integer >= 1, got {self.episodes!r}")
-
-
-# given
-@dataclass
-class TrainingResult:
-    method: str  # "q_learning" or "sarsa"
-    q: TabularQ  # the learned action values; q.best_action(s) is the greedy policy
-    returns: list[float] = field(default_factory=list)  # sum of rewards of each episode, as lived (ε-greedy)
-    lengths: list[int] = field(default_factory=list)  # steps of each episode
-
-
-# given
-def _require_gamma(gamma: float) -> None:
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"gamma (the discount) must be in [0, 1], got {gamma}")
+        require_one_of("Config: method", self.method, METHODS)
+        require_step_size("Config: step_size (α)", self.step_size)
+        require_unit("Config: epsilon", self.epsilon)
+        require_unit("Config: gamma (the discount)", self.gamma)
+        require_count("Config: episodes", self.episodes)
 
 
 # given
@@ -213,26 +197,45 @@ def sarsa_episode(world: TabularWorld, q: TabularQ, config: Config, rng: Rng) ->
     )
 
 
+# given
+@dataclass
+class EpisodeReport:
+    """What `train` tells its callback after each episode."""
+
+    episode: int  # 1, 2, …
+    total_reward: float  # the sum of the episode's rewards, as lived (ε-greedy)
+    length: int  # its steps
+    q: TabularQ  # the values learned so far (live: it goes on learning after the callback)
+
+
+# given
+@dataclass
+class TrainResult:
+    q: TabularQ  # the learned action values; q.best_action(s) is the greedy policy
+    returns: list[float] = field(default_factory=list)  # sum of rewards of each episode, as lived (ε-greedy)
+    lengths: list[int] = field(default_factory=list)  # steps of each episode
+
+
 def train(
     world: TabularWorld,
-    method: str,
-    config: Config = Config(),
+    config: Config,
     seed: int = 0,
-    on_episode: Callable[[int, TabularQ, float, int], None] | None = None,
-) -> TrainingResult:
-    """Run `config.episodes` episodes of Q-learning (method "q_learning") or Sarsa ("sarsa").
+    on_episode: Callable[[EpisodeReport], None] | None = None,
+) -> TrainResult:
+    """Run `config.episodes` episodes of Q-learning (config.method "q_learning") or Sarsa ("sarsa").
 
-    Q starts at config.initial_q everywhere (a TabularQ of world.n_states × len(world.actions)).
-    The agent's choices draw from Rng(seed); the world is reset once with `seed` first, and
-    each episode then resets it without a seed. After each episode call
-    on_episode(episode, q, total_reward, length), episode counting from 1. Return the method,
-    Q, and the return and length of every episode.
+        q = TabularQ(world.n_states, len(world.actions), config.initial_q)
+        rng = Rng(seed);  world.reset(seed=world_seed(rng))     (the seeding rule: see mdp.world_seed)
+        for episode = 1 … config.episodes:
+            total, length = q_learning_episode or sarsa_episode (world, q, config, rng)
+            record both;  on_episode(EpisodeReport(episode, total, length, q))
 
-    Raises ValueError for a method other than "q_learning" or "sarsa" (Config checks its own
-    values when it is made).
+    The world is reset with its seed once, before the first episode (each episode then resets
+    it without a seed, and its generator goes on); every choice of the agent draws from rng.
+    Returns TrainResult(q, the return of every episode, the length of every episode).
 
     >>> from policywerk.world.cliffworld import CliffWorld, START, ACTION_NAMES
-    >>> result = train(CliffWorld(), "q_learning", Config(episodes=100), seed=0)
+    >>> result = train(CliffWorld(), Config(episodes=100), seed=0)
     >>> len(result.returns), ACTION_NAMES[result.q.best_action(START)]  # the edge route's first step
     (100, 'up')
     """

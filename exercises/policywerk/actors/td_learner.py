@@ -46,23 +46,15 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from policywerk.building_blocks import returns, traces
-from policywerk.building_blocks.mdp import Episode, TabularWorld, Transition, rollout
+from policywerk.building_blocks.mdp import Episode, TabularWorld, Transition, rollout, world_seed
+from policywerk.primitives.checks import require_count, require_finite, require_one_of, require_positive, require_unit
+from policywerk.primitives.random import Rng
 
 METHODS = ("td0", "td_lambda", "mc", "lambda_return")
 
 
 # given
-def _require_settings(alpha: float, gamma: float, lam: float = 0.0) -> None:
-    if not 0.0 < alpha < math.inf:
-        raise ValueError(f"alpha (the step size) must be > 0, got {alpha}")
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"gamma (the discount) must be in [0, 1], got {gamma}")
-    if not 0.0 <= lam <= 1.0:
-        raise ValueError(f"lam (λ, the trace decay) must be in [0, 1], got {lam}")
-
-
-# given
-@dataclass
+@dataclass(frozen=True)
 class Config:
     """The settings of one online training run (Sutton & Barto, Example 6.2, unless noted)."""
 
@@ -75,29 +67,17 @@ class Config:
     replacing_traces: bool = False  # td_lambda only: Sutton 1988 accumulates; Singh & Sutton 1996 replace
 
     def __post_init__(self):
-        if self.method not in METHODS:
-            raise ValueError(f"Config: method must be one of {METHODS}, got {self.method!r}")
+        require_one_of("Config: method", self.method, METHODS)
         _require_settings(self.alpha, self.gamma, self.lam)
-        if not isinstance(self.episodes, int) or isinstance(self.episodes, bool) or self.episodes < 1:
-            raise ValueError(f"Config: episodes must be an integer >= 1, got {self.episodes!r}")
-        if not math.isfinite(self.initial_value):
-            raise ValueError(f"Config: initial_value must be a finite number, got {self.initial_value}")
+        require_count("Config: episodes", self.episodes)
+        require_finite("Config: initial_value", self.initial_value)
 
 
 # given
-@dataclass
-class TrainResult:
-    values: list[float]  # V(s) after the last episode, one entry per state number
-    rms_errors: list[float]  # RMS error over the non-terminal states: before training, then after each episode
-    episode_lengths: list[int] = field(default_factory=list)  # steps of each episode
-
-
-# given
-@dataclass
-class BatchResult:
-    values: list[float]  # the values V settled at
-    presentations: int  # how many times the training set was presented
-    max_changes: list[float] = field(default_factory=list)  # max |ΔV| of each presentation
+def _require_settings(alpha: float, gamma: float, lam: float = 0.0) -> None:
+    require_positive("alpha (the step size)", alpha)
+    require_unit("gamma (the discount)", gamma)
+    require_unit("lam (λ, the trace decay)", lam)
 
 
 # given
@@ -279,6 +259,24 @@ def td_lambda_increments(values: list[float], episode: Episode, gamma: float, la
     )
 
 
+# given
+@dataclass
+class PresentationReport:
+    """What `batch_train` tells its callback after each presentation of the training set."""
+
+    presentation: int  # 1, 2, …
+    values: list[float]  # V after this presentation's increments
+    max_change: float  # α·max_s |Σ Δ(s)|: how far the values moved
+
+
+# given
+@dataclass
+class BatchResult:
+    values: list[float]  # the values V settled at
+    presentations: int  # how many times the training set was presented
+    max_changes: list[float] = field(default_factory=list)  # max |ΔV| of each presentation
+
+
 def batch_train(
     values: list[float],
     training_set: list[Episode],
@@ -287,7 +285,7 @@ def batch_train(
     lam: float = 0.0,
     tolerance: float = 1e-10,
     max_presentations: int = 100_000,
-    on_presentation: Callable[[int, list[float], float], None] | None = None,
+    on_presentation: Callable[[PresentationReport], None] | None = None,
 ) -> BatchResult:
     """Sutton's (1988) repeated presentations: train on a fixed set of episodes until V settles.
 
@@ -296,7 +294,8 @@ def batch_train(
 
         V ← V + α·Σ_episodes Δ_episode,    max_change = α·max_s |Σ Δ(s)|
 
-    and calls on_presentation(presentation, values, max_change) (counting from 1). Stop when
+    and calls on_presentation(PresentationReport(presentation, values, max_change)) (counting
+    from 1). Stop when
     max_change < tolerance. The fixed points (Sutton & Barto, section 6.3): λ = 0 gives the
     certainty-equivalence estimate, V(s) = mean over the visits of s of r + γ·V(s'); λ = 1 the
     mean of the returns observed from s. A small α is needed: the summed step of a state
@@ -320,19 +319,41 @@ def batch_train(
     )
 
 
+# given
+@dataclass
+class EpisodeReport:
+    """What `train` tells its callback after each episode."""
+
+    episode: int  # 1, 2, …
+    trajectory: Episode  # the episode's transitions, as the world produced them
+    values: list[float]  # V after this episode's updates (live: later episodes change it)
+    rms_error: float  # the RMS error of V over the non-terminal states, after the updates
+
+
+# given
+@dataclass
+class TrainResult:
+    values: list[float]  # V(s) after the last episode, one entry per state number
+    rms_errors: list[float]  # RMS error over the non-terminal states: before training, then after each episode
+    episode_lengths: list[int] = field(default_factory=list)  # steps of each episode
+
+
 def train(
     world: TabularWorld,
     config: Config,
-    true_values: list[float],
     seed: int = 0,
-    on_episode: Callable[[int, list[float], Episode, float], None] | None = None,
+    on_episode: Callable[[EpisodeReport], None] | None = None,
+    *,
+    true_values: list[float],
 ) -> TrainResult:
     """Online learning: config.episodes episodes of the world, each used once as it comes.
 
     Values start at config.initial_value for every non-terminal state and 0 at the terminal
-    ones. Episode k is `rollout(world, policy, seed=seed if k is the first else None)`, the
-    policy always taking the world's first action (the walk has only one), so one seed fixes
-    the whole sequence of episodes. After each episode, update the values by config.method:
+    ones. The episodes come from `rollout(world, policy, seed)`, the policy always taking the
+    world's first action (the walk has only one): the first episode with seed =
+    world_seed(Rng(seed)) (the seeding rule: see mdp.world_seed), every later one with None,
+    so the world's generator goes on and one seed fixes the whole sequence. After each
+    episode, update the values by config.method:
 
         "td0"            td_zero_update on every transition, in order
         "td_lambda"      td_lambda_episode (λ = config.lam, replacing = config.replacing_traces)
@@ -340,15 +361,19 @@ def train(
         "lambda_return"  lambda_return_episode (λ = config.lam)
 
     then record the RMS error over the non-terminal states (rms_error against true_values) and
-    call on_episode(episode_number, values, episode, rms) (episode_number from 1). The result
-    holds the final values, the RMS errors (config.episodes + 1 of them: before the first
-    episode, then after each) and the episodes' lengths.
+    call on_episode(EpisodeReport(episode, trajectory, values, rms)) (episode from 1). The
+    result holds the final values, the RMS errors (config.episodes + 1 of them: before the
+    first episode, then after each) and the episodes' lengths.
+
+    `true_values` is data, not a setting of the learner: V* of every state, what the error is
+    measured against (world.random_walk.true_values computes it from the model). It is passed
+    by name, so that the call reads as every learner's does: train(world, config, seed, …).
 
     Raises ValueError when true_values has not one entry per state number.
 
     >>> from policywerk.world.random_walk import five_state, true_values
     >>> world = five_state()
-    >>> result = train(world, Config(method="td0", alpha=0.1, episodes=3), true_values(world), seed=0)
+    >>> result = train(world, Config(method="td0", alpha=0.1, episodes=3), seed=0, true_values=true_values(world))
     >>> len(result.rms_errors), round(result.rms_errors[0], 4)  # at V = 0.5: √((4 + 1 + 0 + 1 + 4)/36/5)
     (4, 0.2357)
     """

@@ -242,3 +242,26 @@ def rollout(world: World, policy: Callable[[Any], Any], seed: int | None = None,
         'building_blocks.mdp.rollout is not written yet: replace this raise with your code.'
         ' Check it with: uv run python grader.py check building_blocks.mdp'
     )
+
+
+# given
+def world_seed(rng: Rng) -> int:
+    """The seed a training run gives its world: the first draw of the run's own generator.
+
+    The one seeding rule of every learner's `train(world, config, seed, …)`:
+
+        rng = Rng(seed)
+        world.reset(seed=world_seed(rng))      before any other draw of rng
+        … the agent's weights, its exploration, its minibatches: every later draw of rng …
+        world.reset()                           for each later episode: the world's generator goes on
+
+    Why not world.reset(seed=seed)? Then the world's generator would be a copy of the
+    agent's: the world's first start, target or fruit would come from the very numbers that
+    initialise the weights or make the first ε-greedy choice, and the two would be tied together
+    in every run. A seed drawn from the run's generator gives the world a sequence of its own,
+    still fixed by `seed`. One draw: rng.integers(0, 2³¹ − 1), a seed Gymnasium accepts too.
+
+    >>> world_seed(Rng(0))  # ⌊0.8444…·(2³¹ − 1)⌋
+    1813382117
+    """
+    return rng.integers(0, 2**31 - 1)

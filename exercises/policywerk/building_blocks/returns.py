@@ -21,6 +21,8 @@ estimation" (2016) for GAE.
 
 from __future__ import annotations
 
+from policywerk.primitives.checks import require_unit
+
 
 # given
 def _require_stretch(
@@ -30,12 +32,6 @@ def _require_stretch(
     lengths.update({name: len(values) for name, values in more.items()})
     if len(set(lengths.values())) > 1:
         raise ValueError(f"every list must have one entry per step, got lengths {lengths}")
-
-
-# given
-def _require_unit(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value}")
 
 
 def discounted_return(rewards: list[float], gamma: float) -> float:

@@ -48,10 +48,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
+from policywerk.building_blocks.mdp import World, world_seed
 # The simple form of TracedWeights is built from these; the lazy reference does the same arithmetic itself.
 from policywerk.building_blocks.traces import clear, input_trace  # noqa: F401
+from policywerk.primitives.checks import require_count, require_non_negative, require_positive, require_unit
 from policywerk.primitives.random import Rng
-from policywerk.world.balance import N_BOXES, PUSH_LEFT, PUSH_RIGHT, BalanceWorld, box_index
+from policywerk.world.balance import N_BOXES, PUSH_LEFT, PUSH_RIGHT, box_index
 
 
 # given
@@ -65,27 +67,15 @@ class Config:
     beta: float = 0.5  # β, the ACE's learning rate
     lam: float = 0.8  # λ, the decay of the ACE's input traces
     gamma: float = 0.95  # γ, the discount in the internal reinforcement
+    max_failures: int = 100  # give up after this many failed trials (as the authors' simulator did)
 
     def __post_init__(self):
-        for name in ("alpha", "beta"):
-            if not getattr(self, name) > 0.0:
-                raise ValueError(f"Config: {name} (a learning rate) must be > 0, got {getattr(self, name)}")
+        require_positive("Config: alpha (a learning rate)", self.alpha)
+        require_positive("Config: beta (a learning rate)", self.beta)
         for name in ("delta", "lam", "gamma"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"Config: {name} must be in [0, 1], got {getattr(self, name)}")
-        if not self.noise_std >= 0.0:
-            raise ValueError(f"Config: noise_std must be >= 0, got {self.noise_std}")
-
-
-# given
-@dataclass
-class TrainResult:
-    trial_lengths: list[int]  # steps of each trial in order; the last is the balanced one if balanced
-    failures: int  # trials that ended in a failure
-    balanced: bool  # the last trial reached the world's time limit
-    steps: int  # steps over all trials
-    ase_weights: list[float] = field(default_factory=list)  # w per box at the end
-    ace_weights: list[float] = field(default_factory=list)  # v per box at the end: the critic's predictions
+            require_unit(f"Config: {name}", getattr(self, name))
+        require_non_negative("Config: noise_std", self.noise_std)
+        require_count("Config: max_failures", self.max_failures)
 
 
 def ase_output(activation: float, noise: float) -> int:
@@ -121,8 +111,7 @@ def internal_reinforcement(reward: float, prediction: float, previous_prediction
     >>> internal_reinforcement(-1.0, -1.0, -0.25, gamma=0.5, failed=True)  # −1 + 0 + 0.25
     -0.75
     """
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"internal_reinforcement: gamma must be in [0, 1], got {gamma}")
+    require_unit("internal_reinforcement: gamma", gamma)
     if failed:
         return reward - previous_prediction
     return reward + gamma * prediction - previous_prediction
@@ -152,12 +141,9 @@ class TracedWeights:
 
     # given
     def __init__(self, n_boxes: int, learning_rate: float, decay: float):
-        if not isinstance(n_boxes, int) or isinstance(n_boxes, bool) or n_boxes < 1:
-            raise ValueError(f"TracedWeights: n_boxes must be an integer >= 1, got {n_boxes!r}")
-        if not learning_rate > 0.0:
-            raise ValueError(f"TracedWeights: learning_rate must be > 0, got {learning_rate}")
-        if not 0.0 <= decay <= 1.0:
-            raise ValueError(f"TracedWeights: decay must be in [0, 1], got {decay}")
+        require_count("TracedWeights: n_boxes", n_boxes)
+        require_positive("TracedWeights: learning_rate", learning_rate)
+        require_unit("TracedWeights: decay", decay)
         self.n_boxes, self.learning_rate, self.decay = n_boxes, learning_rate, decay
         self.values = [0.0] * n_boxes  # the weights (in the lazy form: as of each box's last visit)
         self.traces = [0.0] * n_boxes  # the traces (in the lazy form: as of each box's last visit)
@@ -293,8 +279,7 @@ def ase_policy(weights: list[float], rng: Rng, noise_std: float = 0.01) -> Calla
     """
     if len(weights) != N_BOXES:
         raise ValueError(f"ase_policy: expected one weight per box ({N_BOXES}), got {len(weights)}")
-    if not noise_std >= 0.0:
-        raise ValueError(f"ase_policy: noise_std must be >= 0, got {noise_std}")
+    require_non_negative("ase_policy: noise_std", noise_std)
     weights = list(weights)
 
     def policy(state: tuple) -> int:
@@ -304,43 +289,78 @@ def ase_policy(weights: list[float], rng: Rng, noise_std: float = 0.01) -> Calla
     return policy
 
 
+# given
+@dataclass
+class StepReport:
+    """What `train` tells its on_step callback after every step of the world."""
+
+    trial: int  # 1, 2, …
+    step: int  # the step within the trial: 1, 2, …
+    state: tuple  # the state the step led to (x, ẋ, θ, θ̇)
+
+
+# given
+@dataclass
+class TrialReport:
+    """What `train` tells its on_trial callback at the end of each trial."""
+
+    trial: int  # 1, 2, …
+    length: int  # its steps
+    failed: bool  # False for the trial that reached the time limit (balanced)
+    ase: TracedWeights  # the actor, its traces already cleared after a failure (live: it learns on)
+    ace: TracedWeights  # the critic, likewise
+
+
+# given
+@dataclass
+class TrainResult:
+    trial_lengths: list[int]  # steps of each trial in order; the last is the balanced one if balanced
+    failures: int  # trials that ended in a failure
+    balanced: bool  # the last trial reached the world's time limit
+    steps: int  # steps over all trials
+    ase_weights: list[float] = field(default_factory=list)  # w per box at the end
+    ace_weights: list[float] = field(default_factory=list)  # v per box at the end: the critic's predictions
+
+
 def train(
-    world: BalanceWorld,
-    config: Config = Config(),
+    world: World,
+    config: Config,
     seed: int = 0,
-    max_failures: int = 100,
-    on_trial: Callable[[int, int, bool, TracedWeights, TracedWeights], None] | None = None,
-    on_step: Callable[[int, int, tuple], None] | None = None,
+    on_trial: Callable[[TrialReport], None] | None = None,
+    on_step: Callable[[StepReport], None] | None = None,
 ) -> TrainResult:
     """Learn to balance: trial after trial, until one trial reaches the world's time limit
-    (balanced) or `max_failures` trials have failed.
+    (balanced) or `config.max_failures` trials have failed.
 
-    Set up: rng = Rng(seed) for the ASE's noise; ase = TracedWeights(N_BOXES, α, δ),
-    ace = TracedWeights(N_BOXES, β, λ); world.reset(seed=seed); box = box_index(state);
-    previous = ace.weight(box) (the critic's prediction p(t−1)). Then every step:
+    Any world with the cart-pole's state (x, ẋ, θ, θ̇), pushes PUSH_LEFT and PUSH_RIGHT, and
+    reward −1 on a failure will do: our BalanceWorld, or Gymnasium's CartPole through the adapter.
+
+    Set up: rng = Rng(seed); world.reset(seed=world_seed(rng)) (the seeding rule: see
+    mdp.world_seed); ase = TracedWeights(N_BOXES, α, δ), ace = TracedWeights(N_BOXES, β, λ);
+    box = box_index(state); previous = ace.weight(box) (the critic's prediction p(t−1)). Then
+    every step:
 
         y = ase_output(ase.weight(box), rng.normal(0, σ))          # act (two draws)
         step = world.step(PUSH_RIGHT if y > 0 else PUSH_LEFT)
         prediction = 0 if step.terminated else ace.weight(next_box) # p(t), next_box = box_index(…)
         r̂ = internal_reinforcement(step.reward, prediction, previous, γ, step.terminated)
         ase.update(box, y, r̂);  ace.update(box, 1.0, r̂)            # learn (traces include box)
-        on a failure: clear both traces, reset the world, box and previous = ace.weight(box) anew
+        on a failure: clear both traces, reset the world (no seed), box and previous = ace.weight(box) anew
         otherwise:    box = next_box, previous = prediction          # p(t) becomes p(t−1)
 
     Pitfalls: p(t−1) is the number predicted one step ago, as in the paper, not the box's
     weight re-read after learning (the authors' simulator re-reads it); p(t) = 0 at a failure;
     the traces clear after the failure's update, not before it, or the failure teaches nothing.
 
-    Callbacks: on_step(trial, step_in_trial, state) after each world step (the state moved to;
-    trials and steps count from 1); on_trial(trial, length, failed, ase, ace) at the end of
-    each trial, after the traces are cleared (failed False for the balanced trial).
+    Callbacks: on_step(StepReport(trial, step_in_trial, state)) after each world step (the
+    state moved to; trials and steps count from 1); on_trial(TrialReport(trial, length, failed,
+    ase, ace)) at the end of each trial, after the traces are cleared (failed False for the
+    balanced trial).
 
     Returns TrainResult(trial_lengths, failures, balanced, steps, ase.weights(), ace.weights()).
-    Raises ValueError unless max_failures is an integer >= 1.
     """
-    if not isinstance(max_failures, int) or isinstance(max_failures, bool) or max_failures < 1:
-        raise ValueError(f"train: max_failures must be an integer >= 1, got {max_failures!r}")
     rng = Rng(seed)
+    state, _ = world.reset(seed=world_seed(rng))
     ase = TracedWeights(N_BOXES, config.alpha, config.delta)
     ace = TracedWeights(N_BOXES, config.beta, config.lam)
     # Hoisted for the hot loop: a bound method is looked up once, not once per step.
@@ -348,7 +368,6 @@ def train(
     normal, step_world, gamma, noise_std = rng.normal, world.step, config.gamma, config.noise_std
     trial_lengths: list[int] = []
     failures = steps = 0
-    state, _ = world.reset(seed=seed)
     box = box_index(state)
     previous = ace_weight(box)
     trial, length = 1, 0
@@ -366,7 +385,7 @@ def train(
         ase_update(box, y, reinforcement)
         ace_update(box, 1.0, reinforcement)
         if on_step is not None:
-            on_step(trial, length, step.observation)
+            on_step(StepReport(trial, length, step.observation))
         if failed or step.truncated:
             trial_lengths.append(length)
             steps += length
@@ -375,8 +394,8 @@ def train(
                 ase.clear()
                 ace.clear()
             if on_trial is not None:
-                on_trial(trial, length, failed, ase, ace)
-            if not failed or failures >= max_failures:
+                on_trial(TrialReport(trial, length, failed, ase, ace))
+            if not failed or failures >= config.max_failures:
                 break
             state, _ = world.reset()
             box = box_index(state)

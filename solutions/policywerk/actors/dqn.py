@@ -55,12 +55,13 @@ from typing import Callable, Sequence
 
 from policywerk.building_blocks.conv import Conv2D
 from policywerk.building_blocks.dense import Dense
-from policywerk.building_blocks.mdp import Transition, World
+from policywerk.building_blocks.mdp import Transition, World, world_seed
 from policywerk.building_blocks.network import Activation, Sequential, zero_grad
 from policywerk.building_blocks.optimizers import Adam, RMSProp, clip_by_global_norm
 from policywerk.building_blocks.policies import epsilon_greedy, greedy
 from policywerk.building_blocks.replay_buffer import ReplayBuffer
 from policywerk.building_blocks.returns import discounted_return
+from policywerk.primitives.checks import require_count, require_one_of, require_positive, require_unit
 from policywerk.primitives.losses import huber, huber_gradient
 from policywerk.primitives.random import Rng
 from policywerk.primitives.scalar import linear_schedule
@@ -75,9 +76,8 @@ OPTIMIZERS = ("adam", "rmsprop")
 @dataclass(frozen=True)
 class Config:
     """Every setting of a run. The defaults are the setting measured to learn the catcher
-    (PERFORMANCE.md, "Prototype findings"): 6,000 updates, about three and a half minutes of
-    pure Python. The paper's value is given beside each where it differs (2013 unless marked
-    2015)."""
+    (PERFORMANCE.md, "Prototype findings"): 12,500 environment steps, 6,001 updates. The
+    paper's value is given beside each where it differs (2013 unless marked 2015)."""
 
     # the Q-network: conv → ReLU → dense → ReLU → dense (the paper: conv 16×8×8/4 → conv 32×4×4/2 → 256);
     # for a vector observation dense → ReLU → dense (build_dense_q_network), which reads only `hidden`
@@ -108,22 +108,13 @@ class Config:
     def __post_init__(self):
         for name in ("conv_filters", "kernel_size", "stride", "hidden", "n_step", "target_sync", "batch_size",
                      "replay_capacity", "learning_starts", "update_every", "epsilon_steps", "total_steps"):  # fmt: skip
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Config: {name} must be an integer >= 1, got {value!r}")
-        if not 0.0 <= self.gamma <= 1.0:
-            raise ValueError(f"Config: gamma (the discount) must be in [0, 1], got {self.gamma}")
-        if not self.learning_rate > 0.0:
-            raise ValueError(f"Config: learning_rate must be > 0, got {self.learning_rate}")
-        if not self.huber_delta > 0.0:
-            raise ValueError(f"Config: huber_delta must be > 0, got {self.huber_delta}")
-        if not self.max_grad_norm > 0.0:
-            raise ValueError(f"Config: max_grad_norm must be > 0, got {self.max_grad_norm}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"Config: optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+            require_count(f"Config: {name}", getattr(self, name))
+        require_unit("Config: gamma (the discount)", self.gamma)
+        for name in ("learning_rate", "huber_delta", "max_grad_norm"):
+            require_positive(f"Config: {name}", getattr(self, name))
+        require_one_of("Config: optimizer", self.optimizer, OPTIMIZERS)
         for name in ("epsilon_start", "epsilon_end"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"Config: {name} must be in [0, 1], got {getattr(self, name)}")
+            require_unit(f"Config: {name}", getattr(self, name))
         if self.batch_size > self.replay_capacity:
             raise ValueError(
                 f"Config: a replay batch of {self.batch_size} is larger than the buffer's capacity of {self.replay_capacity}"
@@ -147,16 +138,6 @@ class NStepTransition:
     next_observation: list[float]  # s_{t+m}, where the target bootstraps
     terminated: bool  # the episode terminated at step t+m−1: the target must not bootstrap
     steps: int  # m: the bootstrap is discounted by γ^m
-
-
-# given
-@dataclass
-class TrainingResult:
-    agent: DQN  # the trained learner; agent.greedy_action(observation) is the greedy policy
-    returns: list[float] = field(default_factory=list)  # sum of rewards of each finished episode, as lived (ε-greedy)
-    lengths: list[int] = field(default_factory=list)  # steps of each finished episode
-    losses: list[float] = field(default_factory=list)  # the Huber loss of each update
-    episode_end_steps: list[int] = field(default_factory=list)  # the environment step at which each episode ended
 
 
 # ── the Q-network ─────────────────────────────────────────────────────────────────────────
@@ -209,7 +190,7 @@ def build_dense_q_network(observation_size: int, n_actions: int, config: Config,
         Dense(observation_size → hidden, He init) → ReLU → Dense(hidden → n_actions)
 
     Weights are drawn from rng in layer order. One hidden layer is enough for a cart-pole
-    (lessons/bonus_gymnasium.py: 64 units; two layers of 32 learned no better in the same time).
+    (lessons/bonus_gymnasium.py: 64 units; two layers of 32 learned no better).
 
     >>> net = build_dense_q_network(4, 2, Config(hidden=64), Rng(0))  # 4·64 + 64 + 64·2 + 2
     >>> [type(layer).__name__ for layer in net.layers], sum(p.size for p in net.parameters())
@@ -303,8 +284,7 @@ def td_targets(batch: Sequence[NStepTransition], next_q_values: list[list[float]
     >>> td_targets(batch, [[3.0, 4.0], [3.0, 4.0]], gamma=0.5)  # 1 + 0.25·4; terminated: 1
     [2.0, 1.0]
     """
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"td_targets: gamma (the discount) must be in [0, 1], got {gamma}")
+    require_unit("td_targets: gamma (the discount)", gamma)
     if len(batch) != len(next_q_values):
         raise ValueError(f"td_targets: {len(batch)} transitions but {len(next_q_values)} rows of Q-values")
     return [
@@ -434,38 +414,71 @@ class DQN:
 # ── the training loop ─────────────────────────────────────────────────────────────────────
 
 
+# given
+@dataclass
+class EpisodeReport:
+    """What `train` tells its on_episode callback when an episode ends."""
+
+    episode: int  # 1, 2, …
+    total_reward: float  # the sum of the episode's rewards, as lived (ε-greedy)
+    length: int  # its steps
+    step: int  # the environment step at which it ended (1 … total_steps)
+    agent: DQN  # the learner (live: it goes on learning after the callback)
+
+
+# given
+@dataclass
+class UpdateReport:
+    """What `train` tells its on_update callback after each gradient step."""
+
+    update: int  # 1, 2, …
+    loss: float  # the minibatch's Huber loss, before the step
+    agent: DQN  # the learner, just updated (live)
+
+
+# given
+@dataclass
+class TrainResult:
+    agent: DQN  # the trained learner; agent.greedy_action(observation) is the greedy policy
+    returns: list[float] = field(default_factory=list)  # sum of rewards of each finished episode, as lived (ε-greedy)
+    lengths: list[int] = field(default_factory=list)  # steps of each finished episode
+    losses: list[float] = field(default_factory=list)  # the Huber loss of each update
+    episode_end_steps: list[int] = field(default_factory=list)  # the environment step at which each episode ended
+
+
 def train(
     world: World,
-    config: Config = Config(),
+    config: Config,
     seed: int = 0,
-    on_episode: Callable[[int, float, int, DQN], None] | None = None,
-    on_update: Callable[[int, float, DQN], None] | None = None,
-) -> TrainingResult:
+    on_episode: Callable[[EpisodeReport], None] | None = None,
+    on_update: Callable[[UpdateReport], None] | None = None,
+) -> TrainResult:
     """Run DQN for config.total_steps environment steps.
 
-        agent ← DQN(world.observation_shape, world.action_space.n, config, Rng(seed))
-        s ← world.reset(seed=seed)                       (later episodes: reset() without a seed)
+        rng = Rng(seed);  s ← world.reset(seed=world_seed(rng))      (the seeding rule: see mdp.world_seed)
+        agent ← DQN(world.observation_shape, world.action_space.n, config, rng)
         for step = 0, 1, …, total_steps − 1:
             a ← agent.act(s, ε = epsilon_at(config, step), rng);  take it; keep the step in a
                 window of the last n_step steps
             when the window holds n_step steps: replay.add(n_step_transition(window, γ)), drop
                 its oldest step; when the episode ends, fold the rest of the window too
-                (shorter windows), then call on_episode(episode, sum of rewards, length, agent)
-                (episode counting from 1) and reset
+                (shorter windows), then call on_episode(EpisodeReport(episode, sum of rewards,
+                length, step + 1, agent)) (episode counting from 1) and reset (no seed)
             after step + 1 >= learning_starts, every update_every steps (when (step + 1) is a
                 multiple): loss = agent.update(replay.sample(batch_size, rng)), then
-                on_update(update, loss, agent) (update counting from 1)
+                on_update(UpdateReport(update, loss, agent)) (update counting from 1)
 
-    One Rng(seed) serves the weights, the ε-greedy choices and the replay samples, so a run
-    is reproducible from its seed. An episode still running at the end is not recorded.
+    After the world's seed, the one rng serves the weights, the ε-greedy choices and the
+    replay samples, so a run is reproducible from its seed. An episode still running at the
+    end is not recorded.
     """
     rng = Rng(seed)
+    observation, _ = world.reset(seed=world_seed(rng))
     agent = DQN(world.observation_shape, world.action_space.n, config, rng)
     replay = ReplayBuffer(config.replay_capacity)
-    result = TrainingResult(agent)
+    result = TrainResult(agent)
     gamma, n_step = config.gamma, config.n_step
     window: deque[Transition] = deque()
-    observation, _ = world.reset(seed=seed)
     total, length = 0.0, 0
     for step in range(config.total_steps):
         # ── act, and remember ──
@@ -485,7 +498,7 @@ def train(
             result.lengths.append(length)
             result.episode_end_steps.append(step + 1)
             if on_episode is not None:
-                on_episode(len(result.returns), total, length, agent)
+                on_episode(EpisodeReport(len(result.returns), total, length, step + 1, agent))
             observation, _ = world.reset()
             total, length = 0.0, 0
         else:
@@ -495,5 +508,5 @@ def train(
             loss = agent.update(replay.sample(config.batch_size, rng))
             result.losses.append(loss)
             if on_update is not None:
-                on_update(agent.updates, loss, agent)
+                on_update(UpdateReport(agent.updates, loss, agent))
     return result

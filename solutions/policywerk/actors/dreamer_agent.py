@@ -24,6 +24,7 @@ from typing import Callable
 from policywerk.actors.dreamer_behaviour import actor_backward, behaviour_losses, imagine
 from policywerk.actors.dreamer_losses import ReturnNormaliser, action_from_raw, latent_sample, preprocess_image
 from policywerk.actors.dreamer_world_model import ACTION_SIZE, Batch, Config, WorldModel
+from policywerk.building_blocks.mdp import world_seed
 from policywerk.building_blocks.network import MLP, zero_grad
 from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
 from policywerk.building_blocks.replay_buffer import ReplayBuffer
@@ -268,8 +269,8 @@ EVALUATION_SEED_BASE = 10_000  # evaluation episodes use seeds 10 000, 10 001, â
 def train(config: Config, seed: int = 0, on_update: Callable[[UpdateReport], None] | None = None) -> TrainResult:
     """Train DreamerV3 on the pixel point mass: collect, replay, update; evaluate greedily now and then.
 
-        rng = Rng(seed); world_seed = rng.integers(0, 2**31 âˆ’ 1)   (one draw: the world's own seed)
-        world = PixelPointMass(config.image_size), reset with seed=world_seed;
+        rng = Rng(seed); world = PixelPointMass(config.image_size), first reset with
+        seed=world_seed(rng) (building_blocks.mdp: the one seeding rule, the run's first draw);
         agent = Dreamer(config, rng),
         replay = ReplayBuffer(config.replay_capacity) of EpisodeRecords
         prefill: act with pixel_pointmass.random_policy(rng) for prefill_steps steps
@@ -284,7 +285,7 @@ def train(config: Config, seed: int = 0, on_update: Callable[[UpdateReport], Non
     """
     c = config
     rng = Rng(seed)
-    world_seed = rng.integers(0, 2**31 - 1)
+    first_seed = world_seed(rng)
     world, evaluation_world = PixelPointMass(size=c.image_size), PixelPointMass(size=c.image_size)
     agent = Dreamer(c, rng)
     replay = ReplayBuffer(c.replay_capacity)
@@ -292,7 +293,7 @@ def train(config: Config, seed: int = 0, on_update: Callable[[UpdateReport], Non
     evaluation_seeds = [EVALUATION_SEED_BASE + i for i in range(c.eval_episodes)]
     reports, evaluations, episode_returns = [], [], []
     greedy_return = None
-    image, _ = world.reset(seed=world_seed)
+    image, _ = world.reset(seed=first_seed)
     record, memory, total, env_steps, since_update = EpisodeRecord(), None, 0.0, 0, 0
     record.begin(image)
     while len(reports) < c.updates:

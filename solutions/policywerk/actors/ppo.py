@@ -42,17 +42,17 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-from policywerk.building_blocks.dense import Dense
 from policywerk.building_blocks.distributions import (
     gaussian_entropy,
     gaussian_log_prob,
     gaussian_log_prob_gradients,
     gaussian_sample,
 )
-from policywerk.building_blocks.mdp import World
-from policywerk.building_blocks.network import Activation, Parameter, Sequential, zero_grad
+from policywerk.building_blocks.mdp import World, world_seed
+from policywerk.building_blocks.network import MLP, Parameter, zero_grad
 from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
 from policywerk.building_blocks.returns import gae
+from policywerk.primitives.checks import require_count, require_finite, require_non_negative, require_positive, require_unit
 from policywerk.primitives.random import Rng
 
 N_FEATURES = 4  # (tx − x, ty − y, vx, vy)
@@ -81,32 +81,14 @@ class Config:
 
     def __post_init__(self):
         for name in ("total_steps", "rollout_steps", "epochs", "minibatch_size", "hidden"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Config: {name} must be an integer >= 1, got {value!r}")
-        _require_clip(self.clip)
-        _require_unit("gamma", self.gamma)
-        _require_unit("lam", self.lam)
-        for name in ("lr", "max_grad_norm"):
-            if not getattr(self, name) > 0.0:
-                raise ValueError(f"Config: {name} must be > 0, got {getattr(self, name)}")
+            require_count(f"Config: {name}", getattr(self, name))
+        for name in ("clip", "lr", "max_grad_norm"):
+            require_positive(f"Config: {name}", getattr(self, name))
+        require_unit("Config: gamma", self.gamma)
+        require_unit("Config: lam", self.lam)
         for name in ("value_coef", "entropy_coef"):
-            if not getattr(self, name) >= 0.0:
-                raise ValueError(f"Config: {name} must be >= 0, got {getattr(self, name)}")
-        if not math.isfinite(self.initial_log_std):
-            raise ValueError(f"Config: initial_log_std must be finite, got {self.initial_log_std}")
-
-
-# given
-def _require_clip(clip: float) -> None:
-    if not clip > 0.0:
-        raise ValueError(f"clip (PPO's ε) must be > 0, got {clip}")
-
-
-# given
-def _require_unit(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value}")
+            require_non_negative(f"Config: {name}", getattr(self, name))
+        require_finite("Config: initial_log_std", self.initial_log_std)
 
 
 # ── the agent: a Gaussian policy and a separate value network ─────────────────────────────
@@ -136,17 +118,9 @@ class GaussianPolicy:
 
     # given
     def __init__(self, n_features: int, n_actions: int, hidden: int, rng: Rng, initial_log_std: float = 0.0):
-        self.net = Sequential(
-            [
-                Dense(n_features, hidden, rng, name="policy.hidden"),
-                Activation("tanh"),
-                Dense(hidden, n_actions, rng, name="policy.mean"),
-            ]
-        )
         # A small last layer makes every initial mean close to 0: no state starts with a bias
         # in some direction (the authors' code initialises this layer at 1 % of the usual scale).
-        mean_layer = self.net.layers[-1]
-        mean_layer.weight.value = [[0.01 * w for w in row] for row in mean_layer.weight.value]
+        self.net = MLP([n_features, hidden, n_actions], rng, name="policy", activation="tanh", last_scale=0.01)
         self.log_std = Parameter.of([[initial_log_std] * n_actions], "policy.log_std")
 
     # given
@@ -193,9 +167,9 @@ class GaussianPolicy:
 
 
 # given
-def value_network(n_features: int, hidden: int, rng: Rng) -> Sequential:
+def value_network(n_features: int, hidden: int, rng: Rng) -> MLP:
     """V(s): features -> tanh hidden layer -> one number. Separate from the policy (no shared layers)."""
-    return Sequential([Dense(n_features, hidden, rng, name="value.hidden"), Activation("tanh"), Dense(hidden, 1, rng, name="value.out")])
+    return MLP([n_features, hidden, 1], rng, name="value", activation="tanh")
 
 
 def greedy_policy(policy: GaussianPolicy) -> Callable[[list[float]], list[float]]:
@@ -232,7 +206,7 @@ def clipped_surrogate(ratio: float, advantage: float, clip: float) -> float:
     >>> clipped_surrogate(0.5, -2.0, 0.2)  # Â < 0, r below 1 − ε: min(−1.0, −1.6)
     -1.6
     """
-    _require_clip(clip)
+    require_positive("clipped_surrogate: clip (ε)", clip)
     clipped_ratio = min(max(ratio, 1.0 - clip), 1.0 + clip)
     return min(ratio * advantage, clipped_ratio * advantage)
 
@@ -254,7 +228,7 @@ def clipped_surrogate_gradient(ratio: float, advantage: float, clip: float) -> f
     >>> clipped_surrogate_gradient(1.5, -2.0, 0.2), clipped_surrogate_gradient(0.5, -2.0, 0.2)
     (-3.0, 0.0)
     """
-    _require_clip(clip)
+    require_positive("clipped_surrogate_gradient: clip (ε)", clip)
     if (advantage > 0.0 and ratio > 1.0 + clip) or (advantage < 0.0 and ratio < 1.0 - clip):
         return 0.0
     return ratio * advantage
@@ -319,7 +293,7 @@ def policy_loss(
     >>> result.loss, result.grad_means, result.grad_log_std  # r = 1: −Â, −Â·(a − μ), −Â·((a − μ)² − 1)
     (-2.0, [[-2.0]], [0.0])
     """
-    _require_clip(clip)
+    require_positive("policy_loss: clip (ε)", clip)
     count = len(means)
     if count == 0:
         raise ValueError("policy_loss: expected a non-empty minibatch")
@@ -404,8 +378,7 @@ def collect_rollout(world: World, policy: GaussianPolicy, observation: list[floa
 
     Raises ValueError unless steps >= 1.
     """
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-        raise ValueError(f"collect_rollout: steps must be an integer >= 1, got {steps!r}")
+    require_count("collect_rollout: steps", steps)
     rollout = Rollout()
     act, step_world, reset = policy.act, world.step, world.reset
     state_features = features(observation)
@@ -428,7 +401,7 @@ def collect_rollout(world: World, policy: GaussianPolicy, observation: list[floa
     return rollout
 
 
-def advantages_and_returns(rollout: Rollout, value_net: Sequential, gamma: float, lam: float) -> tuple[list[float], list[float]]:
+def advantages_and_returns(rollout: Rollout, value_net: MLP, gamma: float, lam: float) -> tuple[list[float], list[float]]:
     """GAE advantages Â_t and the value targets R_t = Â_t + V(s_t) of a rollout.
 
     Evaluate the value network once on all φ(s_t) and once on all φ(s_{t+1}) (two batch forward
@@ -438,14 +411,14 @@ def advantages_and_returns(rollout: Rollout, value_net: Sequential, gamma: float
 
     Shapes: T steps -> (T advantages, T returns). Raises ValueError for γ or λ outside [0, 1].
 
-    >>> net = Sequential([Dense(4, 1, Rng(0), init="zeros")])
-    >>> net.layers[0].bias.value = [[1.0]]  # V = 1 everywhere
+    >>> net = MLP([4, 1], Rng(0))
+    >>> net.weights[0].value, net.biases[0].value = [[0.0] * 4], [[1.0]]  # V = 1 everywhere
     >>> steps = Rollout(features=[[0.0] * 4], rewards=[-0.5], next_features=[[0.0] * 4], terminated=[False], truncated=[True])
     >>> advantages_and_returns(steps, net, gamma=0.5, lam=0.95)  # −0.5 + 0.5·1 − 1, then + 1
     ([-1.0], [0.0])
     """
-    _require_unit("gamma", gamma)
-    _require_unit("lam", lam)
+    require_unit("advantages_and_returns: gamma", gamma)
+    require_unit("advantages_and_returns: lam", lam)
     values = [v[0] for v in value_net.forward(rollout.features)[0]]
     next_values = [v[0] for v in value_net.forward(rollout.next_features)[0]]
     advantages = gae(rollout.rewards, values, next_values, rollout.terminated, rollout.truncated, gamma, lam)
@@ -461,7 +434,7 @@ class Agent:
     """Everything that learns: the policy, the value network, and one Adam for each."""
 
     policy: GaussianPolicy
-    value_net: Sequential
+    value_net: MLP
     policy_optimizer: Adam
     value_optimizer: Adam
 
@@ -472,23 +445,6 @@ def make_agent(config: Config, n_actions: int, rng: Rng) -> Agent:
     policy = GaussianPolicy(N_FEATURES, n_actions, config.hidden, rng, config.initial_log_std)
     value_net = value_network(N_FEATURES, config.hidden, rng)
     return Agent(policy, value_net, Adam(policy.parameters(), lr=config.lr), Adam(value_net.parameters(), lr=config.lr))
-
-
-# given
-@dataclass
-class UpdateStats:
-    """What one update did, averaged over its minibatches."""
-
-    update: int  # 1, 2, …
-    env_steps: int  # environment steps so far
-    gradient_steps: int  # minibatch steps so far
-    policy_loss: float
-    value_loss: float
-    entropy: float
-    approx_kl: float
-    clip_fraction: float
-    std: list[float]  # σ per action dimension after the update
-    episode_return: float  # mean undiscounted return of the episodes that ended in this rollout (nan if none)
 
 
 def ppo_update(agent: Agent, rollout: Rollout, advantages: list[float], returns: list[float], config: Config, rng: Rng) -> dict[str, float]:
@@ -552,9 +508,38 @@ def ppo_update(agent: Agent, rollout: Rollout, advantages: list[float], returns:
     return means
 
 
+# ── training ──────────────────────────────────────────────────────────────────────────
+
+
 # given
 @dataclass
-class TrainingResult:
+class UpdateStats:
+    """What one update did, averaged over its minibatches."""
+
+    update: int  # 1, 2, …
+    env_steps: int  # environment steps so far
+    gradient_steps: int  # minibatch steps so far
+    policy_loss: float
+    value_loss: float
+    entropy: float
+    approx_kl: float
+    clip_fraction: float
+    std: list[float]  # σ per action dimension after the update
+    episode_return: float  # mean undiscounted return of the episodes that ended in this rollout (nan if none)
+
+
+# given
+@dataclass
+class UpdateReport:
+    """What `train` tells its on_update callback after each update."""
+
+    stats: UpdateStats  # the numbers of this update (also kept in TrainResult.updates)
+    agent: Agent  # the learner, just updated (live: the next update changes it)
+
+
+# given
+@dataclass
+class TrainResult:
     agent: Agent
     updates: list[UpdateStats] = field(default_factory=list)
     episode_returns: list[float] = field(default_factory=list)  # undiscounted, of every finished episode, as lived (sampling)
@@ -564,29 +549,25 @@ class TrainingResult:
 
 def train(
     world: World,
-    config: Config = Config(),
+    config: Config,
     seed: int = 0,
-    on_update: Callable[[UpdateStats, Agent], None] | None = None,
-) -> TrainingResult:
+    on_update: Callable[[UpdateReport], None] | None = None,
+) -> TrainResult:
     """PPO on the point mass: ⌈total_steps / rollout_steps⌉ rounds of collect, estimate, update.
 
-        rng = Rng(seed); world_seed = rng.integers(0, 2**31 − 1)     (one draw: the world's own seed)
+        rng = Rng(seed); observation = world.reset(seed=world_seed(rng))   (the seeding rule: see mdp.world_seed)
         agent = make_agent(config, number of action dimensions, rng)
-        observation = world.reset(seed=world_seed)
         repeat:  rollout = collect_rollout(world, policy, observation, rollout_steps, rng)
                  advantages, returns = advantages_and_returns(rollout, value net, γ, λ)
                  ppo_update(agent, rollout, advantages, returns, config, rng)
-                 record UpdateStats; on_update(stats, agent); observation = rollout.next_observation
+                 record UpdateStats; on_update(UpdateReport(stats, agent)); observation = rollout.next_observation
 
-    The world gets a seed of its own, drawn from the run's generator, so that its start and
-    target draws are not the very numbers that initialise the weights. Episode returns are
-    summed as they are lived, across rollout boundaries.
+    Episode returns are summed as they are lived, across rollout boundaries.
     """
     rng = Rng(seed)
-    world_seed = rng.integers(0, 2**31 - 1)
+    observation, _ = world.reset(seed=world_seed(rng))
     agent = make_agent(config, len(world.action_space.low), rng)
-    observation, _ = world.reset(seed=world_seed)
-    result = TrainingResult(agent=agent)
+    result = TrainResult(agent=agent)
     running_return = 0.0
     for update in range(1, math.ceil(config.total_steps / config.rollout_steps) + 1):
         rollout = collect_rollout(world, agent.policy, observation, config.rollout_steps, rng)
@@ -616,5 +597,5 @@ def train(
         )
         result.updates.append(stats)
         if on_update is not None:
-            on_update(stats, agent)
+            on_update(UpdateReport(stats, agent))
     return result

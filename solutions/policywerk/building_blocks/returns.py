@@ -21,6 +21,8 @@ estimation" (2016) for GAE.
 
 from __future__ import annotations
 
+from policywerk.primitives.checks import require_unit
+
 
 # given
 def _require_stretch(
@@ -32,12 +34,6 @@ def _require_stretch(
         raise ValueError(f"every list must have one entry per step, got lengths {lengths}")
 
 
-# given
-def _require_unit(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value}")
-
-
 def discounted_return(rewards: list[float], gamma: float) -> float:
     """G = r₀ + γ·r₁ + γ²·r₂ + … over one whole episode (nothing after its last reward).
 
@@ -46,7 +42,7 @@ def discounted_return(rewards: list[float], gamma: float) -> float:
     >>> discounted_return([1.0, 0.0, 2.0], gamma=0.5)  # 1 + 0.5·0 + 0.25·2
     1.5
     """
-    _require_unit("gamma", gamma)
+    require_unit("gamma", gamma)
     total = 0.0
     for reward in reversed(rewards):
         total = reward + gamma * total
@@ -70,7 +66,7 @@ def returns_to_go(
     [2.75, 3.5]
     """
     _require_stretch(rewards, next_values, terminated, truncated)
-    _require_unit("gamma", gamma)
+    require_unit("gamma", gamma)
     returns = [0.0] * len(rewards)
     following = 0.0
     for t in reversed(range(len(rewards))):
@@ -104,7 +100,7 @@ def n_step_returns(
     [4.0, 4.0, 6.0]
     """
     _require_stretch(rewards, next_values, terminated, truncated)
-    _require_unit("gamma", gamma)
+    require_unit("gamma", gamma)
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"n must be an integer >= 1, got {n!r}")
     size = len(rewards)
@@ -147,8 +143,8 @@ def lambda_returns(
     [1.5, 1.0]
     """
     _require_stretch(rewards, next_values, terminated, truncated)
-    _require_unit("gamma", gamma)
-    _require_unit("lam", lam)
+    require_unit("gamma", gamma)
+    require_unit("lam", lam)
     returns = [0.0] * len(rewards)
     following = 0.0
     for t in reversed(range(len(rewards))):
@@ -188,8 +184,8 @@ def gae(
     [1.5, 1.0]
     """
     _require_stretch(rewards, next_values, terminated, truncated, values=values)
-    _require_unit("gamma", gamma)
-    _require_unit("lam", lam)
+    require_unit("gamma", gamma)
+    require_unit("lam", lam)
     advantages = [0.0] * len(rewards)
     following = 0.0
     for t in reversed(range(len(rewards))):

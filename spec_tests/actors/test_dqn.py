@@ -749,6 +749,8 @@ def test_dqn_learns_to_catch_on_a_reduced_budget():
 @pytest.mark.timeout(1800)
 @exercise("actors.dqn.train")
 def test_dqn_at_its_defaults_catches_well_on_every_seed():
-    # The lesson's run, 3 seeds: every greedy normalised score at least 0.8.
+    # The lesson's run, 3 seeds: every greedy normalised score at least 0.8. Measured under the
+    # seeding rule of mdp.world_seed (issue 18): 0.72, 0.91 and 0.94; seed 0 falls below the bar
+    # (it scored 0.89 when the world shared the run's seed), an open finding of issue 18's note.
     scores = [normalised_score(dqn.train(catcher.Catcher(), dqn.Config(), seed=seed).agent) for seed in range(3)]
     assert min(scores) >= 0.8, scores

@@ -552,3 +552,49 @@ def test_an_mlp_starts_from_xavier_weights_zero_biases_and_a_scaled_last_layer()
     assert all(abs(v) <= math.sqrt(6.0 / 8.0) for v in flat(mlp.weights[0].value)) and len(set(flat(mlp.weights[0].value))) == 15
     assert flat(mlp.weights[1].value) == [0.0] * 10 and flat(mlp.biases[0].value) == [0.0] * 5
     assert [p.name for p in mlp.parameters()] == ["mlp.0.weight", "mlp.0.bias", "mlp.1.weight", "mlp.1.bias"]
+
+
+# --- MLP's given speed-ups change nothing a learner computes ---------------------------------
+
+
+@exercise("building_blocks.network.MLP.forward", "building_blocks.network.MLP.backward")
+def test_an_mlp_told_its_inputs_hold_a_one_hot_latent_computes_what_the_plain_map_computes():
+    # one_hot=(2, 8) lets the first layer skip the latent's zeros (given code); on rows that are
+    # one-hot there, and on rows that are not (a gradient check's z + p − sg(p)), the outputs and
+    # all gradients agree with the same MLP without the mark.
+    generator = random.Random(31)
+    latent = [[1.0, 0.0, 0.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 0.0, 0.0, 1.0], [0.0, 0.25, 0.75, 1.0, 0.0, 0.0]]
+    rows = [[generator.uniform(-1, 1), generator.uniform(-1, 1)] + z + [generator.uniform(-1, 1)] for z in latent]
+    grads = [[generator.uniform(-1, 1) for _ in range(2)] for _ in rows]
+    for chosen in (rows[:2], rows):  # only one-hot rows, then one row that is not
+        results = []
+        for one_hot in ((2, 8), None):
+            mlp = network.MLP([9, 3, 2], Rng(4), one_hot=one_hot)
+            outputs, tape = mlp.forward(chosen)
+            grad_rows = mlp.backward(tape, grads[: len(chosen)])
+            results.append(flat(outputs) + flat(grad_rows) + [g for p in mlp.parameters() for g in flat(p.grad)])
+        assert results[0] == pytest.approx(results[1], rel=1e-12, abs=1e-15)
+        assert any(g != 0.0 for g in results[0])
+
+
+@exercise("building_blocks.network.MLP.backward")
+def test_a_deferring_backward_that_raises_leaves_no_gradient_behind():
+    # defers_weight_gradients (given) keeps the weight gradients' rows until the decorated pass
+    # returns; if it raises, they are dropped, and a later backward starts clean.
+    mlp = network.MLP([2, 2], Rng(0))
+
+    @network.defers_weight_gradients("net")
+    def broken_pass(net):
+        net.backward(net.forward([[1.0, 2.0]])[1], [[1.0, -1.0]])
+        raise ArithmeticError("a mistake in the middle of a backward pass")
+
+    @network.defers_weight_gradients("net")
+    def forward_only(net):
+        return net.forward([[1.0, 2.0]])[0]
+
+    with pytest.raises(ArithmeticError):
+        broken_pass(mlp)
+    forward_only(mlp)  # nothing kept, nothing to add
+    assert all(g == 0.0 for parameter in mlp.parameters() for g in flat(parameter.grad))
+    mlp.backward(mlp.forward([[1.0, 2.0]])[1], [[1.0, -1.0]])
+    assert flat(mlp.weights[0].grad) == pytest.approx([1.0, 2.0, -1.0, -2.0], rel=1e-12)  # Gᵀ·X

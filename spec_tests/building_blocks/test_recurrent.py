@@ -229,6 +229,15 @@ def test_backward_step_refuses_what_is_not_a_steps_tape(tape):
 
 
 @exercise("building_blocks.recurrent.GRU.backward_step")
+def test_backward_step_refuses_a_gradient_batch_of_another_size_naming_both_sizes():
+    cell = recurrent.GRU(1, 1, Rng(0))
+    _, tape = cell.step([[1.0], [2.0]], [[0.0], [0.0]])
+    with pytest.raises(ValueError) as error:
+        cell.backward_step(tape, [[1.0], [1.0], [1.0]])  # 3 gradient rows for a step of 2
+    assert "3" in str(error.value) and "2" in str(error.value)
+
+
+@exercise("building_blocks.recurrent.GRU.backward_step")
 def test_backward_step_refuses_a_gradient_of_the_wrong_width_naming_both_widths():
     cell = recurrent.GRU(3, 2, Rng(0))
     _, tape = cell.step([[1.0, 2.0, 3.0]], [[0.0, 0.0]])

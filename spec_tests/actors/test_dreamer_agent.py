@@ -15,6 +15,7 @@ from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
 from policywerk.building_blocks.replay_buffer import ReplayBuffer
 from policywerk.primitives.random import Rng
 from policywerk.world.pixel_pointmass import PixelPointMass
+from spec_tests.reference_math import assert_names
 from spec_tests.actors.dreamer_support import flat, randomise
 
 exercise = pytest.mark.exercise
@@ -85,8 +86,9 @@ def test_sample_batch_can_take_a_whole_episode_but_not_more():
     buffer.add(labelled_episode(7, 6))
     whole = dreamer_agent.sample_batch(buffer, batch_size=1, length=6, rng=Rng(0))
     assert [step[0] for step in whole.images] == [[7.0, float(t)] for t in range(6)]
-    with pytest.raises(ValueError, match="6 steps.*7"):
+    with pytest.raises(ValueError) as error:
         dreamer_agent.sample_batch(buffer, batch_size=1, length=7, rng=Rng(0))
+    assert_names(error, 6, 7)
 
 
 # --- acting --------------------------------------------------------------------------------------
@@ -139,8 +141,9 @@ def test_the_greedy_agent_acts_on_the_posterior_mode_with_the_mean_action():
 @exercise("actors.dreamer_agent.Dreamer.act")
 def test_act_rejects_an_image_of_the_wrong_size():
     agent = dreamer_agent.Dreamer(small_config(), Rng(0))
-    with pytest.raises(ValueError, match="16 pixels.*got 64"):
+    with pytest.raises(ValueError) as error:
         agent.act([0.5] * 64, None, Rng(0))
+    assert_names(error, 16, 64)
 
 
 @exercise("actors.dreamer_agent.evaluate")

@@ -507,8 +507,9 @@ def test_batch_training_reports_every_presentation_and_stops_below_the_tolerance
 @exercise("actors.td_learner.batch_train")
 def test_batch_training_with_too_large_a_step_diverges_with_a_clear_error():
     # α = 1: B's 8 visits multiply its error by (1 − 8) = −7 every presentation.
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError) as error:
         td_learner.batch_train([0.0, 0.0, 0.0], PREDICTOR, alpha=1.0, lam=1.0)
+    assert not isinstance(error.value, NotImplementedError)  # the stub's error is a RuntimeError too
 
 
 @exercise("actors.td_learner.batch_train")

@@ -29,6 +29,7 @@ from policywerk.actors import bellman
 from policywerk.building_blocks import mdp
 from policywerk.primitives.random import Rng
 from policywerk.world import gridworld
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -322,6 +323,28 @@ def test_value_iteration_stopped_by_max_sweeps_reports_not_converged():
 
 
 @exercise("actors.bellman.value_iteration")
+def test_value_iteration_stops_only_on_a_change_strictly_below_the_tolerance():
+    # γ = 0 (see the spec above): sweep 1 changes the cells beside the goal by exactly 1.0 and
+    # sweep 2 changes nothing. With tolerance = 1.0, sweep 1's change is not below it.
+    result = bellman.value_iteration(gridworld.GridWorld(), 0.0, tolerance=1.0)
+    assert (result.sweeps, result.max_changes, result.converged) == (2, [1.0, 0.0], True)
+
+
+@exercise("actors.bellman.value_iteration")
+def test_value_iteration_with_max_sweeps_one_runs_one_sweep_and_says_it_did_not_converge():
+    # γ = 0, tolerance = 1.0: the one allowed sweep changes a value by exactly 1.0, not below 1.0.
+    result = bellman.value_iteration(gridworld.GridWorld(), 0.0, tolerance=1.0, max_sweeps=1)
+    assert (result.sweeps, result.max_changes, result.converged) == (1, [1.0], False)
+
+
+@exercise("actors.bellman.value_iteration")
+def test_value_iteration_allowed_exactly_the_sweeps_it_needs_converges():
+    # The gridworld at γ = 0.9 converges on sweep 9 (see above): max_sweeps = 9 is enough.
+    result = bellman.value_iteration(gridworld.GridWorld(), GAMMA, max_sweeps=9)
+    assert (result.sweeps, result.converged) == (9, True)
+
+
+@exercise("actors.bellman.value_iteration")
 def test_value_iteration_on_a_stochastic_world_solves_the_expected_bellman_equation():
     result = bellman.value_iteration(SlipperyChain(), GAMMA, tolerance=1e-12)
     assert result.values == pytest.approx([CHAIN_VALUE, 0.0], abs=1e-10)  # 0.7/0.82
@@ -369,8 +392,9 @@ def test_policy_evaluation_of_a_policy_that_never_ends_is_the_geometric_series_o
 def test_policy_evaluation_of_a_never_ending_policy_without_discount_raises():
     # With γ = 1 the top row loses 0.04 on every sweep, forever.
     always_up = [None if s in (GOAL, PIT, WALL) else UP for s in range(25)]
-    with pytest.raises(RuntimeError, match=r"\b50\b"):  # the message names the limit
+    with pytest.raises(RuntimeError) as error:
         bellman.policy_evaluation(gridworld.GridWorld(), always_up, 1.0, max_sweeps=50)
+    assert_names(error, 50)  # the docstring: the message names max_sweeps' value
 
 
 @exercise("actors.bellman.policy_evaluation")
@@ -380,6 +404,31 @@ def test_policy_evaluation_on_a_stochastic_world_weighs_the_outcomes():
     wait, _ = bellman.policy_evaluation(world, [1, None], GAMMA)
     assert go == pytest.approx([CHAIN_VALUE, 0.0], abs=1e-8)  # 0.7/(1 − 0.2·0.9)
     assert wait == pytest.approx([-1.0, 0.0], abs=1e-8)  # −0.1/(1 − 0.9)
+
+
+@exercise("actors.bellman.policy_evaluation")
+def test_policy_evaluation_stops_only_on_a_change_strictly_below_the_tolerance():
+    # γ = 0: V^π(s) is the immediate reward of π's move, so sweep 1 changes the cells beside
+    # the goal by exactly 1.0 (0 → +1) and sweep 2 changes nothing; 1.0 is not below 1.0.
+    values, sweeps = bellman.policy_evaluation(gridworld.GridWorld(), OPTIMAL_POLICY, 0.0, tolerance=1.0)
+    assert sweeps == 2
+    assert (values[cell(0, 3)], values[START]) == pytest.approx((1.0, STEP_COST), abs=1e-12)
+
+
+@exercise("actors.bellman.policy_evaluation")
+def test_policy_evaluation_allowed_exactly_the_sweeps_it_needs_returns_the_values():
+    # The shortest-path policy settles on sweep 9 (see above): max_sweeps = 9 is enough.
+    values, sweeps = bellman.policy_evaluation(gridworld.GridWorld(), OPTIMAL_POLICY, GAMMA, max_sweeps=9)
+    assert sweeps == 9
+    assert values[START] == pytest.approx(0.26961566, abs=1e-8)
+
+
+@exercise("actors.bellman.policy_evaluation")
+def test_policy_evaluation_allowed_one_sweep_too_few_raises_naming_the_limit():
+    # Sweep 8 still changes the start by γ^7 ≈ 0.48 (see the value iteration specs).
+    with pytest.raises(RuntimeError) as error:
+        bellman.policy_evaluation(gridworld.GridWorld(), OPTIMAL_POLICY, GAMMA, max_sweeps=8)
+    assert_names(error, 8)
 
 
 # --- policy_iteration ----------------------------------------------------------------------------
@@ -415,8 +464,9 @@ def test_policy_iteration_calls_on_iteration_with_values_that_never_get_worse():
 
 @exercise("actors.bellman.policy_iteration")
 def test_policy_iteration_raises_when_the_policy_still_changes_after_max_iterations():
-    with pytest.raises(RuntimeError, match=r"\b1\b"):  # the message names the limit
+    with pytest.raises(RuntimeError) as error:
         bellman.policy_iteration(gridworld.GridWorld(), GAMMA, max_iterations=1)
+    assert_names(error, 1)  # the docstring: the message names max_iterations' value
 
 
 @exercise("actors.bellman.policy_iteration")
@@ -427,11 +477,99 @@ def test_policy_iteration_on_a_stochastic_world_keeps_the_optimal_first_action()
     assert result.values == pytest.approx([CHAIN_VALUE, 0.0], abs=1e-8)
 
 
+class WaitFirstChain(SlipperyChain):
+    """The slippery chain with its actions swapped: action 0 waits, action 1 goes. Policy
+    iteration starts by waiting, so it has to switch once."""
+
+    def transitions(self, state, action):
+        return super().transitions(state, 1 - action)
+
+
+# Sweeps of policy_evaluation (tolerance 1e-10, γ = 0.9) on the chain, from V = 0:
+# waiting, V_k = −0.1·(1 + 0.9 + … + 0.9^(k−1)), so sweep k changes V by 0.1·0.9^(k−1); that is
+# first below 1e-10 at k = 198 (0.9^197 ≈ 9.7e-10, 0.9^196 ≈ 1.08e-9).
+# Going, V_k = 0.7·(1 + 0.18 + … + 0.18^(k−1)) (V = 0.8 + 0.2·(−0.5 + 0.9·V)), so sweep k
+# changes V by 0.7·0.18^(k−1); first below 1e-10 at k = 15 (0.7·0.18^14 ≈ 2.6e-11,
+# 0.7·0.18^13 ≈ 1.5e-10).
+WAIT_SWEEPS, GO_SWEEPS = 198, 15
+
+
+@exercise("actors.bellman.policy_iteration")
+def test_policy_iteration_counts_every_iteration_and_adds_up_the_sweeps_of_every_evaluation():
+    # Iteration 1 evaluates waiting (V = −1) and switches to going (0.854 > −0.1 + 0.9·(−1));
+    # iteration 2 evaluates going and changes nothing.
+    calls = []
+    result = bellman.policy_iteration(
+        WaitFirstChain(), GAMMA, on_iteration=lambda i, values, policy: calls.append((i, list(values), list(policy)))
+    )
+    assert (result.iterations, result.evaluation_sweeps) == (2, WAIT_SWEEPS + GO_SWEEPS)
+    assert [(i, policy) for i, _, policy in calls] == [(1, [1, None]), (2, [1, None])]
+    assert calls[0][1] == pytest.approx([-1.0, 0.0], abs=1e-8)
+    assert result.policy == [1, None]
+    assert result.values == pytest.approx([CHAIN_VALUE, 0.0], abs=1e-8)
+
+
+@exercise("actors.bellman.policy_iteration")
+def test_policy_iteration_allowed_exactly_the_iterations_it_needs_returns_the_policy():
+    result = bellman.policy_iteration(WaitFirstChain(), GAMMA, max_iterations=2)  # 2: see above
+    assert (result.policy, result.iterations) == ([1, None], 2)
+
+
+@exercise("actors.bellman.policy_iteration")
+def test_policy_iteration_allowed_one_iteration_too_few_raises_naming_the_limit():
+    # Iteration 1 switches the chain's start from waiting to going: the policy still changed.
+    with pytest.raises(RuntimeError) as error:
+        bellman.policy_iteration(WaitFirstChain(), GAMMA, max_iterations=1)
+    assert_names(error, 1)
+
+
+class NearTie(mdp.TabularWorld):
+    """Two states: 0 (the start) and 1 (terminal). Both actions end the episode at once;
+    action 0 pays +1 and action 1 pays 1 + gap. Q(0, ·) = [1, 1 + gap] exactly as rewards
+    (no γ·V after a terminal outcome)."""
+
+    def __init__(self, gap):
+        self.gap = gap
+        self.n_states = 2
+        self.states = [0, 1]
+        self.actions = [0, 1]
+        self.action_space = mdp.Discrete(2)
+        self.observation_space = mdp.Discrete(2)
+        self.start_state = 0
+        self.terminal_states = frozenset({1})
+        self.max_steps = 5
+
+    def transitions(self, state, action):
+        if state == 1:
+            return [(1.0, 1, 0.0, True)]
+        return [(1.0, 1, 1.0 + self.gap * action, True)]
+
+
+@exercise("actors.bellman.policy_iteration")
+def test_policy_iteration_keeps_the_current_action_when_a_better_one_beats_it_by_no_more_than_1e_9():
+    # The docstring's tie rule: action 1 is better by 5e-10 only, a tie, so the first action
+    # stays and the first improvement is already stable.
+    calls = []
+    result = bellman.policy_iteration(NearTie(5e-10), GAMMA, on_iteration=lambda i, v, policy: calls.append(list(policy)))
+    assert result.iterations == 1
+    assert calls == [[0, None]]
+
+
+@exercise("actors.bellman.policy_iteration")
+def test_policy_iteration_switches_when_the_better_action_beats_the_current_by_more_than_1e_9():
+    # A gap of 2e-9 is no tie: iteration 1 switches to action 1, iteration 2 is stable.
+    calls = []
+    result = bellman.policy_iteration(NearTie(2e-9), GAMMA, on_iteration=lambda i, v, policy: calls.append(list(policy)))
+    assert result.iterations == 2
+    assert calls == [[1, None], [1, None]]
+    assert result.policy == [1, None]
+
+
 # --- bad settings --------------------------------------------------------------------------------
 
 
-def _bad(name, call, pattern, case):
-    return pytest.param(call, pattern, marks=exercise(f"actors.bellman.{name}"), id=f"{name}-{case}")
+def _bad(name, call, named, case):
+    return pytest.param(call, named, marks=exercise(f"actors.bellman.{name}"), id=f"{name}-{case}")
 
 
 def _vi(**settings):
@@ -448,24 +586,25 @@ def _pi(**settings):
 
 
 @pytest.mark.parametrize(
-    "call, pattern",
+    "call, named",
     [
-        _bad("value_iteration", _vi(gamma=-0.1), r"gamma.*-0\.1", "gamma-below-0"),
-        _bad("value_iteration", _vi(gamma=1.5), r"gamma.*1\.5", "gamma-above-1"),
-        _bad("value_iteration", _vi(gamma=GAMMA, tolerance=0.0), r"tolerance.*0\.0", "tolerance-0"),
-        _bad("value_iteration", _vi(gamma=GAMMA, tolerance=-1e-3), r"tolerance.*-0\.001", "tolerance-negative"),
-        _bad("value_iteration", _vi(gamma=GAMMA, max_sweeps=0), r"max_sweeps.*got 0", "max_sweeps-0"),
-        _bad("value_iteration", _vi(gamma=GAMMA, max_sweeps=2.5), r"max_sweeps.*2\.5", "max_sweeps-float"),
-        _bad("policy_evaluation", _pe(gamma=-0.1), r"gamma.*-0\.1", "gamma-below-0"),
-        _bad("policy_evaluation", _pe(gamma=1.5), r"gamma.*1\.5", "gamma-above-1"),
-        _bad("policy_evaluation", _pe(gamma=GAMMA, tolerance=0.0), r"tolerance.*0\.0", "tolerance-0"),
-        _bad("policy_evaluation", _pe(gamma=GAMMA, max_sweeps=0), r"max_sweeps.*got 0", "max_sweeps-0"),
-        _bad("policy_iteration", _pi(gamma=-0.1), r"gamma.*-0\.1", "gamma-below-0"),
-        _bad("policy_iteration", _pi(gamma=1.5), r"gamma.*1\.5", "gamma-above-1"),
-        _bad("policy_iteration", _pi(gamma=GAMMA, tolerance=0.0), r"tolerance.*0\.0", "tolerance-0"),
-        _bad("policy_iteration", _pi(gamma=GAMMA, max_iterations=0), r">= 1, got 0", "max_iterations-0"),
+        _bad("value_iteration", _vi(gamma=-0.1), ("gamma", -0.1), "gamma-below-0"),
+        _bad("value_iteration", _vi(gamma=1.5), ("gamma", 1.5), "gamma-above-1"),
+        _bad("value_iteration", _vi(gamma=GAMMA, tolerance=0.0), ("tolerance", 0.0), "tolerance-0"),
+        _bad("value_iteration", _vi(gamma=GAMMA, tolerance=-1e-3), ("tolerance", -1e-3), "tolerance-negative"),
+        _bad("value_iteration", _vi(gamma=GAMMA, max_sweeps=0), ("max_sweeps", 0), "max_sweeps-0"),
+        _bad("value_iteration", _vi(gamma=GAMMA, max_sweeps=2.5), ("max_sweeps", 2.5), "max_sweeps-float"),
+        _bad("policy_evaluation", _pe(gamma=-0.1), ("gamma", -0.1), "gamma-below-0"),
+        _bad("policy_evaluation", _pe(gamma=1.5), ("gamma", 1.5), "gamma-above-1"),
+        _bad("policy_evaluation", _pe(gamma=GAMMA, tolerance=0.0), ("tolerance", 0.0), "tolerance-0"),
+        _bad("policy_evaluation", _pe(gamma=GAMMA, max_sweeps=0), ("max_sweeps", 0), "max_sweeps-0"),
+        _bad("policy_iteration", _pi(gamma=-0.1), ("gamma", -0.1), "gamma-below-0"),
+        _bad("policy_iteration", _pi(gamma=1.5), ("gamma", 1.5), "gamma-above-1"),
+        _bad("policy_iteration", _pi(gamma=GAMMA, tolerance=0.0), ("tolerance", 0.0), "tolerance-0"),
+        _bad("policy_iteration", _pi(gamma=GAMMA, max_iterations=0), ("max_iterations", 0), "max_iterations-0"),
     ],
 )
-def test_planning_rejects_bad_settings_naming_the_value(call, pattern):
-    with pytest.raises(ValueError, match=pattern):
+def test_planning_rejects_bad_settings_naming_the_setting_and_its_value(call, named):
+    with pytest.raises(ValueError) as error:
         call()
+    assert_names(error, *named)

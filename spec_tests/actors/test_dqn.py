@@ -29,6 +29,7 @@ from policywerk.building_blocks import conv, dense, mdp, network, optimizers, re
 from policywerk.primitives.random import Rng
 from policywerk.world import catcher
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -198,8 +199,9 @@ def test_q_network_sees_every_row_and_column_of_the_screen():
 )
 def test_q_network_refuses_a_kernel_whose_windows_miss_the_last_row(kernel_size, stride):
     # (16 − k) is not a multiple of the stride: the last window ends before row 15.
-    with pytest.raises(ValueError, match=rf"{kernel_size}×{kernel_size}.*stride {stride}.*16×16"):
+    with pytest.raises(ValueError) as error:
         dqn.build_q_network(SHAPE, 3, dqn.Config(kernel_size=kernel_size, stride=stride), Rng(0))
+    assert_names(error, kernel_size, stride, 16)
 
 
 # --- build_dense_q_network (given), and the network DQN picks for its observation ----------------
@@ -263,8 +265,10 @@ def test_sync_target_makes_a_copy_that_later_online_changes_leave_alone():
 def test_sync_target_refuses_networks_of_different_shapes():
     online = dqn.build_q_network(SHAPE, 3, tiny_config(), Rng(0))
     target = dqn.build_q_network(SHAPE, 3, tiny_config(hidden=6), Rng(0))
-    with pytest.raises(ValueError, match="shape"):
+    before = [[list(row) for row in p.value] for p in target.parameters()]
+    with pytest.raises(ValueError):
         dqn.sync_target(online, target)
+    assert [p.value for p in target.parameters()] == before  # nothing copied
 
 
 # --- epsilon_at --------------------------------------------------------------------------------------
@@ -293,8 +297,9 @@ def test_epsilon_of_the_default_schedule_goes_from_1_to_0_05_over_5000_steps():
 
 @exercise("actors.dqn.epsilon_at")
 def test_epsilon_refuses_a_negative_step():
-    with pytest.raises(ValueError, match="step.*-1"):
+    with pytest.raises(ValueError) as error:
         dqn.epsilon_at(dqn.Config(), -1)
+    assert_names(error, "step", -1)
 
 
 # --- n_step_transition -------------------------------------------------------------------------------
@@ -327,12 +332,13 @@ def test_n_step_transition_of_one_step_is_the_step_itself():
 
 @exercise("actors.dqn.n_step_transition")
 def test_n_step_transition_refuses_an_empty_window_or_one_that_runs_past_the_episode_end():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         dqn.n_step_transition([], 0.9)
     for ending in ({"terminated": True}, {"truncated": True}):
-        window = [step([0.0], 0, 1.0, [1.0], **ending), step([9.0], 0, 1.0, [9.5])]
-        with pytest.raises(ValueError, match="step 0.*ended the episode"):
+        window = [step([0.0], 0, 1.0, [1.0]), step([1.0], 0, 1.0, [2.0], **ending), step([9.0], 0, 1.0, [9.5])]
+        with pytest.raises(ValueError) as error:
             dqn.n_step_transition(window, 0.9)
+        assert_names(error, 1)  # the index of the step that ended the episode
 
 
 # --- td_targets --------------------------------------------------------------------------------------
@@ -372,10 +378,12 @@ def test_td_targets_of_a_mixed_batch_follow_each_transitions_own_steps_and_endin
 @exercise("actors.dqn.td_targets")
 def test_td_targets_refuse_a_bad_discount_or_q_values_of_another_length():
     transition = dqn.NStepTransition([0.0], 0, 1.0, [1.0], False, 1)
-    with pytest.raises(ValueError, match=r"gamma.*1\.5"):
+    with pytest.raises(ValueError) as error:
         dqn.td_targets([transition], [[0.0]], 1.5)
-    with pytest.raises(ValueError, match="1 transitions but 2 rows"):
+    assert_names(error, "gamma", 1.5)
+    with pytest.raises(ValueError) as error:
         dqn.td_targets([transition], [[0.0], [1.0]], 0.9)
+    assert_names(error, 1, 2)  # 1 transition, 2 rows of Q-values
 
 
 # --- td_loss_and_gradient ----------------------------------------------------------------------------
@@ -421,10 +429,12 @@ def test_td_loss_gradient_matches_central_differences():
 
 @exercise("actors.dqn.td_loss_and_gradient")
 def test_td_loss_refuses_mismatched_lengths_and_actions_outside_the_outputs():
-    with pytest.raises(ValueError, match="2 rows, 1 actions and 2 targets"):
+    with pytest.raises(ValueError) as error:
         dqn.td_loss_and_gradient([[0.0], [1.0]], [0], [0.0, 1.0])
-    with pytest.raises(ValueError, match="action 3"):
+    assert_names(error, 2, 1)  # 2 rows and 2 targets, 1 action
+    with pytest.raises(ValueError) as error:
         dqn.td_loss_and_gradient([[0.0, 1.0, 2.0]], [3], [1.0])
+    assert_names(error, 3)
     with pytest.raises(ValueError):
         dqn.td_loss_and_gradient([], [], [])
 

@@ -10,11 +10,14 @@ import random
 import pytest
 
 from policywerk.actors import dreamer_agent, dreamer_losses, dreamer_world_model
+from policywerk.building_blocks.mdp import world_seed
 from policywerk.building_blocks.network import zero_grad
 from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
 from policywerk.building_blocks.replay_buffer import ReplayBuffer
 from policywerk.primitives.random import Rng
+from policywerk.world import pixel_pointmass
 from policywerk.world.pixel_pointmass import PixelPointMass
+from spec_tests.reference_math import assert_names
 from spec_tests.actors.dreamer_support import flat, randomise
 
 exercise = pytest.mark.exercise
@@ -85,8 +88,9 @@ def test_sample_batch_can_take_a_whole_episode_but_not_more():
     buffer.add(labelled_episode(7, 6))
     whole = dreamer_agent.sample_batch(buffer, batch_size=1, length=6, rng=Rng(0))
     assert [step[0] for step in whole.images] == [[7.0, float(t)] for t in range(6)]
-    with pytest.raises(ValueError, match="6 steps.*7"):
+    with pytest.raises(ValueError) as error:
         dreamer_agent.sample_batch(buffer, batch_size=1, length=7, rng=Rng(0))
+    assert_names(error, 6, 7)
 
 
 # --- acting --------------------------------------------------------------------------------------
@@ -139,8 +143,9 @@ def test_the_greedy_agent_acts_on_the_posterior_mode_with_the_mean_action():
 @exercise("actors.dreamer_agent.Dreamer.act")
 def test_act_rejects_an_image_of_the_wrong_size():
     agent = dreamer_agent.Dreamer(small_config(), Rng(0))
-    with pytest.raises(ValueError, match="16 pixels.*got 64"):
+    with pytest.raises(ValueError) as error:
         agent.act([0.5] * 64, None, Rng(0))
+    assert_names(error, 16, 64)
 
 
 @exercise("actors.dreamer_agent.evaluate")
@@ -214,6 +219,33 @@ def test_train_prefills_then_updates_every_train_every_steps_and_evaluates():
     assert reports[1].greedy_return == result.evaluations[0][1] and reports[0].greedy_return is None
     assert all(-150.0 < value < 0.0 for _, value in result.evaluations)  # 50 steps of −distance ≤ 2√2
     assert isinstance(result.agent, dreamer_agent.Dreamer) and all(report.agent is result.agent for report in reports)
+
+
+@exercise("actors.dreamer_agent.train")
+def test_train_seeds_its_world_once_with_the_runs_first_draw(monkeypatch):
+    # The seeding rule (building_blocks.mdp.world_seed): the training world's first reset uses
+    # world_seed(Rng(seed)), drawn before anything else; every later reset passes no seed.
+    # The evaluation world resets with EVALUATION_SEED_BASE + i instead.
+    worlds = []
+
+    class RecordingPixelPointMass(PixelPointMass):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.seeds = []
+            worlds.append(self)
+
+        def reset(self, seed=None):
+            self.seeds.append(seed)
+            return super().reset(seed=seed)
+
+    monkeypatch.setattr(dreamer_agent, "PixelPointMass", RecordingPixelPointMass)
+    monkeypatch.setattr(pixel_pointmass, "PixelPointMass", RecordingPixelPointMass)
+    dreamer_agent.train(small_config(**{**RUN, "updates": 2}), seed=3)
+    evaluation_seeds = {dreamer_agent.EVALUATION_SEED_BASE + i for i in range(RUN["eval_episodes"])}
+    training = [w for w in worlds if w.seeds and w.seeds[0] not in evaluation_seeds]
+    assert len(training) == 1, [w.seeds for w in worlds]
+    assert training[0].seeds[0] == world_seed(Rng(3))
+    assert len(training[0].seeds) >= 2 and all(seed is None for seed in training[0].seeds[1:])  # 110 steps: 2 episodes
 
 
 @exercise("actors.dreamer_agent.train")

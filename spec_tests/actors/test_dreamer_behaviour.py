@@ -13,6 +13,7 @@ import pytest
 from policywerk.actors import dreamer_behaviour, dreamer_losses
 from policywerk.building_blocks.network import zero_grad
 from policywerk.primitives.random import Rng
+from spec_tests.reference_math import assert_names
 from spec_tests.actors.dreamer_support import (
     actor_loss_replay,
     check_parameter_gradient,
@@ -54,8 +55,9 @@ def test_imagine_rolls_the_actor_and_the_prior_forward_step_by_step():
 def test_imagine_rejects_a_horizon_below_one(horizon):
     agent = tiny_agent(1)
     hidden, latents = tiny_starts(agent, 2)
-    with pytest.raises(ValueError, match="horizon"):
+    with pytest.raises(ValueError) as error:
         dreamer_behaviour.imagine(agent.model, agent.actor, hidden, latents, horizon, Rng(3))
+    assert_names(error, "horizon", horizon)
 
 
 @exercise("actors.dreamer_behaviour.behaviour_losses")

@@ -34,6 +34,7 @@ from policywerk.building_blocks.network import MLP
 from policywerk.primitives.random import Rng
 from policywerk.world import pointmass
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -86,8 +87,9 @@ def test_features_are_the_targets_offset_then_the_velocity():
 @exercise("actors.ppo.features")
 @pytest.mark.parametrize("observation", [[0.0] * 4, [0.0] * 7, []])
 def test_features_refuse_an_observation_that_is_not_the_point_masss_six_numbers(observation):
-    with pytest.raises(ValueError, match=r"x, y, vx, vy, tx, ty"):
+    with pytest.raises(ValueError) as error:
         ppo.features(observation)
+    assert_names(error, 6, len(observation))
 
 
 # --- the Gaussian policy -------------------------------------------------------------------------
@@ -225,8 +227,9 @@ def test_clipped_surrogate_gradient_passes_the_trusted_checker_away_from_the_kin
 )
 @pytest.mark.parametrize("clip", [0.0, -0.2])
 def test_the_surrogate_refuses_a_clip_epsilon_that_is_not_positive(function, clip):
-    with pytest.raises(ValueError, match=r"clip.*> 0.*" + str(clip)):
+    with pytest.raises(ValueError) as error:
         getattr(ppo, function)(1.0, 1.0, clip)
+    assert_names(error, "clip", clip)
 
 
 # --- normalize_advantages ------------------------------------------------------------------------
@@ -257,7 +260,7 @@ def test_normalize_advantages_of_equal_values_are_zeros_not_a_division_by_zero()
 
 @exercise("actors.ppo.normalize_advantages")
 def test_normalize_advantages_refuses_an_empty_minibatch():
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError):
         ppo.normalize_advantages([])
 
 
@@ -349,21 +352,22 @@ def test_policy_loss_reports_the_clip_fraction_and_an_approximate_kl():
 
 @exercise("actors.ppo.policy_loss")
 @pytest.mark.parametrize(
-    "changes, pattern",
+    "changes, named",
     [
-        ({"means": []}, "non-empty"),
-        ({"actions": [[0.0, 0.0]]}, "lengths"),
-        ({"old_log_probs": [0.0] * 3}, "lengths"),
-        ({"advantages": [1.0]}, "lengths"),
-        ({"clip": 0.0}, r"clip.*> 0"),
+        ({"means": []}, ()),
+        ({"actions": [[0.0, 0.0]]}, (2, 1)),  # the lengths: 2 means, 1 action
+        ({"old_log_probs": [0.0] * 3}, (2, 3)),
+        ({"advantages": [1.0]}, (2, 1)),
+        ({"clip": 0.0}, ("clip", 0.0)),
     ],
 )
-def test_policy_loss_refuses_an_empty_or_ragged_minibatch_and_a_bad_clip(changes, pattern):
+def test_policy_loss_refuses_an_empty_or_ragged_minibatch_and_a_bad_clip(changes, named):
     settings = dict(means=[[0.0, 0.0]] * 2, log_std=[0.0, 0.0], actions=[[0.1, 0.2]] * 2, old_log_probs=[-1.0, -2.0],
                     advantages=[1.0, -1.0], clip=0.2)  # fmt: skip
     settings.update(changes)
-    with pytest.raises(ValueError, match=pattern):
+    with pytest.raises(ValueError) as error:
         ppo.policy_loss(**settings)
+    assert_names(error, *named)
 
 
 # --- value_loss ----------------------------------------------------------------------------------
@@ -388,8 +392,9 @@ def test_value_loss_gradient_passes_the_trusted_checker():
 @exercise("actors.ppo.value_loss")
 @pytest.mark.parametrize("predictions, returns", [([], []), ([1.0, 2.0], [1.0])])
 def test_value_loss_refuses_an_empty_or_mismatched_batch(predictions, returns):
-    with pytest.raises(ValueError, match="value_loss"):
+    with pytest.raises(ValueError) as error:
         ppo.value_loss(predictions, returns)
+    assert_names(error, len(predictions), len(returns))
 
 
 # --- collect_rollout -----------------------------------------------------------------------------
@@ -447,8 +452,9 @@ def test_collect_rollout_runs_on_across_truncations_keeping_each_final_observati
 def test_collect_rollout_refuses_a_step_count_that_is_not_a_positive_integer(count):
     world = pointmass.PointMass()
     observation, _ = world.reset(seed=0)
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError) as error:
         ppo.collect_rollout(world, gaussian_policy(), observation, count, Rng(0))
+    assert_names(error, "steps", count)
 
 
 # --- advantages_and_returns ----------------------------------------------------------------------
@@ -504,8 +510,9 @@ def test_advantages_with_lambda_one_are_the_bootstrapped_returns_minus_the_value
 @exercise("actors.ppo.advantages_and_returns")
 @pytest.mark.parametrize("gamma, lam, name", [(1.5, 0.95, "gamma"), (-0.1, 0.95, "gamma"), (0.99, 1.01, "lam"), (0.99, -1.0, "lam")])
 def test_advantages_refuse_a_discount_or_lambda_outside_zero_one(gamma, lam, name):
-    with pytest.raises(ValueError, match=rf"{name} must be in \[0, 1\]"):
+    with pytest.raises(ValueError) as error:
         ppo.advantages_and_returns(three_steps(), linear_value_net(), gamma=gamma, lam=lam)
+    assert_names(error, name, gamma if name == "gamma" else lam)
 
 
 # --- ppo_update ----------------------------------------------------------------------------------

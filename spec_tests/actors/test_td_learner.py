@@ -23,6 +23,7 @@ from policywerk.actors import td_learner
 from policywerk.building_blocks.mdp import Episode, Transition, rollout
 from policywerk.primitives.random import Rng
 from policywerk.world import random_walk
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -97,9 +98,10 @@ def test_rms_error_is_zero_at_the_truth_and_ignores_the_states_not_listed():
 
 @exercise("actors.td_learner.rms_error")
 def test_rms_error_refuses_tables_of_different_lengths_and_no_states():
-    with pytest.raises(ValueError, match=r"3.*2"):
+    with pytest.raises(ValueError) as error:
         td_learner.rms_error([0.0, 0.0, 0.0], [0.0, 0.0], [0])
-    with pytest.raises(ValueError, match="state"):
+    assert_names(error, 3, 2)
+    with pytest.raises(ValueError):
         td_learner.rms_error([0.0], [1.0], [])
 
 
@@ -144,17 +146,18 @@ def test_td_zero_after_the_first_textbook_episode_only_changed_the_last_state():
 
 
 @pytest.mark.parametrize(
-    "settings, pattern",
+    "settings, named",
     [
-        pytest.param({"alpha": 0.0, "gamma": 1.0}, r"alpha.*0\.0", marks=exercise("actors.td_learner.td_zero_update"), id="alpha-0"),
-        pytest.param({"alpha": -0.1, "gamma": 1.0}, r"alpha.*-0\.1", marks=exercise("actors.td_learner.td_zero_update"), id="alpha-negative"),
-        pytest.param({"alpha": 0.1, "gamma": 1.5}, r"gamma.*1\.5", marks=exercise("actors.td_learner.td_zero_update"), id="gamma-above-1"),
+        pytest.param({"alpha": 0.0, "gamma": 1.0}, ("alpha", 0.0), marks=exercise("actors.td_learner.td_zero_update"), id="alpha-0"),
+        pytest.param({"alpha": -0.1, "gamma": 1.0}, ("alpha", -0.1), marks=exercise("actors.td_learner.td_zero_update"), id="alpha-negative"),
+        pytest.param({"alpha": 0.1, "gamma": 1.5}, ("gamma", 1.5), marks=exercise("actors.td_learner.td_zero_update"), id="gamma-above-1"),
     ],
 )
-def test_td_zero_refuses_a_bad_step_size_or_discount_naming_it(settings, pattern):
+def test_td_zero_refuses_a_bad_step_size_or_discount_naming_it(settings, named):
     values = [0.0, 0.5, 0.0]
-    with pytest.raises(ValueError, match=pattern):
+    with pytest.raises(ValueError) as error:
         td_learner.td_zero_update(values, step(1, 1.0, 2, terminated=True), **settings)
+    assert_names(error, *named)
     assert values == [0.0, 0.5, 0.0]
 
 
@@ -223,17 +226,18 @@ def test_td_lambda_with_lambda_zero_is_td_zero_step_by_step(world, seed):
 
 
 @pytest.mark.parametrize(
-    "settings, pattern",
+    "settings, named",
     [
-        pytest.param({"alpha": 0.0, "gamma": 1.0, "lam": 0.5}, r"alpha.*0\.0", marks=exercise("actors.td_learner.td_lambda_episode"), id="alpha"),
-        pytest.param({"alpha": 0.1, "gamma": -0.5, "lam": 0.5}, r"gamma.*-0\.5", marks=exercise("actors.td_learner.td_lambda_episode"), id="gamma"),
-        pytest.param({"alpha": 0.1, "gamma": 1.0, "lam": 1.5}, r"lam.*1\.5", marks=exercise("actors.td_learner.td_lambda_episode"), id="lam-above"),
-        pytest.param({"alpha": 0.1, "gamma": 1.0, "lam": -0.5}, r"lam.*-0\.5", marks=exercise("actors.td_learner.td_lambda_episode"), id="lam-below"),
+        pytest.param({"alpha": 0.0, "gamma": 1.0, "lam": 0.5}, ("alpha", 0.0), marks=exercise("actors.td_learner.td_lambda_episode"), id="alpha"),
+        pytest.param({"alpha": 0.1, "gamma": -0.5, "lam": 0.5}, ("gamma", -0.5), marks=exercise("actors.td_learner.td_lambda_episode"), id="gamma"),
+        pytest.param({"alpha": 0.1, "gamma": 1.0, "lam": 1.5}, ("lam", 1.5), marks=exercise("actors.td_learner.td_lambda_episode"), id="lam-above"),
+        pytest.param({"alpha": 0.1, "gamma": 1.0, "lam": -0.5}, ("lam", -0.5), marks=exercise("actors.td_learner.td_lambda_episode"), id="lam-below"),
     ],
 )
-def test_td_lambda_refuses_bad_settings_naming_them(settings, pattern):
-    with pytest.raises(ValueError, match=pattern):
+def test_td_lambda_refuses_bad_settings_naming_them(settings, named):
+    with pytest.raises(ValueError) as error:
         td_learner.td_lambda_episode([0.0, 0.0, 0.0], REVISIT, **settings)
+    assert_names(error, *named)
 
 
 # --- monte_carlo_episode -------------------------------------------------------------------------
@@ -271,10 +275,12 @@ def test_monte_carlo_bootstraps_a_truncated_episode_from_the_final_value_read_be
 
 @exercise("actors.td_learner.monte_carlo_episode")
 def test_monte_carlo_refuses_a_bad_step_size_or_discount():
-    with pytest.raises(ValueError, match=r"alpha.*-1"):
+    with pytest.raises(ValueError) as error:
         td_learner.monte_carlo_episode([0.0] * 7, walk_of([3, 4, 5, 6]), alpha=-1.0, gamma=1.0)
-    with pytest.raises(ValueError, match=r"gamma.*2"):
+    assert_names(error, "alpha", -1.0)
+    with pytest.raises(ValueError) as error:
         td_learner.monte_carlo_episode([0.0] * 7, walk_of([3, 4, 5, 6]), alpha=0.1, gamma=2.0)
+    assert_names(error, "gamma", 2.0)
 
 
 # --- lambda_return_episode -----------------------------------------------------------------------
@@ -325,8 +331,9 @@ def test_lambda_return_bootstraps_a_truncated_episode():
 
 @exercise("actors.td_learner.lambda_return_episode")
 def test_lambda_return_refuses_a_lambda_outside_zero_to_one():
-    with pytest.raises(ValueError, match=r"lam.*1\.01"):
+    with pytest.raises(ValueError) as error:
         td_learner.lambda_return_episode([0.0] * 7, walk_of([3, 4, 5, 6]), alpha=0.1, gamma=1.0, lam=1.01)
+    assert_names(error, "lam", 1.01)
 
 
 # --- td_lambda_increments ------------------------------------------------------------------------
@@ -378,10 +385,12 @@ def test_increments_of_a_truncated_episode_bootstrap_from_the_final_value():
 
 @exercise("actors.td_learner.td_lambda_increments")
 def test_increments_refuse_a_discount_or_lambda_outside_zero_to_one():
-    with pytest.raises(ValueError, match=r"gamma.*1\.5"):
+    with pytest.raises(ValueError) as error:
         td_learner.td_lambda_increments([0.0] * 7, walk_of([3, 4, 5, 6]), gamma=1.5, lam=0.5)
-    with pytest.raises(ValueError, match=r"lam.*-0\.1"):
+    assert_names(error, "gamma", 1.5)
+    with pytest.raises(ValueError) as error:
         td_learner.td_lambda_increments([0.0] * 7, walk_of([3, 4, 5, 6]), gamma=1.0, lam=-0.1)
+    assert_names(error, "lam", -0.1)
 
 
 # --- batch_train ---------------------------------------------------------------------------------
@@ -498,31 +507,34 @@ def test_batch_training_reports_every_presentation_and_stops_below_the_tolerance
 @exercise("actors.td_learner.batch_train")
 def test_batch_training_with_too_large_a_step_diverges_with_a_clear_error():
     # α = 1: B's 8 visits multiply its error by (1 − 8) = −7 every presentation.
-    with pytest.raises(RuntimeError, match="diverge"):
+    with pytest.raises(RuntimeError) as error:
         td_learner.batch_train([0.0, 0.0, 0.0], PREDICTOR, alpha=1.0, lam=1.0)
+    assert not isinstance(error.value, NotImplementedError)  # the stub's error is a RuntimeError too
 
 
 @exercise("actors.td_learner.batch_train")
 def test_batch_training_raises_when_the_presentations_run_out_naming_the_limit():
-    with pytest.raises(RuntimeError, match=r"\b2\b"):
+    with pytest.raises(RuntimeError) as error:
         td_learner.batch_train([0.0, 0.0, 0.0], PREDICTOR, alpha=0.01, max_presentations=2)
+    assert_names(error, 2)
 
 
 @pytest.mark.parametrize(
-    "settings, pattern",
+    "settings, named",
     [
-        pytest.param({"training_set": []}, "episode", marks=exercise("actors.td_learner.batch_train"), id="empty-set"),
-        pytest.param({"alpha": 0.0}, r"alpha.*0\.0", marks=exercise("actors.td_learner.batch_train"), id="alpha-0"),
-        pytest.param({"gamma": -0.1}, r"gamma.*-0\.1", marks=exercise("actors.td_learner.batch_train"), id="gamma"),
-        pytest.param({"lam": 1.5}, r"lam.*1\.5", marks=exercise("actors.td_learner.batch_train"), id="lam"),
-        pytest.param({"tolerance": 0.0}, r"tolerance.*0\.0", marks=exercise("actors.td_learner.batch_train"), id="tolerance"),
-        pytest.param({"max_presentations": 0}, r"max_presentations.*0", marks=exercise("actors.td_learner.batch_train"), id="max-presentations"),
+        pytest.param({"training_set": []}, (), marks=exercise("actors.td_learner.batch_train"), id="empty-set"),
+        pytest.param({"alpha": 0.0}, ("alpha", 0.0), marks=exercise("actors.td_learner.batch_train"), id="alpha-0"),
+        pytest.param({"gamma": -0.1}, ("gamma", -0.1), marks=exercise("actors.td_learner.batch_train"), id="gamma"),
+        pytest.param({"lam": 1.5}, ("lam", 1.5), marks=exercise("actors.td_learner.batch_train"), id="lam"),
+        pytest.param({"tolerance": 0.0}, ("tolerance", 0.0), marks=exercise("actors.td_learner.batch_train"), id="tolerance"),
+        pytest.param({"max_presentations": 0}, ("max_presentations", 0), marks=exercise("actors.td_learner.batch_train"), id="max-presentations"),
     ],
 )
-def test_batch_training_refuses_bad_settings_naming_them(settings, pattern):
+def test_batch_training_refuses_bad_settings_naming_them(settings, named):
     arguments = {"values": [0.0, 0.0, 0.0], "training_set": PREDICTOR, "alpha": 0.05} | settings
-    with pytest.raises(ValueError, match=pattern):
+    with pytest.raises(ValueError) as error:
         td_learner.batch_train(**arguments)
+    assert_names(error, *named)
 
 
 # --- train ---------------------------------------------------------------------------------------
@@ -625,8 +637,9 @@ def test_train_with_td_zero_learns_the_walk_over_ten_seeds():
 
 @exercise("actors.td_learner.train")
 def test_train_refuses_true_values_of_the_wrong_size():
-    with pytest.raises(ValueError, match=r"7.*5"):
+    with pytest.raises(ValueError) as error:
         td_learner.train(random_walk.five_state(), td_learner.Config(), true_values=[0.5] * 5)
+    assert_names(error, 7, 5)  # 7 state numbers (two terminals and five states), 5 values
 
 
 @pytest.mark.parametrize(

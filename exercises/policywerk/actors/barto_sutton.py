@@ -107,7 +107,7 @@ def internal_reinforcement(reward: float, prediction: float, previous_prediction
     Positive r̂: things went better than predicted; negative: worse. With r = 0 and p
     falling as the pole tips (p = v[box] < 0 in feared boxes), r̂ < 0 warns before the end.
 
-    Raises ValueError unless 0 <= γ <= 1.
+    Raises ValueError unless 0 <= γ <= 1; the message names gamma and its value.
 
     >>> internal_reinforcement(0.0, -1.0, -0.25, gamma=0.5, failed=False)  # 0 + 0.5·(−1) + 0.25
     -0.25
@@ -266,7 +266,8 @@ def ase_policy(weights: list[float], rng: Rng, noise_std: float = 0.01) -> Calla
     For a state: the box's weight w[box_index(state)] plus one Gaussian sample rng.normal(0, σ)
     (two draws) goes through ase_output; y = +1 is PUSH_RIGHT (1), y = −1 is PUSH_LEFT (0).
 
-    Raises ValueError unless there is one weight per box (162) and σ >= 0.
+    Raises ValueError unless there is one weight per box (the message names 162 and the
+    number of weights given) and σ >= 0 (the message names noise_std and its value).
 
     >>> policy = ase_policy([5.0] * 162, Rng(0), noise_std=0.01)
     >>> policy((0.0, 0.0, 0.0, 0.0))

@@ -70,7 +70,8 @@ def sample_batch(buffer: ReplayBuffer, batch_size: int, length: int, rng: Rng) -
     For each sequence in turn: pick an episode, buffer.sample(1, rng)[0] (one draw), then a
     start uniformly among the positions where `length` steps fit, rng.integers(0,
     len(episode.images) − length + 1) (one draw); a sequence never crosses an episode's end.
-    Raises ValueError when an episode picked is shorter than `length`.
+    Raises ValueError when an episode picked is shorter than `length`; the message names
+    both, the episode's steps and `length`.
     """
     raise NotImplementedError(
         'actors.dreamer_agent.sample_batch is not written yet: replace this raise with your code.'
@@ -156,7 +157,8 @@ class Dreamer:
             action = action_from_raw(actor([h, z]), ε): ε = rng.normals(2), or 0 when greedy
 
         Returns (action, Memory(h, z, action)). No gradients: the tapes are dropped.
-        Raises ValueError for an image of the wrong size.
+        Raises ValueError for an image of the wrong size; the message names both sizes, the
+        model's pixels and the image's.
         """
         raise NotImplementedError(
             'actors.dreamer_agent.Dreamer.act is not written yet: replace this raise with your code.'

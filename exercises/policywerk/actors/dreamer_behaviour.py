@@ -82,7 +82,8 @@ def imagine(
             z_{t+1} = latent_sample(prior logits, C, unimix, rng)   (start n = 0 … N − 1 in turn)
 
     Keep the actor's, the GRU's and the prior's tape of every step for `actor_backward`.
-    Raises ValueError for a horizon < 1.
+    Raises ValueError unless horizon is an integer >= 1; the message names horizon and its
+    value.
     """
     raise NotImplementedError(
         'actors.dreamer_behaviour.imagine is not written yet: replace this raise with your code.'

@@ -99,7 +99,8 @@ def features(observation: list[float]) -> list[float]:
 
         [x, y, vx, vy, tx, ty]  ->  [tx − x, ty − y, vx, vy]
 
-    Raises ValueError unless the observation has the point mass's 6 numbers.
+    Raises ValueError unless the observation has the point mass's 6 numbers; the message
+    names 6 and how many numbers it got.
 
     >>> features([0.5, -0.5, 0.1, 0.2, 1.0, 1.0])
     [0.5, 1.5, 0.1, 0.2]
@@ -199,7 +200,7 @@ def clipped_surrogate(ratio: float, advantage: float, clip: float) -> float:
     once r falls below 1 − ε. In the other direction the unclipped term is the smaller one, so
     a change that made things worse is always counted in full.
 
-    Raises ValueError unless ε > 0.
+    Raises ValueError unless ε > 0; the message names clip and its value.
 
     >>> clipped_surrogate(1.5, 2.0, 0.2)  # Â > 0, r above 1 + ε: clip(1.5)·2 = 1.2·2
     2.4
@@ -224,7 +225,7 @@ def clipped_surrogate_gradient(ratio: float, advantage: float, clip: float) -> f
     policy has already moved as far as the trust region allows in the advantage's direction.
     (At the kinks r = 1 ± ε either one-sided value would do; this takes r·Â.)
 
-    Raises ValueError unless ε > 0.
+    Raises ValueError unless ε > 0; the message names clip and its value.
 
     >>> clipped_surrogate_gradient(1.5, 2.0, 0.2), clipped_surrogate_gradient(0.5, 2.0, 0.2)
     (0.0, 1.0)
@@ -287,7 +288,8 @@ def policy_loss(
     *subtracted* from the loss: minimising the loss then widens the Gaussian (∂loss/∂ℓ gets −c₂).
 
     Shapes: means and actions (B × n), log_std (n,), old_log_probs and advantages (B,).
-    Raises ValueError for an empty batch, lists of different lengths, or ε <= 0.
+    Raises ValueError for an empty batch; for lists of different lengths (the message names
+    the lengths); or for ε <= 0 (the message names clip and its value).
 
     >>> result = policy_loss([[0.0]], [0.0], [[1.0]], [-1.4189385332046727], [2.0], clip=0.2)
     >>> result.loss, result.grad_means, result.grad_log_std  # r = 1: −Â, −Â·(a − μ), −Â·((a − μ)² − 1)
@@ -306,7 +308,8 @@ def value_loss(predictions: list[float], returns: list[float]) -> tuple[float, l
         L = (1/B)·Σᵢ (Vᵢ − Rᵢ)²,     ∂L/∂Vᵢ = 2·(Vᵢ − Rᵢ)/B
 
     The returns Rᵢ = Âᵢ + V_old(sᵢ) are fixed targets (no gradient flows into them).
-    Raises ValueError for an empty batch or lists of different lengths.
+    Raises ValueError for an empty batch or lists of different lengths; the message names
+    both lengths.
 
     >>> value_loss([1.0, 0.0], [0.0, 0.0])
     (0.5, [1.0, 0.0])
@@ -349,7 +352,7 @@ def collect_rollout(world: World, policy: GaussianPolicy, observation: list[floa
     those of the final observation the world returned, not of the new episode's start: a
     truncated return bootstraps from there.
 
-    Raises ValueError unless steps >= 1.
+    Raises ValueError unless steps is an integer >= 1; the message names steps and its value.
     """
     raise NotImplementedError(
         'actors.ppo.collect_rollout is not written yet: replace this raise with your code.'
@@ -365,7 +368,8 @@ def advantages_and_returns(rollout: Rollout, value_net: MLP, gamma: float, lam: 
     gae zeroes the future after a termination only: on a truncation, and at the rollout's last
     step, the advantage bootstraps from V(final observation).
 
-    Shapes: T steps -> (T advantages, T returns). Raises ValueError for γ or λ outside [0, 1].
+    Shapes: T steps -> (T advantages, T returns). Raises ValueError for γ or λ outside [0, 1];
+    the message names the setting (gamma or lam) and its value.
 
     >>> net = MLP([4, 1], Rng(0))
     >>> net.weights[0].value, net.biases[0].value = [[0.0] * 4], [[1.0]]  # V = 1 everywhere

@@ -91,8 +91,9 @@ def q_learning_update(
     Only that one entry changes (TabularQ.update does the last line). The max makes the target
     the value of acting greedily from s', whatever the agent will actually do: off-policy.
 
-    Raises ValueError for γ outside [0, 1], α outside (0, 1], or a state or action outside the
-    table.
+    Raises ValueError for γ outside [0, 1] or α outside (0, 1] (the message names the
+    setting, gamma or step_size, and its value), or for a state or action outside the table.
+    Nothing changes when it raises.
 
     >>> q = TabularQ(2, 2)
     >>> q.table[1] = [2.0, -4.0]
@@ -130,8 +131,10 @@ def sarsa_update(
     update), so the target is the value of the policy being followed: on-policy. When the step
     terminated there is no next action: pass None (it is not read).
 
-    Raises ValueError for γ outside [0, 1], α outside (0, 1], a state or action outside the
-    table, or a missing or invalid next_action when the step did not terminate.
+    Raises ValueError for γ outside [0, 1] or α outside (0, 1] (the message names the
+    setting, gamma or step_size, and its value), for a state or action outside the table, or,
+    when the step did not terminate, for a next_action that is not an integer action of the
+    table (the message names next_action and the value it got). Nothing changes when it raises.
 
     >>> q = TabularQ(2, 2)
     >>> q.table[1] = [2.0, -4.0]

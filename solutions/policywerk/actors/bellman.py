@@ -109,12 +109,16 @@ def value_iteration(
 
     Start from V = 0 everywhere. Each sweep computes every non-terminal state's new value
     from the previous sweep's values (synchronously), then calls on_sweep(sweep, values,
-    max_change) with the new values (sweep counts from 1). Stop when max_change < tolerance
-    (converged) or after max_sweeps (converged=False). The policy is greedy_policy of the
-    final values.
+    max_change) with the new values (sweep counts from 1). Stop as soon as a sweep's
+    max_change is strictly below tolerance (converged; that sweep counts), or when sweep
+    number max_sweeps is done (converged tells whether its change was below tolerance).
+    The policy is greedy_policy of the final values.
 
     Because each sweep is a γ-contraction, max_change after sweep k is at most γ^(k−1) times
-    that of sweep 1. Raises ValueError unless 0 <= γ <= 1, tolerance > 0 and max_sweeps >= 1.
+    that of sweep 1.
+
+    Raises ValueError unless 0 <= γ <= 1, tolerance > 0 and max_sweeps is an integer >= 1;
+    the message names the setting at fault (gamma, tolerance or max_sweeps) and its value.
     """
     _require_planning_settings(gamma, tolerance, max_sweeps)
     values = [0.0] * world.n_states
@@ -151,9 +155,12 @@ def policy_evaluation(
     below `tolerance`; return (values, sweeps).
 
     Synchronous sweeps from V = 0, like value iteration but following the policy's action
-    instead of the best one. Raises RuntimeError if the values have not settled after
-    max_sweeps (with γ = 1 a policy that never ends an episode has no finite value), and
-    ValueError for bad settings as value_iteration.
+    instead of the best one, and the same stopping rule: `sweeps` counts every sweep run,
+    the last one (whose change fell strictly below tolerance) included.
+
+    Raises RuntimeError if sweep number max_sweeps still changed a value by tolerance or
+    more (with γ = 1 a policy that never ends an episode has no finite value); the message
+    names max_sweeps' value. Raises ValueError for bad settings, as value_iteration does.
     """
     _require_planning_settings(gamma, tolerance, max_sweeps)
     values = [0.0] * world.n_states
@@ -181,14 +188,20 @@ def policy_iteration(
 ) -> PolicyIterationResult:
     """Evaluate, improve, repeat until the policy is stable.
 
-    Start with the first action everywhere. Each iteration: values = V^π (policy_evaluation);
-    then for every non-terminal state switch to the greedy action of `action_values`, but
-    keep the current action when it is already as good as the best (within 1e-9): without
-    that rule, two equally good actions can swap forever on rounding noise (Sutton & Barto,
-    exercise 4.4). Call on_iteration(iteration, values, policy) after each improvement.
-    Stop when no action changed, and return that policy's values with their greedy policy
-    (ties to the lowest action, as in value iteration). Raises RuntimeError if the policy still
-    changes after max_iterations.
+    Start with the first action everywhere. Each iteration: values = V^π (policy_evaluation
+    with the same gamma and tolerance); then for every non-terminal state switch to the
+    greedy action of `action_values`, but keep the current action unless the best beats it
+    by more than 1e-9 (a tie, within 1e-9, keeps the current action): without that rule, two
+    equally good actions can swap forever on rounding noise (Sutton & Barto, exercise 4.4).
+    Call on_iteration(iteration, values, policy) after each improvement, with the improved
+    policy (iteration counts from 1). Stop after the first iteration that changed no action,
+    and return that policy's values with their greedy policy (ties to the lowest action, as
+    in value iteration); `iterations` counts every iteration run, the stable one included, and
+    `evaluation_sweeps` adds up the sweeps of all the policy evaluations.
+
+    Raises RuntimeError if iteration number max_iterations still changed an action; the
+    message names max_iterations' value. Raises ValueError for bad settings, as
+    value_iteration does (max_iterations in place of max_sweeps).
     """
     _require_planning_settings(gamma, tolerance, max_iterations, "max_iterations")
     policy: list[int | None] = [None] * world.n_states

@@ -155,7 +155,7 @@ def build_q_network(observation_shape: tuple[int, int, int], n_actions: int, con
     Pitfall: the kernel windows must tile the screen to its last row and column, i.e.
     (H − kernel_size) divisible by stride (likewise W). A 3×3 stride-2 kernel on a 16×16
     screen stops at row 14 and never sees the catcher's paddle on row 15. Raises ValueError
-    for such a shape, naming it.
+    for such a shape; the message names the kernel size, the stride and the screen's size.
 
     >>> net = build_q_network((1, 16, 16), 3, Config(), Rng(0))  # 4×4 stride 2: 16×16 → 7×7
     >>> [type(layer).__name__ for layer in net.layers], net.layers[2].in_features
@@ -210,7 +210,8 @@ def sync_target(online: Sequential, target: Sequential) -> None:
 
     A copy, not a share: the target's rows must be new lists, so that later updates of the
     online network leave the target frozen until the next sync. Gradients are not copied.
-    Raises ValueError when the two networks' parameters differ in number or shape.
+    Raises ValueError when the two networks' parameters differ in number or shape (before
+    copying anything).
 
     >>> online, target = (build_q_network((1, 16, 16), 3, Config(), Rng(seed)) for seed in (0, 1))
     >>> sync_target(online, target)
@@ -232,7 +233,7 @@ def epsilon_at(config: Config, step: int) -> float:
     """ε at an environment step: linear from epsilon_start (step 0) to epsilon_end (step
     epsilon_steps), then fixed at epsilon_end: scalar.linear_schedule.
 
-    Raises ValueError for a negative step.
+    Raises ValueError for a negative step; the message names step and its value.
 
     >>> config = Config(epsilon_start=1.0, epsilon_end=0.1, epsilon_steps=100)
     >>> [round(epsilon_at(config, step), 6) for step in (0, 50, 100, 1000)]
@@ -252,7 +253,8 @@ def n_step_transition(window: Sequence[Transition], gamma: float) -> NStepTransi
     step's; steps: m = len(window). Only the last step may end the episode (terminated or
     truncated): a truncated window keeps terminated False, and its target bootstraps.
 
-    Raises ValueError for an empty window or one that runs past the end of its episode.
+    Raises ValueError for an empty window, or for one that runs past the end of its
+    episode; then the message names the index (from 0) of the first step that ended it.
 
     >>> steps = [Transition([0.0], 2, 1.0, [1.0], False, False), Transition([1.0], 0, 2.0, [2.0], True, False)]
     >>> n_step_transition(steps, gamma=0.5)  # 1 + 0.5·2
@@ -278,7 +280,8 @@ def td_targets(batch: Sequence[NStepTransition], next_q_values: list[list[float]
     target network's, or the online network's when it is switched off).
 
     Shapes: B transitions, B rows of n_actions -> B targets. Raises ValueError for γ outside
-    [0, 1] or a batch and Q-values of different lengths.
+    [0, 1] (the message names gamma and its value) or for a batch and Q-values of different
+    lengths (the message names both lengths).
 
     >>> batch = [NStepTransition([0.0], 0, 1.0, [1.0], False, 2), NStepTransition([0.0], 1, 1.0, [1.0], True, 1)]
     >>> td_targets(batch, [[3.0, 4.0], [3.0, 4.0]], gamma=0.5)  # 1 + 0.25·4; terminated: 1
@@ -309,7 +312,8 @@ def td_loss_and_gradient(
     are constants (no gradient flows into the bootstrap network).
 
     Shapes: (B × n_actions), B actions, B targets -> (float, B × n_actions). Raises ValueError
-    for lengths that differ, an empty batch or an action outside [0, n_actions).
+    for an empty batch; for lengths that differ (the message names the three lengths); or for
+    an action outside [0, n_actions) (the message names that action).
 
     >>> loss, grad = td_loss_and_gradient([[1.0, 5.0], [0.0, 0.0]], [1, 0], [3.0, 0.5])
     >>> loss, grad  # errors 2 (linear part: 1.5) and −0.5 (0.125); mean 0.8125; gradients 1/2, −0.5/2

@@ -82,7 +82,8 @@ def imagine(
             z_{t+1} = latent_sample(prior logits, C, unimix, rng)   (start n = 0 … N − 1 in turn)
 
     Keep the actor's, the GRU's and the prior's tape of every step for `actor_backward`.
-    Raises ValueError for a horizon < 1.
+    Raises ValueError unless horizon is an integer >= 1; the message names horizon and its
+    value.
     """
     if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
         raise ValueError(f"imagine: horizon must be an integer >= 1, got {horizon!r}")

@@ -46,7 +46,8 @@ def preprocess_image(image: list[float], pixels: int) -> list[float]:
     DreamerV3 feeds its encoder symlog'd inputs so that no input scale dominates; the
     decoder learns to predict these same numbers. Grey (0.5) becomes 0.
 
-    Shapes: (pixels,) -> (pixels,). Raises ValueError for an image of another length.
+    Shapes: (pixels,) -> (pixels,). Raises ValueError for an image of another length; the
+    message names both lengths (pixels and the image's).
 
     >>> [round(v, 4) for v in preprocess_image([0.5, 1.0, 0.0, 0.75], pixels=4)]
     [0.0, 0.4055, -0.4055, 0.2231]
@@ -65,7 +66,8 @@ def latent_sample(logits: list[float], classes: int, unimix: float, rng: Rng) ->
     (sample, probabilities), both K·C long. Forward the network uses the one-hot; backward
     the straight-through estimator treats it as p (see `latent_sample_backward`).
 
-    Raises ValueError unless the logits split into whole groups of `classes`.
+    Raises ValueError unless the logits split into one or more whole groups of `classes`
+    (classes an integer >= 1); the message names the number of logits and classes.
 
     >>> latent_sample([0.0, 50.0, 50.0, 0.0], classes=2, unimix=0.01, rng=Rng(0))
     ([0.0, 1.0, 1.0, 0.0], [0.005, 0.995, 0.995, 0.005])
@@ -88,7 +90,8 @@ def latent_sample_backward(logits: list[float], grad_sample: list[float], classe
     ∂L/∂logits = categorical_probabilities_backward(group logits, ∂L/∂z of the group, u):
     (1 − u)·s_j·(g_j − Σ_i s_i·g_i) with s = softmax(group).
 
-    Raises ValueError when the lengths differ or do not split into groups of `classes`.
+    Raises ValueError when the lengths differ or do not split into groups of `classes`; the
+    message names both lengths.
 
     >>> latent_sample_backward([0.0, 0.0], [1.0, 0.0], classes=2, unimix=0.0)  # s = ½, ½
     [0.25, -0.25]
@@ -109,7 +112,8 @@ def kl_divergence(posterior_logits: list[float], prior_logits: list[float], clas
     """KL[q ‖ p] between two stochastic states: the sum over the K categoricals of each
     group's KL (the categoricals are independent, so their KLs add), both with the unimix.
 
-    Raises ValueError when the lengths differ or do not split into groups of `classes`.
+    Raises ValueError when the lengths differ or do not split into groups of `classes`; the
+    message names both lengths.
 
     >>> round(kl_divergence([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], 2, 0.01), 12)
     0.0
@@ -266,8 +270,9 @@ def lambda_returns(rewards: list[float], continues: list[float], values: list[fl
     step t (r_{t+1}, c_{t+1} in the module docstring), values[t] = v(s_t) for t = 0 … H.
     λ = 0 gives the one-step target r + γ·c·v(next); λ = 1 the discounted sum plus γ^H·v_H.
 
-    Shapes: (H,), (H,), (H + 1,) -> (H,). Raises ValueError for other lengths or γ, λ
-    outside [0, 1].
+    Shapes: (H,), (H,), (H + 1,) -> (H,). Raises ValueError for other lengths (the message
+    names the three lengths) or for γ, λ outside [0, 1] (the message names the setting, gamma
+    or lam, and its value).
 
     >>> lambda_returns([1.0, 1.0], [1.0, 1.0], [0.0, 2.0, 4.0], gamma=0.5, lam=0.5)  # R₁ = 1 + ½·4, R₀ = 1 + ½·(½·2 + ½·3)
     [2.25, 3.0]
@@ -298,7 +303,8 @@ def lambda_returns_backward(
         ∂L/∂c_t = G_t·γ·((1 − λ)·v_{t+1} + λ·R_{t+1})        (R_H = v_H)
         ∂L/∂v_{t+1} = G_t·γ·c_t·(1 − λ),  and v_H also gets G_{H−1}·γ·c_{H−1}·λ;  ∂L/∂v_0 = 0.
 
-    Shapes: (H,), (H,), (H + 1,), (H,) -> (H,), (H,), (H + 1,).
+    Shapes: (H,), (H,), (H + 1,), (H,) -> (H,), (H,), (H + 1,). Raises ValueError for other
+    lengths; the message names the four lengths.
 
     >>> lambda_returns_backward([1.0, 0.0], [1.0, 1.0], [0.0, 2.0, 4.0], [2.25, 3.0], gamma=0.5, lam=0.5)
     ([1.0, 0.25], [1.25, 0.5], [0.0, 0.25, 0.125])
@@ -327,7 +333,7 @@ def percentile(values: list[float], q: float) -> float:
     (numpy's default): with x sorted and position k = q/100·(n − 1),
     x[⌊k⌋] + (k − ⌊k⌋)·(x[⌊k⌋ + 1] − x[⌊k⌋]).
 
-    Raises ValueError for no values or q outside [0, 100].
+    Raises ValueError for no values, or for q outside [0, 100] (the message names q's value).
 
     >>> percentile([3.0, 1.0, 2.0, 4.0], 50.0), percentile([0.0, 10.0], 5.0)
     (2.5, 0.5)
@@ -390,7 +396,8 @@ def action_from_raw(raw: list[float], noise: list[float], min_std: float, max_st
     and the entropy Σ log std + ½·log(2πe) (distributions.gaussian_entropy of log std). The
     environment clips the force to [−1, 1]; the model sees the action as sampled.
 
-    Raises ValueError unless len(raw) = 2·len(noise).
+    Raises ValueError unless len(raw) = 2·len(noise); the message names both: the expected
+    2·len(noise) and len(raw).
 
     >>> action, entropy = action_from_raw([0.0, 1000.0, -1000.0, -1000.0], [0.5, 0.0], 0.1, 1.0)
     >>> action, round(entropy, 6)  # std = 0.1 in both: 0 + 0.1·0.5, tanh(1000) = 1
@@ -415,6 +422,9 @@ def action_from_raw_backward(
         ∂L/∂raw_std  = (g_a·ε + g_H / std)·(max_std − min_std)·σ'(raw_std + 2),  σ' = σ·(1 − σ)
 
     (the action moves with the spread by ε; the entropy by 1/std per unit of std).
+
+    Raises ValueError unless len(raw) = 2·len(noise) and len(grad_action) = len(noise); the
+    message names the expected lengths (2·len(noise) and len(noise)) and the lengths it got.
 
     >>> action_from_raw_backward([0.0, -2.0], [1.0], [1.0], 0.0, 0.0, 1.0)  # σ'(0) = ¼
     [1.0, 0.25]

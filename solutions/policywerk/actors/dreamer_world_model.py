@@ -299,7 +299,8 @@ class WorldModel:
             prior logits_t = prior(h_t)                                 (all T·B at once, after)
 
         Keep every network's tape in the Observation for `backward`. Raises ValueError for
-        images of the wrong size (through `preprocess_image`).
+        images of the wrong size (through `preprocess_image`); the message names both sizes,
+        the model's pixels and the image's.
         """
         c = self.config
         steps, batch = len(images), len(images[0])
@@ -445,8 +446,11 @@ def open_loop(model: WorldModel, images: list, actions: list, context: int, rng:
 
     A picture decoded from s is symexp(decoder(s)) + 0.5 per pixel (undoing
     `preprocess_image`); a reward is twohot_mean(reward head(s)). actions[t] is the action
-    taken after images[t]. Raises ValueError unless 1 <= context <= len(images), or when an
-    action is missing.
+    taken after images[t].
+
+    Raises ValueError unless context is an integer with 1 <= context <= len(images) (the
+    message names context's value), or when an action is missing: fewer than len(images) − 1
+    actions (the message names both counts, of actions and of images).
     """
     if not isinstance(context, int) or not 1 <= context <= len(images):
         raise ValueError(f"open_loop: context must be an integer from 1 to the {len(images)} images, got {context!r}")

@@ -103,7 +103,7 @@ def rms_error(values: list[float], true_values: list[float], states: list[int]) 
 
     Shapes: values and true_values one entry per state number; states a non-empty list of
     state numbers -> a float. Raises ValueError when values and true_values differ in length
-    or states is empty.
+    (the message names both lengths) or states is empty.
 
     >>> rms_error([0.5, 0.5, 0.0], [0.0, 1.0, 9.0], states=[0, 1])  # √((0.25 + 0.25)/2)
     0.5
@@ -125,7 +125,8 @@ def td_zero_update(values: list[float], transition: Transition, alpha: float, ga
     On a truncation the walk would have gone on, so the target still bootstraps from V(s').
     Only V(s) changes.
 
-    Raises ValueError unless α > 0 and 0 <= γ <= 1.
+    Raises ValueError unless α > 0 and 0 <= γ <= 1; the message names the setting (alpha or
+    gamma) and its value.
 
     >>> from policywerk.building_blocks.mdp import Transition
     >>> values = [0.0, 0.5, 0.25, 0.0]
@@ -159,7 +160,8 @@ def td_lambda_episode(
     traces.replace from building_blocks.traces.
 
     Shapes: values one entry per state number -> one TD error per step.
-    Raises ValueError unless α > 0 and 0 <= γ, λ <= 1.
+    Raises ValueError unless α > 0 and 0 <= γ, λ <= 1; the message names the setting (alpha,
+    gamma or lam) and its value.
 
     >>> from policywerk.building_blocks.mdp import Episode, Transition
     >>> episode = Episode([Transition(1, 0, 0.0, 2, False, False), Transition(2, 0, 1.0, 3, True, False)])
@@ -199,7 +201,8 @@ def monte_carlo_episode(values: list[float], episode: Episode, alpha: float, gam
     A state visited twice is moved twice, the second time from where the first move left it.
 
     Shapes: values one entry per state number -> one error per step.
-    Raises ValueError unless α > 0 and 0 <= γ <= 1.
+    Raises ValueError unless α > 0 and 0 <= γ <= 1; the message names the setting (alpha or
+    gamma) and its value.
 
     >>> from policywerk.building_blocks.mdp import Episode, Transition
     >>> episode = Episode([Transition(1, 0, 0.0, 2, False, False), Transition(2, 0, 1.0, 3, True, False)])
@@ -235,7 +238,8 @@ def lambda_return_episode(values: list[float], episode: Episode, alpha: float, g
     its one-step target r_t + γ·V(s_{t+1}) with V frozen for the episode.
 
     Shapes: values one entry per state number -> one error per step.
-    Raises ValueError unless α > 0 and 0 <= γ, λ <= 1.
+    Raises ValueError unless α > 0 and 0 <= γ, λ <= 1; the message names the setting (alpha,
+    gamma or lam) and its value.
 
     >>> from policywerk.building_blocks.mdp import Episode, Transition
     >>> episode = Episode([Transition(1, 0, 0.0, 2, False, False), Transition(2, 0, 1.0, 3, True, False)])
@@ -272,7 +276,8 @@ def td_lambda_increments(values: list[float], episode: Episode, gamma: float, la
     G_t − V(s_t), the Monte Carlo errors.
 
     Shapes: values one entry per state number -> one increment per state number.
-    Raises ValueError unless 0 <= γ, λ <= 1.
+    Raises ValueError unless 0 <= γ, λ <= 1; the message names the setting (gamma or lam)
+    and its value.
 
     >>> from policywerk.building_blocks.mdp import Episode, Transition
     >>> episode = Episode([Transition(1, 0, 0.0, 2, False, False), Transition(2, 0, 1.0, 3, True, False)])
@@ -336,9 +341,11 @@ def batch_train(
     grows with its number of visits, and too large a step overshoots and diverges.
 
     Returns a BatchResult with a new list of values (the `values` passed in are not changed).
-    Raises ValueError for an empty training set, α <= 0, γ or λ outside [0, 1], a tolerance
-    <= 0 or max_presentations < 1; RuntimeError when the values diverge (a change that is no
-    longer finite: lower α) or still move after max_presentations.
+    Raises ValueError for an empty training set, or for α <= 0, γ or λ outside [0, 1], a
+    tolerance <= 0 or max_presentations not an integer >= 1 (the message names the setting,
+    alpha, gamma, lam, tolerance or max_presentations, and its value). Raises RuntimeError
+    when the values diverge (a change that is no longer finite: lower α), or when they still
+    move after max_presentations presentations (the message names max_presentations' value).
 
     >>> from policywerk.building_blocks.mdp import Episode, Transition
     >>> win = Episode([Transition(1, 0, 1.0, 2, True, False)])
@@ -426,7 +433,8 @@ def train(
     measured against (world.random_walk.true_values computes it from the model). It is passed
     by name, so that the call reads as every learner's does: train(world, config, seed, …).
 
-    Raises ValueError when true_values has not one entry per state number.
+    Raises ValueError when true_values has not one entry per state number; the message names
+    both counts, the world's state numbers (n_states) and the entries given.
 
     >>> from policywerk.world.random_walk import five_state, true_values
     >>> world = five_state()

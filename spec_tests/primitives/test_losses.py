@@ -8,6 +8,7 @@ import pytest
 
 from policywerk.primitives import losses
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -70,7 +71,7 @@ def test_mse_is_the_mean_of_the_squared_errors():
 
 @exercise("primitives.losses.mse")
 def test_mse_of_an_empty_prediction_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.mse([], [])
 
 
@@ -89,7 +90,7 @@ def test_mse_gradient_is_two_times_the_error_over_n():
 
 @exercise("primitives.losses.mse_gradient")
 def test_mse_gradient_of_an_empty_prediction_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.mse_gradient([], [])
 
 
@@ -121,7 +122,7 @@ def test_cross_entropy_of_huge_logits_stays_finite_and_correct():
 
 @exercise("primitives.losses.cross_entropy")
 def test_cross_entropy_of_no_logits_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.cross_entropy([], [])
 
 
@@ -176,14 +177,15 @@ def test_huber_mixes_both_pieces_and_uses_delta_one_by_default():
 
 @exercise("primitives.losses.huber")
 @pytest.mark.parametrize("delta", [0.0, -1.5])
-def test_huber_rejects_a_delta_that_is_not_positive(delta):
-    with pytest.raises(ValueError, match=rf"delta.*{delta}"):
+def test_huber_rejects_a_delta_that_is_not_positive_naming_it(delta):
+    with pytest.raises(ValueError) as error:
         losses.huber([1.0], [0.0], delta=delta)
+    assert_names(error, delta)
 
 
 @exercise("primitives.losses.huber")
 def test_huber_of_an_empty_prediction_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.huber([], [])
 
 
@@ -208,14 +210,15 @@ def test_huber_gradient_is_the_error_clipped_to_delta_over_n():
 
 @exercise("primitives.losses.huber_gradient")
 @pytest.mark.parametrize("delta", [0.0, -1.5])
-def test_huber_gradient_rejects_a_delta_that_is_not_positive(delta):
-    with pytest.raises(ValueError, match=rf"delta.*{delta}"):
+def test_huber_gradient_rejects_a_delta_that_is_not_positive_naming_it(delta):
+    with pytest.raises(ValueError) as error:
         losses.huber_gradient([1.0], [0.0], delta=delta)
+    assert_names(error, delta)
 
 
 @exercise("primitives.losses.huber_gradient")
 def test_huber_gradient_of_an_empty_prediction_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.huber_gradient([], [])
 
 
@@ -299,18 +302,19 @@ def test_twohot_clamps_values_outside_the_bins_to_the_end_bins():
 
 @exercise("primitives.losses.twohot")
 @pytest.mark.parametrize(
-    "bins, message",
+    "bins, named",
     [
-        ([0.0, 1.0, 1.0], r"increase strictly.*bins\[2\] = 1\.0"),
-        ([0.0, 2.0, 1.0], r"increase strictly.*bins\[2\] = 1\.0"),
-        ([3.0, -1.0], r"increase strictly.*bins\[1\] = -1\.0"),
-        ([1.0], r"at least 2 bins, got 1"),
+        ([0.0, 1.0, 2.0, 2.0], 3),  # bins[3] = bins[2]: the first index that does not increase
+        ([0.0, 2.0, 5.0, 4.0], 3),
+        ([3.0, -1.0], 1),
+        ([1.0], 1),  # one bin: the count
     ],
     ids=["repeated", "decreasing", "reversed", "single"],
 )
-def test_twohot_rejects_bins_that_do_not_increase_strictly(bins, message):
-    with pytest.raises(ValueError, match=message):
+def test_twohot_rejects_bins_that_do_not_increase_strictly_naming_where(bins, named):
+    with pytest.raises(ValueError) as error:
         losses.twohot(0.5, bins)
+    assert_names(error, named)
 
 
 @exercise("primitives.losses.twohot_decode")
@@ -320,9 +324,10 @@ def test_twohot_decode_is_the_mean_of_the_bins_under_the_probabilities():
 
 
 @exercise("primitives.losses.twohot_decode")
-def test_twohot_decode_with_bins_of_another_length_is_an_error():
-    with pytest.raises(ValueError, match=r"length 2.*length 3"):
+def test_twohot_decode_with_bins_of_another_length_is_an_error_naming_both_lengths():
+    with pytest.raises(ValueError) as error:
         losses.twohot_decode([0.5, 0.5], [0.0, 1.0, 2.0])
+    assert_names(error, 2, 3)
 
 
 @exercise("primitives.losses.twohot_decode")
@@ -356,11 +361,12 @@ def _mismatch(name, call):
     ],
 )
 def test_a_prediction_and_target_of_different_lengths_is_an_error_naming_both_lengths(call):
-    with pytest.raises(ValueError, match=r"length 3.*length 2"):
+    with pytest.raises(ValueError) as error:
         call()
+    assert_names(error, 3, 2)
 
 
 @exercise("primitives.losses.cross_entropy_gradient")
 def test_cross_entropy_and_its_gradient_refuse_empty_logits():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.cross_entropy_gradient([], [])

@@ -19,6 +19,7 @@ from policywerk.primitives import losses
 from policywerk.primitives.activations import softmax
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -151,8 +152,7 @@ def test_step_refuses_inputs_or_states_of_the_wrong_shape_naming_the_sizes(input
     cell = recurrent.GRU(3, 2, Rng(0))
     with pytest.raises(ValueError) as error:
         cell.step(inputs, hidden)
-    for number in numbers:
-        assert str(number) in str(error.value)
+    assert_names(error, *numbers)
 
 
 # --- GRU.backward_step ---------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def test_backward_step_refuses_a_gradient_of_the_wrong_width_naming_both_widths(
     _, tape = cell.step([[1.0, 2.0, 3.0]], [[0.0, 0.0]])
     with pytest.raises(ValueError) as error:
         cell.backward_step(tape, [[1.0, 1.0, 1.0, 1.0, 1.0]])
-    assert "5" in str(error.value) and "2" in str(error.value)
+    assert_names(error, 5, 2)  # a row of 5 gradients for hidden_size 2
 
 
 # --- GRU.forward_sequence and GRU.backward_sequence ----------------------------------------------
@@ -311,7 +311,7 @@ def test_backward_sequence_needs_one_gradient_batch_per_step():
     _, tapes = run_steps(cell, sequence, start)
     with pytest.raises(ValueError) as error:
         cell.backward_sequence(tapes, weights[:4])
-    assert "4" in str(error.value) and "5" in str(error.value)
+    assert_names(error, 4, 5)  # 4 gradient batches for 5 tapes
 
 
 @exercise("building_blocks.recurrent.GRU.backward_sequence")
@@ -375,5 +375,5 @@ def test_a_gru_needs_sizes_of_at_least_one_and_starts_from_zeros():
     with pytest.raises(ValueError, match="hidden_size=0"):
         recurrent.GRU(2, 0, Rng(0))
     assert recurrent.GRU(2, 3, Rng(0)).initial_state(2) == [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
-    with pytest.raises(ValueError, match=r"GRU: one_hot must be \(start, end\) with 0 <= start < end <= 2 inputs"):
+    with pytest.raises(ValueError, match="one_hot"):
         recurrent.GRU(2, 3, Rng(0), one_hot=(1, 3))

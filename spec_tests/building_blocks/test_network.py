@@ -474,6 +474,17 @@ def test_mlp_forward_refuses_a_row_of_the_wrong_width_naming_both_widths():
     assert_names(error, 3, 2)  # a row of 3 for sizes[0] = 2
 
 
+def mlp_outputs(mlp, rows, activation, activate_last):
+    """The MLP's outputs, written out here from its parameter values: affine, activation, …,
+    affine (and the activation after the last one only if activate_last)."""
+    last = len(mlp.weights) - 1
+    for index, (weight, bias) in enumerate(zip(mlp.weights, mlp.biases)):
+        rows = affine(rows, weight.value, bias.value[0])
+        if index < last or activate_last:
+            rows = _apply(activation, rows)
+    return rows
+
+
 def mlp_loss_setup(activation, seed, **options):
     mlp, generator = random_mlp([3, 4, 2], activation, seed, **options)
     rows = [[generator.uniform(-2.0, 2.0) for _ in range(3)] for _ in range(2)]
@@ -488,7 +499,7 @@ def test_mlp_backward_input_and_weight_gradients_match_central_differences(activ
     grad_rows = mlp.backward(tape, weights)
 
     def loss_of_rows(point):
-        return weighted_sum(weights, mlp.forward([point[0:3], point[3:6]])[0])
+        return weighted_sum(weights, mlp_outputs(mlp, [point[0:3], point[3:6]], activation, True))
 
     check_gradient(loss_of_rows, flat(rows), flat(grad_rows), what=f"∂L/∂x ({activation})")
     for parameter in mlp.parameters():
@@ -497,7 +508,7 @@ def test_mlp_backward_input_and_weight_gradients_match_central_differences(activ
         def loss(point, parameter=parameter, original=original):
             parameter.value = [list(point[i : i + len(original[0])]) for i in range(0, len(point), len(original[0]))]
             try:
-                return weighted_sum(weights, mlp.forward(rows)[0])
+                return weighted_sum(weights, mlp_outputs(mlp, rows, activation, True))
             finally:
                 parameter.value = original
 

@@ -149,6 +149,9 @@ class GRU:
     ) -> tuple[list[list[list[float]]], list[tuple]]:
         """Step through a sequence of T input batches from `hidden`: (the T new states, their T tapes).
 
+        Each batch goes through `self.step`, the state it returns feeding the next, so the
+        states and tapes are exactly those of T calls of `step` in a row.
+
         >>> cell = GRU(1, 1, Rng(0))
         >>> states, tapes = cell.forward_sequence([[[1.0]], [[0.5]], [[0.0]]], cell.initial_state(1))
         >>> len(states), len(tapes)

@@ -6,7 +6,6 @@ object is the very list passed in, and its entries hold the new traces. Factors 
 quarters, exact in binary floating point, hence the exact comparisons.
 """
 
-
 import pytest
 
 from policywerk.building_blocks import traces

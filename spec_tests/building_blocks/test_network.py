@@ -11,7 +11,6 @@ this module). Gradient checks use the trusted checker's tolerances: h = 1e-6, rt
 
 import math
 import random
-import re
 
 import pytest
 

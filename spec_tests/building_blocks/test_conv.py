@@ -14,7 +14,6 @@ products. The configurations below reach both with tiny images.
 """
 
 import random
-import re
 import statistics
 
 import pytest
@@ -23,13 +22,9 @@ from policywerk.building_blocks import conv, dense, network, optimizers
 from policywerk.primitives import losses
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
-
-
-def naming(*numbers) -> str:
-    """A pattern that finds every one of the numbers in a message, in any order."""
-    return "(?s)^" + "".join(rf"(?=.*(?<![\d.]){re.escape(str(n))}(?![\d.]))" for n in numbers)
 
 
 def layer_with(in_channels, out_channels, kernel_size, input_size, kernels, bias, **options):
@@ -100,8 +95,9 @@ def random_setup(configuration, seed):
 
 
 def weighted_output(layer, images, weights):
-    """L = Σ c·Y: a scalar whose gradient with respect to Y is the weights c."""
-    outputs, _ = layer.forward(images)
+    """L = Σ c·Y: a scalar whose gradient with respect to Y is the weights c, with Y the defining
+    sum (so the gradient specs never lean on the learner's own forward)."""
+    outputs = naive_convolution(layer, images)
     return sum(w * y for weight_row, output in zip(weights, outputs) for w, y in zip(weight_row, output))
 
 
@@ -202,8 +198,9 @@ def test_forward_agrees_with_the_defining_sum_on_random_images(configuration):
 @exercise("building_blocks.conv.Conv2D.forward")
 def test_forward_refuses_an_image_of_the_wrong_length_naming_both_lengths():
     layer = conv.Conv2D(2, 1, 2, (3, 3), Rng(0))  # expects 2·3·3 = 18 numbers per image
-    with pytest.raises(ValueError, match=naming(17, 18)):
+    with pytest.raises(ValueError) as error:
         layer.forward([[0.0] * 18, [0.0] * 17])
+    assert_names(error, 1, 17, 18)  # image 1 holds 17 numbers, not 18
 
 
 # --- Conv2D.backward -----------------------------------------------------------------------------
@@ -308,21 +305,23 @@ def test_backward_kernel_and_bias_gradients_match_central_differences(configurat
 def test_backward_refuses_a_gradient_of_the_wrong_width_naming_both_widths():
     layer = hand_layer()  # 1 channel of 2×2 outputs: 4 numbers per image
     _, tape = layer.forward([IMAGE_3X3])
-    with pytest.raises(ValueError, match=naming(5, 4)):
+    with pytest.raises(ValueError) as error:
         layer.backward(tape, [[1.0, 0.0, 0.0, 2.0, 3.0]])
+    assert_names(error, 5, 4)
 
 
 @exercise("building_blocks.conv.Conv2D.backward")
 def test_backward_refuses_a_gradient_for_a_batch_of_another_size():
     layer = hand_layer()
     _, tape = layer.forward([IMAGE_3X3, IMAGE_3X3])
-    with pytest.raises(ValueError, match=naming(1, 2)):
+    with pytest.raises(ValueError) as error:
         layer.backward(tape, [[1.0, 0.0, 0.0, 2.0]])
+    assert_names(error, 1, 2)  # one gradient row for a tape of two images
 
 
 @exercise("building_blocks.conv.Conv2D.backward")
-def test_backward_without_a_tape_is_an_error_that_names_the_tape():
-    with pytest.raises(ValueError, match="tape"):
+def test_backward_without_a_tape_is_an_error():
+    with pytest.raises(ValueError):
         hand_layer().backward(None, [[1.0, 0.0, 0.0, 2.0]])
 
 
@@ -330,8 +329,9 @@ def test_backward_without_a_tape_is_an_error_that_names_the_tape():
 def test_backward_refuses_the_tape_of_a_layer_with_other_taps_naming_both_counts():
     # A 1×1 kernel reads 1 tap per window; this 2×2 layer's backward needs 4 views per image.
     _, tape = layer_with(1, 1, 1, (2, 2), [[1.0]], [0.0]).forward([[1.0, 2.0, 0.0, 1.0]])
-    with pytest.raises(ValueError, match=naming(1, 4)):
+    with pytest.raises(ValueError) as error:
         hand_layer().backward(tape, [[1.0, 0.0, 0.0, 2.0]])
+    assert_names(error, 1, 4)
 
 
 # --- the constructor's checks (given code) -------------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 from policywerk.building_blocks import dense
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient
-from spec_tests.reference_math import affine, weighted_sum, random_matrix, flat, rows, stdlib_draws
+from spec_tests.reference_math import affine, assert_names, weighted_sum, random_matrix, flat, rows, stdlib_draws
 
 exercise = pytest.mark.exercise
 
@@ -119,17 +119,18 @@ def test_an_initialiser_gives_the_same_weights_for_the_same_seed_and_others_for_
 
 
 @pytest.mark.parametrize(
-    "name, sizes, shown",
+    "name, sizes",
     [
-        pytest.param("xavier_uniform", (0, 3), "in=0", marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-in"),
-        pytest.param("xavier_uniform", (2, -1), "out=-1", marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-out"),
-        pytest.param("he_normal", (0, 3), "in=0", marks=exercise("building_blocks.dense.he_normal"), id="he-in"),
-        pytest.param("he_normal", (2, 0), "out=0", marks=exercise("building_blocks.dense.he_normal"), id="he-out"),
+        pytest.param("xavier_uniform", (0, 3), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-in"),
+        pytest.param("xavier_uniform", (2, -1), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-out"),
+        pytest.param("he_normal", (0, 3), marks=exercise("building_blocks.dense.he_normal"), id="he-in"),
+        pytest.param("he_normal", (2, 0), marks=exercise("building_blocks.dense.he_normal"), id="he-out"),
     ],
 )
-def test_an_initialiser_rejects_sizes_below_one_naming_them(name, sizes, shown):
-    with pytest.raises(ValueError, match=shown):
+def test_an_initialiser_rejects_sizes_below_one_naming_them(name, sizes):
+    with pytest.raises(ValueError) as error:
         getattr(dense, name)(*sizes, Rng(0))
+    assert_names(error, *sizes)  # the docstrings: both sizes are named
 
 
 # --- affine --------------------------------------------------------------------------------
@@ -250,13 +251,14 @@ def test_dense_forward_returns_its_inputs_as_the_tape():
 @exercise("building_blocks.dense.Dense.forward")
 def test_dense_forward_rejects_a_sample_of_the_wrong_width_naming_it_and_both_widths():
     layer = dense.Dense(2, 3, Rng(0))
-    with pytest.raises(ValueError, match=r"(?s)sample 1\b.*\b3\b.*\b2\b"):
+    with pytest.raises(ValueError) as error:
         layer.forward([[1.0, 2.0], [1.0, 2.0, 3.0]])
+    assert_names(error, 1, 3, 2)  # sample 1, its 3 entries, the layer's 2 inputs
 
 
 @exercise("building_blocks.dense.Dense.forward")
 def test_dense_forward_rejects_an_empty_batch():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         dense.Dense(2, 3, Rng(0)).forward([])
 
 
@@ -326,31 +328,34 @@ def test_dense_backward_twice_accumulates_twice_the_parameter_gradients():
 
 
 @exercise("building_blocks.dense.Dense.backward")
-def test_dense_backward_without_a_tape_is_an_error_that_names_the_tape():
-    with pytest.raises(ValueError, match="tape"):
+def test_dense_backward_without_a_tape_is_an_error():
+    with pytest.raises(ValueError):
         dense.Dense(2, 3, Rng(0)).backward(None, [[1.0, 2.0, 3.0]])
 
 
 @exercise("building_blocks.dense.Dense.backward")
 def test_dense_backward_rejects_the_tape_of_a_wider_layer_naming_both_widths():
     # A tape of 3-wide inputs cannot come from this 2-input layer: its gradient would not fit W.
-    with pytest.raises(ValueError, match=r"(?s)tape entry 0\b.*\b3\b.*\b2\b"):
+    with pytest.raises(ValueError) as error:
         dense.Dense(2, 3, Rng(0)).backward([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]])
+    assert_names(error, 3, 2)
 
 
 @exercise("building_blocks.dense.Dense.backward")
 def test_dense_backward_rejects_a_gradient_of_the_wrong_width_naming_both_widths():
     layer = dense.Dense(2, 3, Rng(0))
-    with pytest.raises(ValueError, match=r"(?s)sample 0\b.*\b2\b.*\b3\b"):
+    with pytest.raises(ValueError) as error:
         layer.backward([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [1.0, 2.0, 3.0]])
+    assert_names(error, 2, 3)  # a row of 2 gradients where the layer has 3 outputs
 
 
 @exercise("building_blocks.dense.Dense.backward")
 def test_dense_backward_rejects_a_gradient_for_a_batch_of_another_size_naming_both_sizes():
     layer = dense.Dense(2, 3, Rng(0))
     _, tape = layer.forward([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
-    with pytest.raises(ValueError, match=r"(?s)\b2\b.*\b3\b"):
+    with pytest.raises(ValueError) as error:
         layer.backward(tape, [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    assert_names(error, 2, 3)  # 2 gradient rows for a tape of 3
 
 
 # --- the layer's constructor (given code) --------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from policywerk.building_blocks import distributions
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient, check_vector_jacobian_product, numerical_gradient
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -28,6 +29,43 @@ def random_logits(seed, k=5, spread=2.0):
 
 def per_unimix(name, ids=("unimix-0", "unimix-0.01")):
     return [pytest.param(u, marks=exercise(name), id=i) for u, i in zip((0.0, 0.01), ids)]
+
+
+# The forward functions written out here from the module docstring's formulas, so that a
+# gradient spec checks the gradient alone and never leans on the learner's own forward pass.
+
+
+def _probabilities(z, unimix=0.0):
+    top = max(z)
+    weights = [math.exp(v - top) for v in z]
+    total = math.fsum(weights)
+    return [(1.0 - unimix) * w / total + unimix / len(z) for w in weights]
+
+
+def _log_prob(z, index, unimix):
+    return math.log(_probabilities(z, unimix)[index])
+
+
+def _entropy(z, unimix):
+    return -math.fsum(p * math.log(p) for p in _probabilities(z, unimix) if p > 0.0)
+
+
+def _kl(z_p, z_q, unimix):
+    p, q = _probabilities(z_p, unimix), _probabilities(z_q, unimix)
+    return math.fsum(a * (math.log(a) - math.log(b)) for a, b in zip(p, q) if a > 0.0)
+
+
+def _gaussian_log_prob(x, mean, log_std):
+    return math.fsum(
+        -0.5 * ((xi - m) / math.exp(l)) ** 2 - l - 0.5 * math.log(2.0 * math.pi) for xi, m, l in zip(x, mean, log_std)
+    )
+
+
+def _gaussian_kl(mean_p, log_std_p, mean_q, log_std_q):
+    return math.fsum(
+        lq - lp + (math.exp(2.0 * lp) + (mp - mq) ** 2) / (2.0 * math.exp(2.0 * lq)) - 0.5
+        for mp, lp, mq, lq in zip(mean_p, log_std_p, mean_q, log_std_q)
+    )
 
 
 # --- categorical_probabilities -------------------------------------------------------------------
@@ -75,8 +113,9 @@ def test_probabilities_of_huge_logits_stay_finite():
     [pytest.param(u, marks=exercise("building_blocks.distributions.categorical_probabilities"), id=str(u)) for u in (1.0, -0.1)],
 )
 def test_probabilities_refuse_a_mix_outside_zero_to_one_naming_it(unimix):
-    with pytest.raises(ValueError, match=str(unimix)):
+    with pytest.raises(ValueError) as error:
         distributions.categorical_probabilities([0.0, 1.0], unimix)
+    assert_names(error, unimix)
 
 
 # --- categorical_probabilities_backward ----------------------------------------------------------
@@ -102,7 +141,7 @@ def test_probabilities_backward_scales_by_one_minus_the_mix():
 def test_probabilities_backward_is_the_vector_jacobian_product_of_the_probabilities(unimix):
     for seed in range(3):
         check_vector_jacobian_product(
-            lambda z: distributions.categorical_probabilities(z, unimix),
+            lambda z: _probabilities(z, unimix),
             lambda z, g: distributions.categorical_probabilities_backward(z, g, unimix),
             random_logits(seed),
             seed=seed,
@@ -111,10 +150,12 @@ def test_probabilities_backward_is_the_vector_jacobian_product_of_the_probabilit
 
 @exercise("building_blocks.distributions.categorical_probabilities_backward")
 def test_probabilities_backward_refuses_lengths_that_differ_and_a_bad_mix():
-    with pytest.raises(ValueError, match=r"(?s)3.*2|2.*3"):
+    with pytest.raises(ValueError) as error:
         distributions.categorical_probabilities_backward([0.0, 0.0, 0.0], [1.0, 0.0])
-    with pytest.raises(ValueError, match="unimix"):
+    assert_names(error, 3, 2)
+    with pytest.raises(ValueError) as error:
         distributions.categorical_probabilities_backward([0.0, 0.0], [1.0, 0.0], unimix=1.5)
+    assert_names(error, 1.5)
 
 
 # --- categorical_log_prob ------------------------------------------------------------------------
@@ -140,8 +181,9 @@ def test_log_prob_of_a_class_with_a_vanishing_probability_stays_finite():
     [pytest.param(i, marks=exercise("building_blocks.distributions.categorical_log_prob"), id=repr(i)) for i in (3, -1, 1.0)],
 )
 def test_log_prob_refuses_an_index_outside_the_classes_naming_it(index):
-    with pytest.raises(ValueError, match=rf"(?s)3.*{index}|{index}.*3"):
+    with pytest.raises(ValueError) as error:
         distributions.categorical_log_prob([0.0, 1.0, 2.0], index)
+    assert_names(error, index, 3)  # the index, and K = 3
 
 
 # --- categorical_log_prob_gradient ---------------------------------------------------------------
@@ -159,7 +201,7 @@ def test_log_prob_gradient_matches_central_differences(unimix):
     logits = random_logits(7)
     for index in range(len(logits)):
         check_gradient(
-            lambda z: distributions.categorical_log_prob(z, index, unimix),
+            lambda z: _log_prob(z, index, unimix),
             logits,
             distributions.categorical_log_prob_gradient(logits, index, unimix),
             what=f"∂ log p_{index} / ∂z",
@@ -167,9 +209,10 @@ def test_log_prob_gradient_matches_central_differences(unimix):
 
 
 @exercise("building_blocks.distributions.categorical_log_prob_gradient")
-def test_log_prob_gradient_refuses_an_index_outside_the_classes():
-    with pytest.raises(ValueError, match=r"(?s)3.*5|5.*3"):
+def test_log_prob_gradient_refuses_an_index_outside_the_classes_naming_it():
+    with pytest.raises(ValueError) as error:
         distributions.categorical_log_prob_gradient([0.0, 1.0, 2.0], 5)
+    assert_names(error, 5, 3)  # the index, and K = 3
 
 
 # --- categorical_entropy -------------------------------------------------------------------------
@@ -205,7 +248,7 @@ def test_entropy_gradient_matches_central_differences(unimix):
     for seed in range(3):
         logits = random_logits(seed + 10)
         check_gradient(
-            lambda z: distributions.categorical_entropy(z, unimix),
+            lambda z: _entropy(z, unimix),
             logits,
             distributions.categorical_entropy_gradient(logits, unimix),
             what="∂H/∂z",
@@ -251,9 +294,10 @@ def test_kl_from_a_certain_choice_is_minus_the_log_of_its_probability_under_q():
 
 
 @exercise("building_blocks.distributions.categorical_kl")
-def test_kl_refuses_lengths_that_differ():
-    with pytest.raises(ValueError, match=r"(?s)3.*2|2.*3"):
+def test_kl_refuses_lengths_that_differ_naming_both():
+    with pytest.raises(ValueError) as error:
         distributions.categorical_kl([0.0, 0.0, 0.0], [0.0, 0.0])
+    assert_names(error, 3, 2)
 
 
 # --- categorical_kl_gradients --------------------------------------------------------------------
@@ -263,8 +307,8 @@ def test_kl_refuses_lengths_that_differ():
 def test_kl_gradients_match_central_differences_on_both_sides(unimix):
     logits_p, logits_q = random_logits(21), random_logits(22)
     grad_p, grad_q = distributions.categorical_kl_gradients(logits_p, logits_q, unimix)
-    check_gradient(lambda z: distributions.categorical_kl(z, logits_q, unimix), logits_p, grad_p, what="∂KL/∂z_p")
-    check_gradient(lambda z: distributions.categorical_kl(logits_p, z, unimix), logits_q, grad_q, what="∂KL/∂z_q")
+    check_gradient(lambda z: _kl(z, logits_q, unimix), logits_p, grad_p, what="∂KL/∂z_p")
+    check_gradient(lambda z: _kl(logits_p, z, unimix), logits_q, grad_q, what="∂KL/∂z_q")
 
 
 @exercise("building_blocks.distributions.categorical_kl_gradients")
@@ -283,9 +327,10 @@ def test_kl_gradients_from_a_certain_choice_are_finite():
 
 
 @exercise("building_blocks.distributions.categorical_kl_gradients")
-def test_kl_gradients_refuse_lengths_that_differ():
-    with pytest.raises(ValueError, match=r"(?s)3.*2|2.*3"):
+def test_kl_gradients_refuse_lengths_that_differ_naming_both():
+    with pytest.raises(ValueError) as error:
         distributions.categorical_kl_gradients([0.0, 0.0], [0.0, 0.0, 0.0])
+    assert_names(error, 2, 3)
 
 
 # --- straight_through_sample ---------------------------------------------------------------------
@@ -298,7 +343,7 @@ def test_straight_through_sample_is_a_one_hot_of_one_categorical_draw():
         rng = Rng(seed)
         one_hot, p = distributions.straight_through_sample(logits, rng)
         reference = Rng(seed)
-        index = reference.categorical(distributions.categorical_probabilities(logits))
+        index = reference.categorical(_probabilities(logits))
         assert one_hot == [1.0 if i == index else 0.0 for i in range(4)]
         assert rng.draw() == reference.draw()  # exactly one draw was used
 
@@ -322,7 +367,7 @@ def test_straight_through_backward_is_the_probabilities_backward():
     assert sorted(one_hot) == [0.0, 0.0, 0.0, 1.0]
 
     def straight_through(z):
-        return [o + q - q0 for o, q, q0 in zip(one_hot, distributions.categorical_probabilities(z, unimix), p)]
+        return [o + q - q0 for o, q, q0 in zip(one_hot, _probabilities(z, unimix), p)]
 
     assert straight_through(logits) == pytest.approx(one_hot, abs=1e-15)
     check_vector_jacobian_product(
@@ -354,9 +399,10 @@ def test_gaussian_sample_with_a_tiny_spread_is_the_mean():
 
 
 @exercise("building_blocks.distributions.gaussian_sample")
-def test_gaussian_sample_refuses_lengths_that_differ():
-    with pytest.raises(ValueError, match=r"(?s)3.*2|2.*3"):
+def test_gaussian_sample_refuses_lengths_that_differ_naming_both():
+    with pytest.raises(ValueError) as error:
         distributions.gaussian_sample([0.0, 0.0, 0.0], [0.0, 0.0], Rng(0))
+    assert_names(error, 3, 2)
 
 
 # --- gaussian_log_prob ---------------------------------------------------------------------------
@@ -413,8 +459,8 @@ def test_gaussian_log_prob_gradients_match_central_differences():
     x, mean = [generator.uniform(-2, 2) for _ in range(4)], [generator.uniform(-2, 2) for _ in range(4)]
     log_std = [generator.uniform(-1, 1) for _ in range(4)]
     grad_mean, grad_log_std = distributions.gaussian_log_prob_gradients(x, mean, log_std)
-    check_gradient(lambda m: distributions.gaussian_log_prob(x, m, log_std), mean, grad_mean, what="∂/∂μ")
-    check_gradient(lambda l: distributions.gaussian_log_prob(x, mean, l), log_std, grad_log_std, what="∂/∂ℓ")
+    check_gradient(lambda m: _gaussian_log_prob(x, m, log_std), mean, grad_mean, what="∂/∂μ")
+    check_gradient(lambda l: _gaussian_log_prob(x, mean, l), log_std, grad_log_std, what="∂/∂ℓ")
 
 
 # --- gaussian_entropy ----------------------------------------------------------------------------
@@ -507,7 +553,7 @@ def test_gaussian_kl_gradients_of_all_four_arguments_match_central_differences()
         def kl(point, position=position):
             changed = list(args)
             changed[position] = point
-            return distributions.gaussian_kl(*changed)
+            return _gaussian_kl(*changed)
 
         check_gradient(kl, args[position], analytic, what=f"∂KL/∂{name}")
 
@@ -542,5 +588,6 @@ GAUSSIAN_CALLS = {
     ],
 )
 def test_gaussian_functions_refuse_a_log_std_that_is_not_finite_naming_it(name, bad):
-    with pytest.raises(ValueError, match=r"(?i)log_std.*" + ("nan" if math.isnan(bad) else "inf")):
+    with pytest.raises(ValueError) as error:
         GAUSSIAN_CALLS[name](bad)
+    assert_names(error, bad)

@@ -14,7 +14,7 @@ import pytest
 from policywerk.building_blocks import grad, network
 from policywerk.primitives import losses
 from spec_tests.gradcheck import check_gradient
-from spec_tests.reference_math import affine, random_matrix, flat, rows
+from spec_tests.reference_math import affine, assert_names, random_matrix, flat, rows
 
 exercise = pytest.mark.exercise
 
@@ -111,8 +111,9 @@ def test_backpropagate_adds_to_the_gradients_already_held():
 @exercise("building_blocks.grad.backpropagate")
 def test_backpropagate_rejects_inputs_and_targets_of_different_lengths_naming_both():
     layer = _Linear([[1.0, 2.0]], [0.0])
-    with pytest.raises(ValueError, match=r"(?s)\b3\b.*\b2\b"):
+    with pytest.raises(ValueError) as error:
         grad.backpropagate(layer, [[1.0, 1.0]] * 3, [[0.0]] * 2, losses.mse, losses.mse_gradient)
+    assert_names(error, 3, 2)
 
 
 # --- gradient_check ------------------------------------------------------------------------

@@ -11,13 +11,12 @@ checked quantity.
 
 import math
 import random
-import re
 
 import pytest
 
 from policywerk.building_blocks import mdp
 from policywerk.primitives.random import Rng
-from spec_tests.reference_math import stdlib_draws
+from spec_tests.reference_math import assert_names, stdlib_draws
 
 exercise = pytest.mark.exercise
 
@@ -118,7 +117,7 @@ def test_discrete_sample_consumes_one_draw():
 def test_discrete_sample_gives_integers_in_the_space_with_equal_frequencies():
     space, rng, n = mdp.Discrete(4), Rng(2024), 8000
     samples = [space.sample(rng) for _ in range(n)]
-    assert all(type(s) is int and space.contains(s) for s in samples)
+    assert all(type(s) is int and 0 <= s < 4 for s in samples)
     # Each action has probability 1/4; the standard error of its frequency over 8000 samples
     # is √(0.25·0.75/8000) ≈ 0.00484, and five of them 0.0242.
     for action in range(4):
@@ -298,8 +297,9 @@ def test_rollout_restarts_a_world_left_in_the_middle_of_an_episode():
     ],
 )
 def test_rollout_needs_max_steps_of_at_least_one_and_names_what_came(max_steps):
-    with pytest.raises(ValueError, match=rf"(?s)max_steps.*{max_steps}"):
+    with pytest.raises(ValueError) as error:
         mdp.rollout(_Corridor(), _always(1), max_steps=max_steps)
+    assert_names(error, max_steps)
 
 
 # --- the World's checks (given code) -------------------------------------------------------------
@@ -331,8 +331,9 @@ def test_a_world_cannot_be_stepped_after_truncation_until_reset():
 def test_an_action_outside_the_space_is_an_error_naming_the_action_and_the_space():
     world = _Corridor()
     world.reset()
-    with pytest.raises(ValueError, match=r"(?s)action 7 .*" + re.escape("_Choices(0, 1)")):
+    with pytest.raises(ValueError) as error:
         world.step(7)
+    assert_names(error, 7, "_Choices(0, 1)")
     assert world.step(1).observation == 1  # the refused action did not move the world
 
 
@@ -343,21 +344,23 @@ def test_a_world_with_a_discrete_space_takes_its_actions_and_refuses_the_rest_by
     world.reset()
     assert world.step(0).observation == 0
     assert world.step(1).observation == 1
-    for action in (2, -1, True, 1.0):
-        with pytest.raises(ValueError, match=r"(?s)" + re.escape(f"action {action!r} ") + r".*Discrete\(n=2\)"):
+    for action in (2, -1, True, 1.0):  # the docstring: a bool is not an action, nor is 1.0
+        assert world.action_space.contains(action) is False
+        with pytest.raises(ValueError) as error:
             world.step(action)
+        assert_names(error, repr(action))  # World.step (given) names the refused action
 
 
 @pytest.mark.parametrize("n", [0, -3, 2.0, "4"])
 def test_a_discrete_space_needs_a_positive_integer_size(n):
     # Discrete.__post_init__ is given code; the spec guards its promise of a clear error.
-    with pytest.raises(ValueError, match=r"n must be an integer >= 1"):
+    with pytest.raises(ValueError, match=r"\bn\b"):
         mdp.Discrete(n)
 
 
 @pytest.mark.parametrize(
     "low, high, pattern",
-    [((), (), "non-empty"), ((0.0,), (1.0, 2.0), "equal length"), ((1.0, 0.0), (0.0, 1.0), "low must be <= its high")],
+    [((), (), "low"), ((0.0,), (1.0, 2.0), "low"), ((1.0, 0.0), (0.0, 1.0), "low")],
     ids=["empty", "lengths differ", "low above high"],
 )
 def test_a_box_needs_matching_bounds_with_low_below_high(low, high, pattern):

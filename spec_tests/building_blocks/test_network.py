@@ -11,14 +11,13 @@ this module). Gradient checks use the trusted checker's tolerances: h = 1e-6, rt
 
 import math
 import random
-import re
 
 import pytest
 
 from policywerk.building_blocks import dense, network
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient
-from spec_tests.reference_math import affine, weighted_sum, random_matrix, flat, rows
+from spec_tests.reference_math import affine, assert_names, weighted_sum, random_matrix, flat, rows
 
 exercise = pytest.mark.exercise
 
@@ -86,6 +85,26 @@ class _Shift:
 
     def parameters(self):
         return []
+
+
+class _Chain:
+    """Sequential written out here (forward in order, backward in reverse, one tape per layer),
+    so the Activation specs do not wait for the learner's Sequential, which comes after them."""
+
+    def __init__(self, layers):
+        self.layers = layers
+
+    def forward(self, inputs):
+        tape = []
+        for layer in self.layers:
+            inputs, layer_tape = layer.forward(inputs)
+            tape.append(layer_tape)
+        return inputs, tape
+
+    def backward(self, tape, grad_outputs):
+        for layer, layer_tape in zip(reversed(self.layers), reversed(tape)):
+            grad_outputs = layer.backward(layer_tape, grad_outputs)
+        return grad_outputs
 
 
 def _dense(seed, in_features, out_features):
@@ -191,13 +210,13 @@ def test_activation_backward_of_an_earlier_forward_uses_that_forwards_inputs():
 def test_activation_backward_inside_a_network_matches_central_differences(kind):
     # Dense(3 → 4) → activation → Dense(4 → 2), batch of 3: input, weight and bias gradients.
     first, second = _dense(61, 3, 4), _dense(62, 4, 2)
-    net = network.Sequential([first, network.Activation(kind), second])
+    net = _Chain([first, network.Activation(kind), second])
     _check_network(net, [first, second], (kind, None), random_matrix(63, 3, 3, -2.0, 2.0), random_matrix(64, 3, 2))
 
 
 @exercise("building_blocks.network.Activation.backward")
-def test_activation_backward_without_a_tape_is_an_error_that_names_the_tape():
-    with pytest.raises(ValueError, match="tape"):
+def test_activation_backward_without_a_tape_is_an_error():
+    with pytest.raises(ValueError):
         network.Activation("tanh").backward(None, [[1.0]])
 
 
@@ -205,16 +224,18 @@ def test_activation_backward_without_a_tape_is_an_error_that_names_the_tape():
 def test_activation_backward_rejects_a_gradient_for_a_batch_of_another_size_naming_both_sizes():
     layer = network.Activation("tanh")
     _, tape = layer.forward([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
-    with pytest.raises(ValueError, match=r"(?s)\b2\b.*\b3\b"):
+    with pytest.raises(ValueError) as error:
         layer.backward(tape, [[1.0, 1.0], [1.0, 1.0]])
+    assert_names(error, 2, 3)  # 2 gradient rows for a tape of 3
 
 
 @exercise("building_blocks.network.Activation.backward")
 def test_activation_backward_rejects_a_gradient_row_of_the_wrong_width_naming_both_widths():
     layer = network.Activation("tanh")
     _, tape = layer.forward([[1.0, 2.0], [3.0, 4.0]])
-    with pytest.raises(ValueError, match=r"(?s)sample 1\b.*\b3\b.*\b2\b"):
+    with pytest.raises(ValueError) as error:
         layer.backward(tape, [[1.0, 1.0], [1.0, 1.0, 1.0]])
+    assert_names(error, 3, 2)  # a row of 3 gradients for inputs of 2
 
 
 # --- Sequential.forward --------------------------------------------------------------------
@@ -312,8 +333,9 @@ def test_sequential_backward_twice_accumulates_twice_the_parameter_gradients():
 @exercise("building_blocks.network.Sequential.backward")
 def test_sequential_backward_rejects_a_tape_without_one_entry_per_layer_naming_both_counts():
     net = network.Sequential([_Scale(2.0), _Shift(5.0), _Scale(-3.0)])
-    with pytest.raises(ValueError, match=r"(?s)\b3\b.*\b2\b"):
+    with pytest.raises(ValueError) as error:
         net.backward(["a", 5.0], [[0.5]])
+    assert_names(error, 3, 2)  # 3 layers, 2 tape entries
 
 
 # --- Sequential.parameters -----------------------------------------------------------------
@@ -351,15 +373,15 @@ def test_zero_grad_sets_every_gradient_to_zeros_of_its_shape_and_keeps_the_value
 
 @exercise("building_blocks.network.zero_grad")
 def test_zero_grad_between_two_backward_passes_gives_a_fresh_gradient():
-    first = _dense(95, 3, 2)
-    net = network.Sequential([first, network.Activation("tanh")])
+    # A package Dense layer alone (dense.py comes first), so only zero_grad is under test here.
+    layer = _dense(95, 3, 2)
     inputs, grads = random_matrix(96, 2, 3), random_matrix(97, 2, 2)
-    _, tape = net.forward(inputs)
-    net.backward(tape, grads)
-    once = [list(row) for row in first.weight.grad]
-    network.zero_grad(net.parameters())
-    net.backward(tape, grads)
-    assert first.weight.grad == once
+    _, tape = layer.forward(inputs)
+    layer.backward(tape, grads)
+    once = ([list(row) for row in layer.weight.grad], [list(row) for row in layer.bias.grad])
+    network.zero_grad(layer.parameters())
+    layer.backward(tape, grads)
+    assert (layer.weight.grad, layer.bias.grad) == once
 
 
 # --- Parameter, and the constructors' checks (given code) ----------------------------------
@@ -382,7 +404,7 @@ def test_an_activation_of_an_unknown_kind_is_an_error_naming_it():
 
 
 def test_a_sequential_network_needs_at_least_one_layer():
-    with pytest.raises(ValueError, match="at least one layer"):
+    with pytest.raises(ValueError, match="layer"):
         network.Sequential([])
 
 
@@ -393,8 +415,9 @@ def test_a_one_hot_range_inside_the_inputs_or_none_is_accepted():
 
 @pytest.mark.parametrize("bad", [(3, 3), (-1, 2), (0, 5)], ids=["empty", "negative-start", "past-the-end"])
 def test_a_one_hot_range_outside_the_inputs_is_refused_naming_it(bad):
-    with pytest.raises(ValueError, match=f"layer: one_hot must be .* <= 4 inputs, got {re.escape(repr(bad))}"):
+    with pytest.raises(ValueError) as error:
         network.require_one_hot_range("layer", bad, 4)
+    assert_names(error, "one_hot", repr(bad))
 
 
 # --- MLP: the taped dense network ----------------------------------------------------------------
@@ -447,7 +470,18 @@ def test_mlp_forward_treats_each_row_of_a_batch_on_its_own():
 def test_mlp_forward_refuses_a_row_of_the_wrong_width_naming_both_widths():
     with pytest.raises(ValueError) as error:
         hand_mlp().forward([[1.0, 2.0, 3.0]])
-    assert "3" in str(error.value) and "2" in str(error.value)
+    assert_names(error, 3, 2)  # a row of 3 for sizes[0] = 2
+
+
+def mlp_outputs(mlp, rows, activation, activate_last):
+    """The MLP's outputs, written out here from its parameter values: affine, activation, …,
+    affine (and the activation after the last one only if activate_last)."""
+    last = len(mlp.weights) - 1
+    for index, (weight, bias) in enumerate(zip(mlp.weights, mlp.biases)):
+        rows = affine(rows, weight.value, bias.value[0])
+        if index < last or activate_last:
+            rows = _apply(activation, rows)
+    return rows
 
 
 def mlp_loss_setup(activation, seed, **options):
@@ -464,7 +498,7 @@ def test_mlp_backward_input_and_weight_gradients_match_central_differences(activ
     grad_rows = mlp.backward(tape, weights)
 
     def loss_of_rows(point):
-        return weighted_sum(weights, mlp.forward([point[0:3], point[3:6]])[0])
+        return weighted_sum(weights, mlp_outputs(mlp, [point[0:3], point[3:6]], activation, True))
 
     check_gradient(loss_of_rows, flat(rows), flat(grad_rows), what=f"∂L/∂x ({activation})")
     for parameter in mlp.parameters():
@@ -473,7 +507,7 @@ def test_mlp_backward_input_and_weight_gradients_match_central_differences(activ
         def loss(point, parameter=parameter, original=original):
             parameter.value = [list(point[i : i + len(original[0])]) for i in range(0, len(point), len(original[0]))]
             try:
-                return weighted_sum(weights, mlp.forward(rows)[0])
+                return weighted_sum(weights, mlp_outputs(mlp, rows, activation, True))
             finally:
                 parameter.value = original
 
@@ -536,7 +570,7 @@ def test_mlp_backward_refuses_a_tape_of_another_network_or_a_gradient_of_the_wro
         mlp.backward(tape[:1], [[1.0]])  # one layer's entry for a two-layer network
     with pytest.raises(ValueError) as error:
         mlp.backward(tape, [[1.0, 1.0, 1.0]])
-    assert "3" in str(error.value) and "1" in str(error.value)
+    assert_names(error, 3, 1)  # a row of 3 for sizes[-1] = 1
 
 
 def test_an_mlp_needs_an_input_and_an_output_size_and_a_known_activation():

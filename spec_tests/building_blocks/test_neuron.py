@@ -9,6 +9,7 @@ import pytest
 
 from policywerk.building_blocks import neuron
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -48,8 +49,9 @@ def test_forward_matches_the_formula_on_random_weights_and_inputs():
 @exercise("building_blocks.neuron.Neuron.forward")
 def test_forward_rejects_inputs_of_another_length_naming_both_lengths():
     unit = neuron.Neuron(weights=[1.0, -1.0], bias=0.0)
-    with pytest.raises(ValueError, match=r"(?s)(?=.*\b2\b)(?=.*\b3\b)"):
+    with pytest.raises(ValueError) as error:
         unit.forward([1.0, 2.0, 3.0])
+    assert_names(error, 2, 3)
 
 
 # --- backward ------------------------------------------------------------------------------
@@ -99,7 +101,7 @@ def test_backward_uses_what_the_latest_forward_remembered():
 
 
 @exercise("building_blocks.neuron.Neuron.backward")
-def test_backward_before_any_forward_is_an_error_that_says_to_call_forward():
-    with pytest.raises(RuntimeError, match="forward") as error:
+def test_backward_before_any_forward_is_a_runtime_error():
+    with pytest.raises(RuntimeError) as error:
         neuron.Neuron(weights=[1.0], bias=0.0).backward(1.0)
-    assert error.type is not NotImplementedError
+    assert error.type is not NotImplementedError  # the stub's error is a RuntimeError too

@@ -4,13 +4,13 @@ outcome: a small network trained with Adam solves XOR.
 """
 
 import math
-import re
 
 import pytest
 
 from policywerk.building_blocks import dense, grad, network, optimizers
 from policywerk.primitives import losses
 from policywerk.primitives.random import Rng
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -202,8 +202,9 @@ def test_clip_by_global_norm_leaves_a_gradient_within_the_limit_alone_and_return
     ],
 )
 def test_clip_by_global_norm_needs_a_positive_max_norm_and_names_what_came(max_norm):
-    with pytest.raises(ValueError, match=rf"(?s)max_norm.*{re.escape(str(max_norm))}"):
+    with pytest.raises(ValueError) as error:
         optimizers.clip_by_global_norm([_parameter([[0.0]], [[1.0]])], max_norm)
+    assert_names(error, max_norm)
 
 
 # --- the constructors' checks (given code) -------------------------------------------------
@@ -228,8 +229,9 @@ def test_clip_by_global_norm_needs_a_positive_max_norm_and_names_what_came(max_n
     ],
 )
 def test_an_optimizer_rejects_a_bad_hyperparameter_naming_it_and_its_value(make, name, value):
-    with pytest.raises(ValueError, match=rf"(?s){name}.*{re.escape(str(value))}"):
+    with pytest.raises(ValueError) as error:
         make([_parameter([[0.0]], [[1.0]])])
+    assert_names(error, name, value)
 
 
 # --- learning outcome ----------------------------------------------------------------------

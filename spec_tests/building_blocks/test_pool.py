@@ -8,19 +8,14 @@ The hand-computed sums are integers divided by 4, exact in binary floating point
 """
 
 import random
-import re
 
 import pytest
 
 from policywerk.building_blocks import pool
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
-
-
-def naming(*numbers) -> str:
-    """A pattern that finds every one of the numbers in a message, in any order."""
-    return "(?s)^" + "".join(rf"(?=.*(?<![\d.]){re.escape(str(n))}(?![\d.]))" for n in numbers)
 
 
 # X = 1 5 2 0    four 2×2 windows: top-left {1, 5, 3, 2}, top-right {2, 0, 8, 1},
@@ -32,6 +27,24 @@ IMAGE_4X4 = [1.0, 5.0, 2.0, 0.0, 3.0, 2.0, 8.0, 1.0, 0.0, 0.0, 4.0, 4.0, 7.0, 1.
 
 def flat(rows):
     return [value for row in rows for value in row]
+
+
+def naive_pooling(mode, channels, height, width, k, stride, images):
+    """Each window's max or mean, loop by loop (channel, then row, then column of the output):
+    the pooling written out here, so the gradient spec never leans on the learner's forward."""
+    out_height, out_width = (height - k) // stride + 1, (width - k) // stride + 1
+    outputs = []
+    for image in images:
+        output = []
+        for c in range(channels):
+            for y in range(out_height):
+                for x in range(out_width):
+                    window = [
+                        image[(c * height + y * stride + i) * width + x * stride + j] for i in range(k) for j in range(k)
+                    ]
+                    output.append(max(window) if mode == "max" else sum(window) / (k * k))
+        outputs.append(output)
+    return outputs
 
 
 # --- Pool2D.forward ------------------------------------------------------------------------------
@@ -113,8 +126,9 @@ def test_average_pooling_returns_an_empty_tape_entry_per_image():
 @exercise("building_blocks.pool.Pool2D.forward")
 def test_forward_refuses_an_image_of_the_wrong_length_naming_both_lengths():
     layer = pool.Pool2D("max", channels=2, input_size=(4, 4), kernel_size=2)  # 2·4·4 = 32 numbers
-    with pytest.raises(ValueError, match=naming(31, 32)):
+    with pytest.raises(ValueError) as error:
         layer.forward([[0.0] * 32, [0.0] * 31])
+    assert_names(error, 1, 31, 32)  # image 1 holds 31 numbers, not 32
 
 
 # --- Pool2D.backward -----------------------------------------------------------------------------
@@ -204,7 +218,8 @@ def test_backward_matches_central_differences_away_from_ties(configuration):
 
     def loss(point):
         batch = [point[i : i + size] for i in range(0, len(point), size)]
-        return sum(w * y for weight_row, output in zip(weights, layer.forward(batch)[0]) for w, y in zip(weight_row, output))
+        outputs = naive_pooling(mode, channels, height, width, k, k if stride is None else stride, batch)
+        return sum(w * y for weight_row, output in zip(weights, outputs) for w, y in zip(weight_row, output))
 
     check_gradient(loss, flat(images), flat(analytic), what=f"∂L/∂images ({mode} pooling)", rtol=1e-6, atol=1e-8)
 
@@ -213,22 +228,24 @@ def test_backward_matches_central_differences_away_from_ties(configuration):
 def test_backward_refuses_a_gradient_of_the_wrong_width_naming_both_widths():
     layer = pool.Pool2D("average", channels=1, input_size=(4, 4), kernel_size=2)  # 4 outputs per image
     _, tape = layer.forward([IMAGE_4X4])
-    with pytest.raises(ValueError, match=naming(3, 4)):
+    with pytest.raises(ValueError) as error:
         layer.backward(tape, [[1.0, 2.0, 3.0]])
+    assert_names(error, 3, 4)
 
 
 @exercise("building_blocks.pool.Pool2D.backward")
 def test_backward_refuses_a_gradient_for_a_batch_of_another_size():
     layer = pool.Pool2D("max", channels=1, input_size=(4, 4), kernel_size=2)
     _, tape = layer.forward([IMAGE_4X4, IMAGE_4X4, IMAGE_4X4])
-    with pytest.raises(ValueError, match=naming(2, 3)):
+    with pytest.raises(ValueError) as error:
         layer.backward(tape, [[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0]])
+    assert_names(error, 2, 3)  # two gradient rows for a tape of three images
 
 
 @exercise("building_blocks.pool.Pool2D.backward")
-def test_backward_without_a_tape_is_an_error_that_names_the_tape():
+def test_backward_without_a_tape_is_an_error():
     layer = pool.Pool2D("max", channels=1, input_size=(4, 4), kernel_size=2)
-    with pytest.raises(ValueError, match="tape"):
+    with pytest.raises(ValueError):
         layer.backward(None, [[1.0, 2.0, 3.0, 4.0]])
 
 
@@ -237,8 +254,9 @@ def test_max_pooling_refuses_a_tape_without_a_winner_for_every_window_naming_bot
     # Average pooling's tape records no winners; max pooling needs one per window, 4 here.
     _, tape = pool.Pool2D("average", channels=1, input_size=(4, 4), kernel_size=2).forward([IMAGE_4X4])
     layer = pool.Pool2D("max", channels=1, input_size=(4, 4), kernel_size=2)
-    with pytest.raises(ValueError, match=naming(0, 4)):
+    with pytest.raises(ValueError) as error:
         layer.backward(tape, [[1.0, 2.0, 3.0, 4.0]])
+    assert_names(error, 0, 4)
 
 
 # --- the constructor's checks (given code) -------------------------------------------------------

@@ -6,11 +6,10 @@ object is the very list passed in, and its entries hold the new traces. Factors 
 quarters, exact in binary floating point, hence the exact comparisons.
 """
 
-import re
-
 import pytest
 
 from policywerk.building_blocks import traces
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -48,8 +47,9 @@ def test_decay_k_times_by_gamma_lambda_leaves_gamma_lambda_to_the_k():
 )
 def test_decay_refuses_a_factor_outside_zero_to_one_naming_it(factor):
     eligibility = [1.0]
-    with pytest.raises(ValueError, match=rf"factor.*{re.escape(str(factor))}"):
+    with pytest.raises(ValueError) as error:
         traces.decay(eligibility, factor)
+    assert_names(error, factor)
     assert eligibility == [1.0]
 
 
@@ -91,8 +91,9 @@ def test_accumulating_traces_over_a_walk_weigh_each_past_visit_by_its_age():
 )
 def test_accumulate_refuses_an_index_outside_the_list_naming_it(index):
     eligibility = [0.0, 0.0]
-    with pytest.raises(ValueError, match=rf"index.*{re.escape(repr(index))}"):
+    with pytest.raises(ValueError) as error:
         traces.accumulate(eligibility, index)
+    assert_names(error, repr(index) if isinstance(index, bool) else index)
     assert eligibility == [0.0, 0.0]
 
 
@@ -132,8 +133,9 @@ def test_replacing_traces_over_a_walk_reset_a_revisited_state_to_one():
 )
 def test_replace_refuses_an_index_outside_the_list_naming_it(index):
     eligibility = [0.0, 0.0, 0.0]
-    with pytest.raises(ValueError, match=rf"index.*{re.escape(repr(index))}"):
+    with pytest.raises(ValueError) as error:
         traces.replace(eligibility, index)
+    assert_names(error, repr(index) if isinstance(index, bool) else index)
     assert eligibility == [0.0, 0.0, 0.0]
 
 
@@ -176,15 +178,17 @@ def test_input_trace_of_the_1983_ase_with_delta_0_9_matches_the_paper_rule():
     [pytest.param(d, marks=exercise("building_blocks.traces.input_trace"), id=f"decay_rate={d}") for d in (-0.1, 1.1)],
 )
 def test_input_trace_refuses_a_decay_rate_outside_zero_to_one_naming_it(decay_rate):
-    with pytest.raises(ValueError, match=re.escape(str(decay_rate))):
+    with pytest.raises(ValueError) as error:
         traces.input_trace([0.0, 0.0], 0, amount=1.0, decay_rate=decay_rate)
+    assert_names(error, decay_rate)
 
 
 @exercise("building_blocks.traces.input_trace")
 def test_input_trace_refuses_an_index_outside_the_list_leaving_the_traces_alone():
     eligibility = [0.5, 0.5]
-    with pytest.raises(ValueError, match=r"index.*2"):
+    with pytest.raises(ValueError) as error:
         traces.input_trace(eligibility, 2, amount=1.0, decay_rate=0.5)
+    assert_names(error, 2)
     assert eligibility == [0.5, 0.5]
 
 

@@ -5,11 +5,10 @@ The update is estimate ← estimate + α·(target − estimate). The numbers bel
 arithmetic is exact in binary floating point (halves, quarters), hence the exact comparisons.
 """
 
-import re
-
 import pytest
 
 from policywerk.building_blocks import value_functions
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -53,8 +52,9 @@ def test_v_update_repeated_shrinks_the_error_by_one_minus_alpha_each_time():
 )
 def test_v_update_refuses_a_state_outside_the_table_naming_it(state):
     v = value_functions.TabularV(3)
-    with pytest.raises(ValueError, match=r"(?s)state.*" + re.escape(repr(state))):
+    with pytest.raises(ValueError) as error:
         v.update(state, target=1.0, step_size=0.5)
+    assert_names(error, repr(state) if isinstance(state, bool) else state)
     assert v.values == [0.0, 0.0, 0.0]
 
 
@@ -67,8 +67,9 @@ def test_v_update_refuses_a_state_outside_the_table_naming_it(state):
     ],
 )
 def test_v_update_refuses_a_step_size_outside_zero_to_one_naming_it(step_size):
-    with pytest.raises(ValueError, match=re.escape(repr(step_size))):
+    with pytest.raises(ValueError) as error:
         value_functions.TabularV(3).update(1, target=1.0, step_size=step_size)
+    assert_names(error, step_size)
 
 
 # --- TabularQ.update -----------------------------------------------------------------------------
@@ -103,17 +104,18 @@ def test_q_update_repeated_shrinks_the_error_by_one_minus_alpha_each_time():
 @pytest.mark.parametrize(
     ("state", "action", "named"),
     [
-        pytest.param(5, 0, r"state.*5", marks=exercise("building_blocks.value_functions.TabularQ.update"), id="state-too-large"),
-        pytest.param(True, 0, r"state.*True", marks=exercise("building_blocks.value_functions.TabularQ.update"), id="state-bool"),
-        pytest.param(0, 4, r"action.*4", marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-too-large"),
-        pytest.param(0, -1, r"action.*-1", marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-negative"),
-        pytest.param(0, 1.0, r"action.*1\.0", marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-float"),
+        pytest.param(5, 0, 5, marks=exercise("building_blocks.value_functions.TabularQ.update"), id="state-too-large"),
+        pytest.param(True, 0, "True", marks=exercise("building_blocks.value_functions.TabularQ.update"), id="state-bool"),
+        pytest.param(0, 4, 4, marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-too-large"),
+        pytest.param(0, -1, -1, marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-negative"),
+        pytest.param(0, 1.0, 1.0, marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-float"),
     ],
 )
 def test_q_update_refuses_a_state_or_action_outside_the_table_naming_it(state, action, named):
     q = value_functions.TabularQ(2, 3)
-    with pytest.raises(ValueError, match=r"(?s)" + named):
+    with pytest.raises(ValueError) as error:
         q.update(state, action, target=1.0, step_size=0.5)
+    assert_names(error, named)
     assert q.table == [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
 
 
@@ -125,8 +127,9 @@ def test_q_update_refuses_a_state_or_action_outside_the_table_naming_it(state, a
     ],
 )
 def test_q_update_refuses_a_step_size_outside_zero_to_one_naming_it(step_size):
-    with pytest.raises(ValueError, match=re.escape(repr(step_size))):
+    with pytest.raises(ValueError) as error:
         value_functions.TabularQ(2, 3).update(1, 1, target=1.0, step_size=step_size)
+    assert_names(error, step_size)
 
 
 # --- TabularQ.best_value -------------------------------------------------------------------------
@@ -152,8 +155,9 @@ def test_best_value_follows_updates():
 
 @exercise("building_blocks.value_functions.TabularQ.best_value")
 def test_best_value_refuses_a_state_outside_the_table_naming_it():
-    with pytest.raises(ValueError, match=r"(?s)state.*5"):
+    with pytest.raises(ValueError) as error:
         value_functions.TabularQ(2, 3).best_value(5)
+    assert_names(error, 5)
 
 
 # --- TabularQ.best_action ------------------------------------------------------------------------
@@ -181,8 +185,9 @@ def test_best_action_breaks_ties_toward_the_lowest_action():
 
 @exercise("building_blocks.value_functions.TabularQ.best_action")
 def test_best_action_refuses_a_state_outside_the_table_naming_it():
-    with pytest.raises(ValueError, match=r"(?s)state.*-2"):
+    with pytest.raises(ValueError) as error:
         value_functions.TabularQ(2, 3).best_action(-2)
+    assert_names(error, -2)
 
 
 @pytest.mark.parametrize(
@@ -197,5 +202,5 @@ def test_best_action_refuses_a_state_outside_the_table_naming_it():
 )
 def test_a_table_needs_at_least_one_state_and_one_action(make):
     # The constructors are given code; a table with no entries is a bug worth a clear error.
-    with pytest.raises(ValueError, match=r"must be an integer >= 1|must be integers >= 1"):
+    with pytest.raises(ValueError, match="n_states|n_actions"):
         make()

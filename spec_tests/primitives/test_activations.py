@@ -8,6 +8,7 @@ import pytest
 
 from policywerk.primitives import activations
 from spec_tests.gradcheck import check_elementwise_derivative, check_vector_jacobian_product
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -174,6 +175,18 @@ def test_elu_uses_alpha_one_by_default_and_levels_off_at_minus_alpha():
     assert activations.elu([-1000.0], alpha=2.0) == [-2.0]
 
 
+@exercise("primitives.activations.elu")
+def test_elu_is_the_identity_between_zero_and_one_too():
+    # 0.5 > 0, so elu(0.5) = 0.5; −1 < 0, so elu(−1) = e⁻¹ − 1
+    assert activations.elu([0.5, -1.0]) == [0.5, pytest.approx(math.exp(-1.0) - 1.0, rel=1e-12)]
+
+
+@exercise("primitives.activations.elu_derivative")
+def test_elu_derivative_is_one_between_zero_and_one_too():
+    # 0.5 > 0, so the slope is 1; at −1 it is α·e⁻¹ with α = 1
+    assert activations.elu_derivative([0.5, -1.0]) == [1.0, pytest.approx(math.exp(-1.0), rel=1e-12)]
+
+
 @exercise("primitives.activations.elu_derivative")
 @pytest.mark.parametrize("alpha", [1.0, 0.3])
 def test_elu_derivative_matches_central_differences(alpha):
@@ -215,7 +228,7 @@ def test_softmax_of_huge_logits_stays_finite_and_correct():
 
 @exercise("primitives.activations.softmax")
 def test_softmax_of_an_empty_vector_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         activations.softmax([])
 
 
@@ -258,7 +271,7 @@ def test_log_softmax_of_huge_logits_stays_finite_and_correct():
 
 @exercise("primitives.activations.log_softmax")
 def test_log_softmax_of_an_empty_vector_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         activations.log_softmax([])
 
 
@@ -309,12 +322,13 @@ def test_layer_norm_of_a_constant_vector_is_finite_zeros():
 
 @exercise("primitives.activations.layer_norm")
 def test_layer_norm_rejects_an_empty_vector_and_a_non_positive_epsilon():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         activations.layer_norm([])
-    with pytest.raises(ValueError, match=r"epsilon.*0"):
+    with pytest.raises(ValueError):
         activations.layer_norm([1.0, 2.0], epsilon=0.0)
-    with pytest.raises(ValueError, match=r"epsilon.*-0\.5"):
+    with pytest.raises(ValueError) as error:
         activations.layer_norm([1.0, 2.0], epsilon=-0.5)
+    assert_names(error, -0.5)
 
 
 @exercise("primitives.activations.layer_norm_backward")
@@ -354,5 +368,6 @@ def _mismatch(name, call):
     ],
 )
 def test_backward_with_a_gradient_of_the_wrong_length_is_an_error_naming_both_lengths(call):
-    with pytest.raises(ValueError, match=r"length 3.*length 2"):
+    with pytest.raises(ValueError) as error:
         call()
+    assert_names(error, 3, 2)

@@ -8,6 +8,7 @@ import pytest
 
 from policywerk.primitives import losses
 from spec_tests.gradcheck import check_gradient
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -59,6 +60,18 @@ def _probabilities(seed, n):
 BINS = [-2.0, -0.5, 0.0, 1.0, 4.0]
 
 
+def _twohot(value, bins):
+    """The two-hot weights of the twohot docstring, written out here (clamped at the ends)."""
+    weights = [0.0] * len(bins)
+    if value <= bins[0] or value >= bins[-1]:
+        weights[0 if value <= bins[0] else -1] = 1.0
+        return weights
+    k = max(i for i in range(len(bins) - 1) if bins[i] <= value)
+    weights[k + 1] = (value - bins[k]) / (bins[k + 1] - bins[k])
+    weights[k] = (bins[k + 1] - value) / (bins[k + 1] - bins[k])
+    return weights
+
+
 # --- mse -----------------------------------------------------------------------------------
 
 
@@ -70,7 +83,7 @@ def test_mse_is_the_mean_of_the_squared_errors():
 
 @exercise("primitives.losses.mse")
 def test_mse_of_an_empty_prediction_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.mse([], [])
 
 
@@ -89,7 +102,7 @@ def test_mse_gradient_is_two_times_the_error_over_n():
 
 @exercise("primitives.losses.mse_gradient")
 def test_mse_gradient_of_an_empty_prediction_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.mse_gradient([], [])
 
 
@@ -121,7 +134,7 @@ def test_cross_entropy_of_huge_logits_stays_finite_and_correct():
 
 @exercise("primitives.losses.cross_entropy")
 def test_cross_entropy_of_no_logits_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.cross_entropy([], [])
 
 
@@ -176,14 +189,15 @@ def test_huber_mixes_both_pieces_and_uses_delta_one_by_default():
 
 @exercise("primitives.losses.huber")
 @pytest.mark.parametrize("delta", [0.0, -1.5])
-def test_huber_rejects_a_delta_that_is_not_positive(delta):
-    with pytest.raises(ValueError, match=rf"delta.*{delta}"):
+def test_huber_rejects_a_delta_that_is_not_positive_naming_it(delta):
+    with pytest.raises(ValueError) as error:
         losses.huber([1.0], [0.0], delta=delta)
+    assert_names(error, delta)
 
 
 @exercise("primitives.losses.huber")
 def test_huber_of_an_empty_prediction_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.huber([], [])
 
 
@@ -208,14 +222,15 @@ def test_huber_gradient_is_the_error_clipped_to_delta_over_n():
 
 @exercise("primitives.losses.huber_gradient")
 @pytest.mark.parametrize("delta", [0.0, -1.5])
-def test_huber_gradient_rejects_a_delta_that_is_not_positive(delta):
-    with pytest.raises(ValueError, match=rf"delta.*{delta}"):
+def test_huber_gradient_rejects_a_delta_that_is_not_positive_naming_it(delta):
+    with pytest.raises(ValueError) as error:
         losses.huber_gradient([1.0], [0.0], delta=delta)
+    assert_names(error, delta)
 
 
 @exercise("primitives.losses.huber_gradient")
 def test_huber_gradient_of_an_empty_prediction_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.huber_gradient([], [])
 
 
@@ -259,8 +274,9 @@ def test_symexp_is_the_signed_exponential_minus_one():
 
 @exercise("primitives.losses.symexp")
 def test_symexp_undoes_symlog():
+    # symlog written out here (log1p keeps tiny |x| exact), so only symexp is under test
     for x in [-1e6, -3.7, -1e-9, 0.0, 0.5, 12.0, 2.5e8]:
-        assert losses.symexp(losses.symlog(x)) == pytest.approx(x, rel=1e-12, abs=1e-300)
+        assert losses.symexp(math.copysign(math.log1p(abs(x)), x)) == pytest.approx(x, rel=1e-12, abs=1e-300)
 
 
 # --- twohot --------------------------------------------------------------------------------
@@ -299,18 +315,19 @@ def test_twohot_clamps_values_outside_the_bins_to_the_end_bins():
 
 @exercise("primitives.losses.twohot")
 @pytest.mark.parametrize(
-    "bins, message",
+    "bins, named",
     [
-        ([0.0, 1.0, 1.0], r"increase strictly.*bins\[2\] = 1\.0"),
-        ([0.0, 2.0, 1.0], r"increase strictly.*bins\[2\] = 1\.0"),
-        ([3.0, -1.0], r"increase strictly.*bins\[1\] = -1\.0"),
-        ([1.0], r"at least 2 bins, got 1"),
+        ([0.0, 1.0, 2.0, 2.0], 3),  # bins[3] = bins[2]: the first index that does not increase
+        ([0.0, 2.0, 5.0, 4.0], 3),
+        ([3.0, -1.0], 1),
+        ([1.0], 1),  # one bin: the count
     ],
     ids=["repeated", "decreasing", "reversed", "single"],
 )
-def test_twohot_rejects_bins_that_do_not_increase_strictly(bins, message):
-    with pytest.raises(ValueError, match=message):
+def test_twohot_rejects_bins_that_do_not_increase_strictly_naming_where(bins, named):
+    with pytest.raises(ValueError) as error:
         losses.twohot(0.5, bins)
+    assert_names(error, named)
 
 
 @exercise("primitives.losses.twohot_decode")
@@ -320,21 +337,23 @@ def test_twohot_decode_is_the_mean_of_the_bins_under_the_probabilities():
 
 
 @exercise("primitives.losses.twohot_decode")
-def test_twohot_decode_with_bins_of_another_length_is_an_error():
-    with pytest.raises(ValueError, match=r"length 2.*length 3"):
+def test_twohot_decode_with_bins_of_another_length_is_an_error_naming_both_lengths():
+    with pytest.raises(ValueError) as error:
         losses.twohot_decode([0.5, 0.5], [0.0, 1.0, 2.0])
+    assert_names(error, 2, 3)
 
 
 @exercise("primitives.losses.twohot_decode")
 def test_twohot_decode_gives_back_a_twohot_encoded_value_inside_the_range():
+    # the weights from the twohot formula, written out here: Σ weight·bin is the value
     for value in [-1.999, -0.75, -0.5, 0.1, 3.5, 3.999]:
-        assert losses.twohot_decode(losses.twohot(value, BINS), BINS) == pytest.approx(value, abs=1e-12)
+        assert losses.twohot_decode(_twohot(value, BINS), BINS) == pytest.approx(value, abs=1e-12)
 
 
 @exercise("primitives.losses.twohot_decode")
 def test_twohot_decode_gives_back_the_clamped_value_outside_the_range():
-    assert losses.twohot_decode(losses.twohot(-9.0, BINS), BINS) == -2.0
-    assert losses.twohot_decode(losses.twohot(250.0, BINS), BINS) == 4.0
+    assert losses.twohot_decode(_twohot(-9.0, BINS), BINS) == -2.0
+    assert losses.twohot_decode(_twohot(250.0, BINS), BINS) == 4.0
 
 
 # --- shape errors --------------------------------------------------------------------------
@@ -356,11 +375,12 @@ def _mismatch(name, call):
     ],
 )
 def test_a_prediction_and_target_of_different_lengths_is_an_error_naming_both_lengths(call):
-    with pytest.raises(ValueError, match=r"length 3.*length 2"):
+    with pytest.raises(ValueError) as error:
         call()
+    assert_names(error, 3, 2)
 
 
 @exercise("primitives.losses.cross_entropy_gradient")
 def test_cross_entropy_and_its_gradient_refuse_empty_logits():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         losses.cross_entropy_gradient([], [])

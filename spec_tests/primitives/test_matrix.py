@@ -6,6 +6,7 @@ import random
 import pytest
 
 from policywerk.primitives import matrix
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -38,11 +39,14 @@ def test_shape_of_a_number_is_empty_and_of_an_empty_list_is_zero():
 
 @exercise("primitives.matrix.shape")
 def test_shape_of_a_ragged_list_is_an_error_naming_the_entry_that_differs():
-    with pytest.raises(ValueError, match=r"entry 2"):
-        matrix.shape([[1.0, 2.0], [3.0, 4.0], [5.0]])
-    # In a 3-D tensor the second matrix has one row too many.
-    with pytest.raises(ValueError, match=r"entry 1"):
-        matrix.shape([[[0.0, 0.0]], [[1.0, 1.0], [2.0, 2.0]]])
+    # Entry 3 has shape (1,), entries 0 to 2 have (2,): the index 3 is named.
+    with pytest.raises(ValueError) as error:
+        matrix.shape([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0]])
+    assert_names(error, 3)
+    # In a 3-D tensor the fourth matrix, entry 3, has shape (2, 4) instead of (1, 4).
+    with pytest.raises(ValueError) as error:
+        matrix.shape([[[0.0] * 4], [[0.0] * 4], [[0.0] * 4], [[1.0] * 4, [2.0] * 4]])
+    assert_names(error, 3)
 
 
 @exercise("primitives.matrix.zeros")
@@ -73,9 +77,11 @@ def test_zeros_rows_are_independent_lists():
 @exercise("primitives.matrix.zeros")
 def test_zeros_needs_one_or_more_dimensions_none_of_them_negative():
     assert matrix.zeros((1, 1)) == [[0.0]]
-    for bad in [(), (2, -1)]:
-        with pytest.raises(ValueError, match="dimension"):
-            matrix.zeros(bad)
+    with pytest.raises(ValueError):
+        matrix.zeros(())
+    with pytest.raises(ValueError) as error:
+        matrix.zeros((2, -1))
+    assert_names(error, -1)
 
 
 @exercise("primitives.matrix.flatten")
@@ -106,6 +112,12 @@ def test_reshape_lays_a_flat_list_out_row_by_row():
 
 
 @exercise("primitives.matrix.reshape")
+def test_reshape_into_one_column_gives_one_row_per_entry():
+    # (2, 1): two rows of one entry each, as in the docstring
+    assert matrix.reshape([1.0, 2.0], (2, 1)) == [[1.0], [2.0]]
+
+
+@exercise("primitives.matrix.reshape")
 def test_reshape_builds_a_3d_tensor_from_its_row_major_list():
     flat = [100.0 * k + 10.0 * i + j for k in range(2) for i in range(3) for j in range(4)]
     assert matrix.reshape(flat, (2, 3, 4)) == _tensor_2x3x4()
@@ -122,9 +134,9 @@ def test_flatten_then_reshape_gives_back_the_3d_tensor():
 
 @exercise("primitives.matrix.reshape")
 def test_reshape_with_the_wrong_number_of_entries_is_an_error_naming_count_and_shape():
-    # The lookaheads accept the count (5) and the shape in either order.
-    with pytest.raises(ValueError, match=r"(?s)(?=.*\b5\b)(?=.*\(2, 3\))"):
+    with pytest.raises(ValueError) as error:
         matrix.reshape([1.0, 2.0, 3.0, 4.0, 5.0], (2, 3))
+    assert_names(error, 5, 2, 3)  # the count, and the shape by its dimensions
 
 
 @exercise("primitives.matrix.transpose")
@@ -174,7 +186,8 @@ def test_matmul_transposed_takes_dot_products_of_rows_of_a_with_rows_of_b():
 
 
 @exercise("primitives.matrix.matmul_transposed")
-def test_matmul_transposed_equals_matmul_with_the_transpose_of_b():
+def test_matmul_transposed_equals_the_product_with_the_transpose_of_b():
+    # (A·Bᵀ)ᵢⱼ = Σₖ Aᵢₖ·Bⱼₖ, summed exactly here, never by the learner's matmul or transpose
     generator = random.Random(5)
     a = _random_matrix(generator, 2, 3)
     b = _random_matrix(generator, 4, 3)
@@ -182,7 +195,6 @@ def test_matmul_transposed_equals_matmul_with_the_transpose_of_b():
     result = matrix.matmul_transposed(a, b)
     assert len(result) == 2 and all(len(row) == 4 for row in result)
     assert result == [pytest.approx(row, rel=1e-12, abs=1e-12) for row in expected]
-    assert result == [pytest.approx(row, rel=1e-12, abs=1e-12) for row in matrix.matmul(a, matrix.transpose(b))]
 
 
 @exercise("primitives.matrix.matmul")
@@ -223,41 +235,44 @@ def test_outer_of_a_length_3_and_a_length_2_vector_is_3_by_2():
     assert matrix.outer(x, y) == [[8.0, 6.0], [-4.0, -3.0], [2.0, 1.5]]
 
 
-def _mismatch(name, call, pattern):
-    return pytest.param(call, pattern, marks=exercise(f"primitives.matrix.{name}"), id=name)
+def _mismatch(name, call, numbers):
+    return pytest.param(call, numbers, marks=exercise(f"primitives.matrix.{name}"), id=name)
+
+
+A_2X3 = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+B_4X5 = [[1.0] * 5 for _ in range(4)]
 
 
 @pytest.mark.parametrize(
-    ("call", "pattern"),
+    ("call", "numbers"),
     [
-        # m is (2, 3), x has 4 entries
-        _mismatch("matvec", lambda: matrix.matvec([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [1.0, 2.0, 3.0, 4.0]), r"(?s)\(2, 3\).*\b4\b"),
-        # a is (2, 3), b is (2, 2): b needs 3 rows
-        _mismatch("matmul", lambda: matrix.matmul([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[1.0, 2.0], [3.0, 4.0]]), r"(?s)\(2, 3\).*\(2, 2\)"),
-        # a is (2, 3), b is (2, 2): the rows differ in length
-        _mismatch(
-            "matmul_transposed",
-            lambda: matrix.matmul_transposed([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[1.0, 2.0], [3.0, 4.0]]),
-            r"(?s)\(2, 3\).*\(2, 2\)",
-        ),
+        # m is (2, 3), x has 4 entries: m's shape and x's length
+        _mismatch("matvec", lambda: matrix.matvec(A_2X3, [1.0, 2.0, 3.0, 4.0]), (2, 3, 4)),
+        # a is (2, 3), b is (4, 5): b would need 3 rows
+        _mismatch("matmul", lambda: matrix.matmul(A_2X3, B_4X5), (2, 3, 4, 5)),
+        # a is (2, 3), b is (4, 5): rows of 3 and of 5 entries
+        _mismatch("matmul_transposed", lambda: matrix.matmul_transposed(A_2X3, B_4X5), (2, 3, 4, 5)),
     ],
 )
-def test_products_of_shapes_that_do_not_fit_are_an_error_naming_both_shapes(call, pattern):
-    with pytest.raises(ValueError, match=pattern):
+def test_products_of_shapes_that_do_not_fit_are_an_error_naming_both_shapes(call, numbers):
+    with pytest.raises(ValueError) as error:
         call()
+    assert_names(error, *numbers)  # each shape by its dimensions, in any format
 
 
 @exercise("primitives.matrix.flatten")
 def test_flatten_of_a_ragged_list_is_an_error():
-    with pytest.raises(ValueError, match="ragged"):
+    with pytest.raises(ValueError):
         matrix.flatten([[1.0, 2.0], [3.0]])
 
 
 @exercise("primitives.matrix.reshape")
 def test_reshape_refuses_missing_or_negative_dimensions():
-    for bad in [(), (-2, -3)]:
-        with pytest.raises(ValueError, match="dimension"):
-            matrix.reshape([1.0] * 6, bad)
+    with pytest.raises(ValueError):
+        matrix.reshape([1.0] * 6, ())
+    with pytest.raises(ValueError) as error:
+        matrix.reshape([1.0] * 6, (-2, -3))
+    assert_names(error, -2, -3)
 
 
 @exercise("primitives.matrix.reshape")
@@ -280,6 +295,6 @@ def _not_a_matrix(name, call):
     ],
 )
 def test_products_refuse_empty_flat_or_ragged_matrices(call):
-    # zip would silently cut a ragged row short; the error says which row differs
-    with pytest.raises(ValueError, match="non-empty list of rows|ragged"):
+    # zip would silently cut a ragged row short
+    with pytest.raises(ValueError):
         call()

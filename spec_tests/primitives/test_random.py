@@ -14,6 +14,7 @@ import random
 import pytest
 
 from policywerk.primitives import random as pw_random
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -63,8 +64,9 @@ def test_uniform_stays_in_the_interval_and_allows_a_one_point_one():
 
 @exercise("primitives.random.Rng.uniform")
 def test_uniform_with_low_above_high_is_an_error_naming_both_bounds():
-    with pytest.raises(ValueError, match=r"(?s)(?=.*5\.0)(?=.*2\.0)"):
+    with pytest.raises(ValueError) as error:
         pw_random.Rng(0).uniform(5.0, 2.0)
+    assert_names(error, 5.0, 2.0)
 
 
 # --- integers ------------------------------------------------------------------------------------
@@ -96,10 +98,12 @@ def test_integers_stays_in_low_to_high_excluded_and_reaches_every_value():
 
 @exercise("primitives.random.Rng.integers")
 def test_integers_needs_low_below_high_and_names_both():
-    with pytest.raises(ValueError, match=r"(?s)(?=.*7)(?=.*3)"):
+    with pytest.raises(ValueError) as error:
         pw_random.Rng(0).integers(7, 3)
-    with pytest.raises(ValueError, match=r"5"):
+    assert_names(error, 7, 3)
+    with pytest.raises(ValueError) as error:
         pw_random.Rng(0).integers(5, 5)  # high is excluded, so [5, 5) is empty
+    assert_names(error, 5)
 
 
 # --- normal --------------------------------------------------------------------------------------
@@ -142,8 +146,9 @@ def test_normal_samples_have_the_requested_mean_and_std():
 
 @exercise("primitives.random.Rng.normal")
 def test_normal_with_a_negative_std_is_an_error_naming_it():
-    with pytest.raises(ValueError, match=r"-0\.5"):
+    with pytest.raises(ValueError) as error:
         pw_random.Rng(0).normal(0.0, -0.5)
+    assert_names(error, -0.5)
 
 
 # --- normals -------------------------------------------------------------------------------------
@@ -163,7 +168,9 @@ def test_normals_uses_both_the_cosine_and_the_sine_of_each_pair():
 
 @exercise("primitives.random.Rng.normals")
 def test_normals_starts_with_the_same_sample_as_normal_and_scales_like_it():
-    first = pw_random.Rng(0).normal()
+    # what Rng(0).normal() gives, by its docstring's formula: √(−2·ln(1 − u₁))·cos(2π·u₂)
+    u1, u2 = _draws(0, 2)
+    first = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
     standard = pw_random.Rng(0).normals(4)
     assert standard[0] == pytest.approx(first, rel=1e-12)
     shifted = pw_random.Rng(0).normals(4, 10.0, 0.5)
@@ -198,11 +205,19 @@ def test_normals_samples_have_the_requested_mean_and_std():
 
 
 @exercise("primitives.random.Rng.normals")
-def test_normals_rejects_a_negative_count_or_std():
-    with pytest.raises(ValueError, match=r"-2"):
+def test_normals_with_std_zero_are_all_the_mean():
+    # The docstring allows std = 0: mean + 0·z is the mean, whatever the draws.
+    assert pw_random.Rng(8).normals(3, 2.5, 0.0) == [2.5, 2.5, 2.5]
+
+
+@exercise("primitives.random.Rng.normals")
+def test_normals_rejects_a_negative_count_or_std_naming_it():
+    with pytest.raises(ValueError) as error:
         pw_random.Rng(0).normals(-2)
-    with pytest.raises(ValueError, match=r"-1\.0"):
+    assert_names(error, -2)
+    with pytest.raises(ValueError) as error:
         pw_random.Rng(0).normals(3, 0.0, -1.0)
+    assert_names(error, -1.0)
 
 
 # --- categorical ---------------------------------------------------------------------------------
@@ -250,8 +265,17 @@ def test_categorical_frequencies_follow_the_weights():
 
 @exercise("primitives.random.Rng.categorical")
 def test_categorical_rejects_a_negative_weight_naming_it():
-    with pytest.raises(ValueError, match=r"-0\.5"):
+    with pytest.raises(ValueError) as error:
         pw_random.Rng(0).categorical([1.0, -0.5, 2.0])
+    assert_names(error, -0.5)
+
+
+@exercise("primitives.random.Rng.categorical")
+def test_categorical_rejects_an_infinite_weight_naming_it():
+    # The docstring: a non-finite weight is refused (inf would make u·W infinite too).
+    with pytest.raises(ValueError) as error:
+        pw_random.Rng(0).categorical([1.0, math.inf, 2.0])
+    assert_names(error, math.inf)
 
 
 @exercise("primitives.random.Rng.categorical")
@@ -346,7 +370,7 @@ def test_choice_consumes_one_draw_and_reaches_every_item():
 
 @exercise("primitives.random.Rng.choice")
 def test_choice_from_an_empty_list_is_an_error():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError):
         pw_random.Rng(0).choice([])
 
 
@@ -390,5 +414,5 @@ def test_the_same_seed_gives_the_same_sequence_and_another_seed_another(method):
 @pytest.mark.parametrize("seed", [1.5, "7", True, None])
 def test_a_generator_needs_an_integer_seed(seed):
     # Rng.__init__ is given code; this spec guards the promise that every run is seeded.
-    with pytest.raises(ValueError, match="seed must be an integer"):
+    with pytest.raises(ValueError, match="seed"):
         pw_random.Rng(seed)

@@ -21,12 +21,12 @@ belonging to the interval above it.
 
 import itertools
 import math
-import re
 
 import pytest
 
 from policywerk.primitives.random import Rng
 from policywerk.world import balance
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -208,8 +208,9 @@ def test_box_index_puts_a_value_on_an_edge_in_the_interval_above():
     ],
 )
 def test_box_index_refuses_a_failed_state_naming_it(state):
-    with pytest.raises(ValueError, match=re.escape(str(state))):
+    with pytest.raises(ValueError) as error:
         balance.box_index(state)
+    assert_names(error, *state)
 
 
 def test_box_intervals_inverts_the_numbering():
@@ -240,8 +241,9 @@ def test_the_world_rejects_a_time_limit_that_is_not_a_positive_integer(max_steps
 def test_step_rejects_an_action_outside_the_space_naming_the_action_and_the_space(action):
     world = balance.BalanceWorld()
     world.reset(seed=0)
-    with pytest.raises(ValueError, match=rf"{re.escape(repr(action))}.*Discrete\(n=2\)"):
+    with pytest.raises(ValueError) as error:
         world.step(action)
+    assert_names(error, repr(action), "Discrete(n=2)")  # World.step (given) names both
 
 
 @exercise("world.balance.dynamics")
@@ -266,7 +268,7 @@ def test_pushing_one_way_fails_with_reward_minus_one_terminated_then_refuses_to_
     assert [s.reward for s in steps] == [0.0] * (len(steps) - 1) + [-1.0]
     assert not any(s.truncated for s in steps)
     assert steps[-1].observation[2] < -math.radians(12.0)  # the pole fell to the left, away from the push
-    with pytest.raises(RuntimeError, match=r"episode has ended.*reset\(\)"):
+    with pytest.raises(RuntimeError):
         world.step(LEFT)
     assert world.reset() == (START, {})
 
@@ -278,7 +280,7 @@ def test_an_episode_is_truncated_at_max_steps_not_terminated():
     steps = [world.step(action) for action in (RIGHT, LEFT, LEFT, RIGHT, RIGHT)]
     assert [(s.terminated, s.truncated) for s in steps] == [(False, False)] * 4 + [(False, True)]
     assert len({s.observation for s in steps}) == 5  # the state moved every step
-    with pytest.raises(RuntimeError, match=r"reset\(\)"):
+    with pytest.raises(RuntimeError):
         world.step(RIGHT)
 
 
@@ -326,12 +328,13 @@ def test_reference_policy_balances_from_rest_for_20000_steps_near_the_centre():
 def test_reference_policy_recovers_from_every_corner_of_a_pushed_start():
     # The 16 corners of x = ±0.8 m, ẋ = ±0.3 m/s, θ = ±0.08 rad, θ̇ = ±0.3 rad/s: 2000 steps
     # (40 s) without failing, and by then the cart is back near the centre with the pole up.
+    # The equations and the failure test are the spec's own, so only the policy is judged.
     for signs in itertools.product((-1.0, 1.0), repeat=4):
         start = tuple(sign * size for sign, size in zip(signs, (0.8, 0.3, 0.08, 0.3)))
         state = start
         for _ in range(2000):
-            state = balance.dynamics(state, balance.FORCES[balance.reference_policy(state)])
-            assert not balance.has_failed(state), start
+            state = expected_step(state, 10.0 if balance.reference_policy(state) == RIGHT else -10.0)
+            assert abs(state[0]) <= 2.4 and abs(state[2]) <= 12 * DEG, start
         assert abs(state[0]) < 0.3 and abs(state[2]) < 1 * DEG, start
 
 

@@ -22,6 +22,7 @@ import pytest
 from policywerk.building_blocks.mdp import rollout
 from policywerk.primitives.random import Rng
 from policywerk.world import catcher
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -195,8 +196,8 @@ def test_the_episode_terminates_when_the_last_fruit_lands_after_15_steps_per_fru
     assert [i for i, s in enumerate(steps) if s.reward != 0.0] == [14, 29]
     fruit_row, fruit_col, paddle_col, fruits_left = world.state
     assert (fruit_row, paddle_col, fruits_left) == (15, 8, 0)  # the last fruit stays where it landed
-    assert steps[-1].observation == catcher.frame(world.state)
-    with pytest.raises(RuntimeError, match=r"episode has ended.*reset\(\)"):
+    assert steps[-1].observation == draw(fruit_row, fruit_col, paddle_col)  # the landed fruit on the bottom row
+    with pytest.raises(RuntimeError):
         world.step(STAY)
 
 
@@ -227,7 +228,7 @@ def test_a_time_limit_truncates_without_terminating():
     steps = [world.step(LEFT) for _ in range(20)]
     assert [s.truncated for s in steps] == [False] * 19 + [True]
     assert not any(s.terminated for s in steps)
-    with pytest.raises(RuntimeError, match=r"reset\(\)"):
+    with pytest.raises(RuntimeError):
         world.step(LEFT)
 
 
@@ -236,8 +237,9 @@ def test_a_time_limit_truncates_without_terminating():
 )
 def test_step_rejects_an_action_outside_left_stay_right_naming_it(action):
     world, _, _ = fresh_world(0)
-    with pytest.raises(ValueError, match=rf"{action!r}.*Discrete\(n=3\)"):
+    with pytest.raises(ValueError) as error:
         world.step(action)
+    assert_names(error, repr(action))  # World.step (given) names the refused action
     assert world.step(STAY).reward == 0.0  # the world still works after the refusal
 
 
@@ -265,7 +267,7 @@ def test_the_tracker_catches_every_fruit():
 
 @exercise("world.catcher.reference_policy")
 def test_the_tracker_rejects_a_screen_without_fruit_or_paddle():
-    with pytest.raises(ValueError, match="paddle.*fruit"):
+    with pytest.raises(ValueError):
         catcher.reference_policy([0.0] * 256)
 
 

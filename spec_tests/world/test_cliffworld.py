@@ -22,6 +22,7 @@ import pytest
 from policywerk.building_blocks.mdp import rollout
 from policywerk.primitives.random import Rng
 from policywerk.world import cliffworld
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -193,20 +194,21 @@ def test_shortest_paths_over_the_transitions_are_the_manhattan_routes_around_the
 def test_transitions_reject_a_number_that_is_not_a_state(state):
     with pytest.raises(ValueError) as error:
         cliffworld.CliffWorld().transitions(state, UP)
-    assert "state" in str(error.value) and repr(state) in str(error.value)
+    assert_names(error, state)
 
 
 @pytest.mark.parametrize(
     "action",
     [
+        # True is not among them: True == 1 is in `actions`, so the docstring does not refuse it
         pytest.param(a, marks=exercise("world.cliffworld.CliffWorld.transitions"), id=f"action={a!r}")
-        for a in (4, -1, 1.5, True)
+        for a in (4, -1, 1.5)
     ],
 )
-def test_transitions_reject_an_action_outside_the_space_naming_the_space_and_the_action(action):
+def test_transitions_reject_an_action_outside_the_actions_naming_it(action):
     with pytest.raises(ValueError) as error:
         cliffworld.CliffWorld().transitions(START, action)
-    assert "Discrete(n=4)" in str(error.value) and repr(action) in str(error.value)
+    assert_names(error, action)
 
 
 @exercise("world.cliffworld.CliffWorld.transitions")
@@ -229,7 +231,7 @@ def test_an_episode_is_truncated_after_max_steps_not_terminated():
         (START, -100.0, False, False),
         (START, -100.0, False, True),
     ]
-    with pytest.raises(RuntimeError, match=r"reset\(\)"):
+    with pytest.raises(RuntimeError):
         world.step(UP)
 
 
@@ -248,7 +250,7 @@ def test_the_optimal_route_ends_on_the_goal_and_a_further_step_raises_until_rese
     steps = [world.step(action) for action in [UP] + [RIGHT] * 11 + [DOWN]]
     assert [s.reward for s in steps] == [-1.0] * 13
     assert (steps[-1].observation, steps[-1].terminated, steps[-1].truncated) == (GOAL, True, False)
-    with pytest.raises(RuntimeError, match=r"episode has ended.*reset\(\)"):
+    with pytest.raises(RuntimeError):
         world.step(LEFT)
     assert world.reset() == (START, {})
 
@@ -274,8 +276,11 @@ def test_reference_policy_goes_down_above_the_edge_row_and_in_the_last_column():
 @exercise("world.cliffworld.reference_policy")
 def test_reference_policy_takes_a_shortest_path_from_every_state_and_never_falls():
     world = cliffworld.CliffWorld()
-    distance = shortest_distances(world)
     for state in NON_TERMINAL:
         steps = run_episode(world, cliffworld.reference_policy, state)
-        assert (len(steps), steps[-1].observation) == (distance[state], GOAL), state
+        row, col = divmod(state, 12)
+        # counted on the map: down to row 2, right to column 11, down onto the goal (the start
+        # goes up first: 13 steps)
+        distance = 13 if state == START else (2 - row) + (11 - col) + 1
+        assert (len(steps), steps[-1].observation) == (distance, GOAL), state
         assert all(s.reward == -1.0 for s in steps), state

@@ -19,6 +19,7 @@ import pytest
 
 from policywerk.primitives.random import Rng
 from policywerk.world import gridworld
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 
@@ -68,7 +69,8 @@ def expected_outcome(state, action):
 
 
 def shortest_distances(world):
-    """Breadth-first search backward from the goal over world.transitions: steps to the goal."""
+    """Breadth-first search backward from the goal over world.transitions: steps to the goal
+    (a check of the learner's model; the reference_policy specs use HAND_DISTANCES instead)."""
     predecessors = {s: [] for s in STATES}
     for state in NON_TERMINAL:
         for action in (UP, RIGHT, DOWN, LEFT):
@@ -137,8 +139,9 @@ def test_random_policy_draws_each_action_uniformly_from_the_rng():
 def test_step_rejects_an_action_outside_the_space_naming_the_space_and_the_action(action):
     world = gridworld.GridWorld()
     world.reset(seed=0)
-    with pytest.raises(ValueError, match=rf"{action!r}.*Discrete\(n=4\)"):
+    with pytest.raises(ValueError) as error:
         world.step(action)
+    assert_names(error, repr(action), "Discrete(n=4)")  # World.step (given) names both
 
 
 # --- GridWorld.transitions -----------------------------------------------------------------------
@@ -208,20 +211,21 @@ def test_shortest_paths_over_the_transitions_match_the_distances_counted_on_the_
 def test_transitions_reject_a_number_that_is_not_a_state(state):
     with pytest.raises(ValueError) as error:
         gridworld.GridWorld().transitions(state, UP)
-    assert "state" in str(error.value) and repr(state) in str(error.value)
+    assert_names(error, state)
 
 
 @pytest.mark.parametrize(
     "action",
     [
+        # True is not among them: True == 1 is in `actions`, so the docstring does not refuse it
         pytest.param(a, marks=exercise("world.gridworld.GridWorld.transitions"), id=f"action={a!r}")
-        for a in (4, -1, 1.5, True)
+        for a in (4, -1, 1.5)
     ],
 )
-def test_transitions_reject_an_action_outside_the_space_naming_the_space_and_the_action(action):
+def test_transitions_reject_an_action_outside_the_actions_naming_it(action):
     with pytest.raises(ValueError) as error:
         gridworld.GridWorld().transitions(START, action)
-    assert "Discrete(n=4)" in str(error.value) and repr(action) in str(error.value)
+    assert_names(error, action)
 
 
 @exercise("world.gridworld.GridWorld.transitions")
@@ -244,7 +248,7 @@ def test_an_episode_is_truncated_after_max_steps_not_terminated():
         (START, False, False),
         (START, False, True),
     ]
-    with pytest.raises(RuntimeError, match=r"reset\(\)"):
+    with pytest.raises(RuntimeError):
         world.step(UP)
 
 
@@ -263,7 +267,7 @@ def test_step_after_reaching_the_goal_raises_until_reset():
     steps = [world.step(action) for action in [UP] * 4 + [RIGHT] * 4]  # up the left side, along the top
     assert [s.reward for s in steps] == [STEP_COST] * 7 + [1.0]
     assert (steps[-1].observation, steps[-1].terminated, steps[-1].truncated) == (GOAL, True, False)
-    with pytest.raises(RuntimeError, match=r"episode has ended.*reset\(\)"):
+    with pytest.raises(RuntimeError):
         world.step(LEFT)
     assert world.reset() == (START, {})
     assert world.step(RIGHT).observation == cell(4, 1)
@@ -301,8 +305,8 @@ def test_reference_policy_reaches_the_goal_from_the_start_in_8_steps_with_return
 @exercise("world.gridworld.reference_policy")
 def test_reference_policy_takes_a_shortest_path_from_every_non_terminal_state():
     world = gridworld.GridWorld()
-    distance = shortest_distances(world)
     for state in NON_TERMINAL:
         steps = run_episode(world, gridworld.reference_policy, state)
-        assert (len(steps), steps[-1].observation) == (distance[state], GOAL), state
+        distance = HAND_DISTANCES[state // 5][state % 5]  # counted on the map
+        assert (len(steps), steps[-1].observation) == (distance, GOAL), state
         assert all(s.reward == STEP_COST for s in steps[:-1]), state  # never the pit on the way

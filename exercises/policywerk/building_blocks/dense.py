@@ -98,6 +98,7 @@ def xavier_uniform(in_features: int, out_features: int, rng: Rng) -> list[list[f
 
     The scale keeps the variance of activations and of gradients roughly equal from layer to
     layer for tanh and sigmoid units. Shapes: -> (out × in). One draw per weight, row by row.
+    Raises ValueError naming both sizes unless both are >= 1.
 
     >>> weights = xavier_uniform(2, 3, Rng(0))
     >>> len(weights), len(weights[0]), all(abs(w) <= 1.0 for row in weights for w in row)  # a = √(6/5)
@@ -112,6 +113,7 @@ def xavier_uniform(in_features: int, out_features: int, rng: Rng) -> list[list[f
 def he_normal(in_features: int, out_features: int, rng: Rng) -> list[list[float]]:
     """He et al. (2015) initial weights for ReLU layers: each normal with mean 0 and standard
     deviation √(2 / in). Shapes: -> (out × in). Draws: rng.normals(in) for each row in turn.
+    Raises ValueError naming both sizes unless both are >= 1.
 
     >>> [len(row) for row in he_normal(4, 2, Rng(0))]
     [4, 4]
@@ -195,7 +197,8 @@ class Dense:
         """(Y, tape): Y = X·Wᵀ + b for a batch X (B × in) -> (B × out), by `affine`; the tape is
         X itself, all that backward needs.
 
-        Raises ValueError naming the sample when a row does not have `in_features` entries.
+        Raises ValueError for an empty batch, and naming the sample's index, its width and
+        `in_features` when a row does not have `in_features` entries.
         """
         raise NotImplementedError(
             'building_blocks.dense.Dense.forward is not written yet: replace this raise with your code.'
@@ -207,9 +210,10 @@ class Dense:
         the weight gradient and the column sums of G to the bias gradient, and return
         ∂L/∂X = G·W (B × in), all by `affine_backward`.
 
-        Raises ValueError naming expected and got for a gradient row that does not have
-        `out_features` entries, and for a tape that is not B rows of `in_features` inputs
-        (another layer's tape, or a forward over another batch).
+        Raises ValueError, naming what was expected and what came, for a gradient row that
+        does not have `out_features` entries (both widths), a tape of another length than the
+        B gradient rows (both lengths), and tape rows that do not have `in_features` entries
+        (another layer's tape: both widths); and for no tape at all (None).
         """
         raise NotImplementedError(
             'building_blocks.dense.Dense.backward is not written yet: replace this raise with your code.'

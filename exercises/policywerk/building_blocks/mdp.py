@@ -236,7 +236,7 @@ def rollout(world: World, policy: Callable[[Any], Any], seed: int | None = None,
         observation, info = world.reset(seed=seed)
         repeat: action = policy(observation); step = world.step(action); record; move on
 
-    Raises ValueError unless max_steps >= 1.
+    Raises ValueError naming max_steps unless max_steps >= 1.
     """
     raise NotImplementedError(
         'building_blocks.mdp.rollout is not written yet: replace this raise with your code.'

@@ -42,9 +42,11 @@ def greedy(q_row: list[float]) -> int:
 def epsilon_greedy(q_row: list[float], epsilon: float, rng: Rng) -> int:
     """With probability ε a uniformly random action, otherwise the greedy one.
 
-    Draws: one for the coin (explore when u < ε), and one more for the random action when
-    exploring. The random action may happen to be the greedy one, so the greedy action's
-    total probability is 1 − ε + ε/n. Raises ValueError unless 0 <= ε <= 1.
+    Draws: one for the coin (explore when u < ε), drawn on every call, even at ε = 0 where it
+    can never come up (so the generator moves the same way whatever ε is), and one more for
+    the random action when exploring. The random action may happen to be the greedy one, so
+    the greedy action's total probability is 1 − ε + ε/n. Raises ValueError naming ε unless
+    0 <= ε <= 1.
 
     >>> epsilon_greedy([0.0, 5.0], epsilon=0.0, rng=Rng(0))
     1
@@ -60,7 +62,7 @@ def epsilon_greedy_probabilities(q_row: list[float], epsilon: float) -> list[flo
     the greedy one (ties to the lowest index, as `greedy`).
 
     Expected Sarsa and the spec of `epsilon_greedy` need these numbers. Raises ValueError
-    unless 0 <= ε <= 1.
+    naming ε unless 0 <= ε <= 1.
 
     >>> epsilon_greedy_probabilities([1.0, 3.0, 2.0, 0.0], 0.5)  # ε/n = 0.125, greedy + 0.5
     [0.125, 0.625, 0.125, 0.125]
@@ -75,7 +77,7 @@ def softmax_probabilities(q_row: list[float], temperature: float = 1.0) -> list[
     """Boltzmann probabilities: π(a) = e^(Q(a)/τ) / Σ_b e^(Q(b)/τ).
 
     A high temperature τ makes them nearly uniform; a low one nearly greedy. Raises ValueError
-    unless τ > 0.
+    naming τ unless τ > 0.
 
     >>> softmax_probabilities([0.0, 0.0], temperature=2.0)
     [0.5, 0.5]
@@ -89,7 +91,7 @@ def softmax_probabilities(q_row: list[float], temperature: float = 1.0) -> list[
 def softmax_policy(q_row: list[float], temperature: float, rng: Rng) -> int:
     """An action sampled from the Boltzmann probabilities of `softmax_probabilities`. One draw.
 
-    Raises ValueError unless τ > 0.
+    Raises ValueError naming τ unless τ > 0.
 
     >>> softmax_policy([0.0, 100.0], temperature=1.0, rng=Rng(0))
     1

@@ -63,7 +63,8 @@ class Pool2D:
         image, the input index that won each window (max pooling; the first maximum on a tie),
         or an empty list (average pooling).
 
-        Raises ValueError naming the image when one does not hold C·H·W numbers.
+        Raises ValueError for an empty batch, and naming the image's index, its length and
+        C·H·W when an image does not hold C·H·W numbers.
         """
         raise NotImplementedError(
             'building_blocks.pool.Pool2D.forward is not written yet: replace this raise with your code.'
@@ -75,8 +76,10 @@ class Pool2D:
         window (max), or 1/k² of it to every input of the window (average); shares add where
         windows overlap.
 
-        Raises ValueError naming expected and got for a gradient of another shape, and for a
-        tape that is not one entry per image of this layer's routes.
+        Raises ValueError, naming what was expected and what came, for a gradient row of
+        another width than C·H'·W' (both widths), a tape of another length than the B gradient
+        rows (both lengths), and, in max pooling, a tape image without one winner per window
+        (both counts); and for no tape at all (None).
         """
         raise NotImplementedError(
             'building_blocks.pool.Pool2D.backward is not written yet: replace this raise with your code.'

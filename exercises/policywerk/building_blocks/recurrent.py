@@ -79,7 +79,9 @@ class GRU:
         The input's share of the gates, W·x + b, is `self.input_map.forward(inputs)`; the hidden
         state's, U·h + c, `self.hidden_map.forward(hidden)` (each B × 3H: r, z, n blocks). The
         tape is (x, h, r, z, n, U_n·h + c_n), each a batch of rows: what `backward_step` needs.
-        Raises ValueError for inputs or states of the wrong width, or batches of different sizes.
+        Raises ValueError for an empty batch, naming both widths for inputs or states of the
+        wrong width (what came, and input_size or hidden_size), and naming both batch sizes when
+        the inputs and states differ in number.
 
         >>> cell = GRU(1, 1, Rng(0))
         >>> new_hidden, _ = cell.step([[0.0]], [[0.0]])  # all weights act on 0, biases 0: n = 0, h' = ½·0 + ½·0
@@ -104,7 +106,9 @@ class GRU:
         ∂L/∂h = G_h·U + g ⊙ z. With parameters=False no weight gradient is added (a caller that
         only backpropagates through the cell, as an actor through a world model's dynamics).
 
-        Raises ValueError for a tape that is not a step's or a gradient batch of another shape.
+        Raises ValueError for a tape that is not a step's, naming both widths for gradient rows
+        that do not have hidden_size entries, and naming both batch sizes for a gradient batch
+        of another size than the step's.
         """
         raise NotImplementedError(
             'building_blocks.recurrent.GRU.backward_step is not written yet: replace this raise with your code.'
@@ -115,6 +119,9 @@ class GRU:
         self, inputs: list[list[list[float]]], hidden: list[list[float]]
     ) -> tuple[list[list[list[float]]], list[tuple]]:
         """Step through a sequence of T input batches from `hidden`: (the T new states, their T tapes).
+
+        Each batch goes through `self.step`, the state it returns feeding the next, so the
+        states and tapes are exactly those of T calls of `step` in a row.
 
         >>> cell = GRU(1, 1, Rng(0))
         >>> states, tapes = cell.forward_sequence([[[1.0]], [[0.5]], [[0.0]]], cell.initial_state(1))
@@ -133,8 +140,8 @@ class GRU:
 
         grad_states[t] = ∂L/∂h_t from outside (a loss on that state). Going back in time, the
         gradient reaching h_t is its own plus what flows back from step t+1. Returns the
-        gradients of the T input batches and of the initial state. Raises ValueError unless
-        there is one gradient batch per tape.
+        gradients of the T input batches and of the initial state. Raises ValueError naming
+        both counts unless there is one gradient batch per tape (and at least one tape).
         """
         raise NotImplementedError(
             'building_blocks.recurrent.GRU.backward_sequence is not written yet: replace this raise with your code.'

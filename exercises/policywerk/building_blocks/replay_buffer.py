@@ -53,8 +53,9 @@ class ReplayBuffer:
         """`batch_size` items, each picked uniformly from the whole buffer (with replacement):
         items[rng.integers(0, len)], one draw per item, in order.
 
-        Raises ValueError for an empty buffer, or a batch larger than the buffer holds (a
-        batch that must repeat items is almost always a bug: learning started too early).
+        Raises ValueError for an empty buffer, and naming batch_size and the number of items
+        held unless 1 <= batch_size <= len (a batch larger than the buffer would have to repeat
+        items, which is almost always a bug: learning started too early).
 
         >>> buffer = ReplayBuffer(capacity=10)
         >>> for item in "abcd":

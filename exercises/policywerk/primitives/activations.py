@@ -158,7 +158,7 @@ def softmax_backward(x: list[float], grad_output: list[float]) -> list[float]:
     g = ∂L/∂s the gradient arriving from above.
 
     It follows from ∂sⱼ/∂xᵢ = sⱼ·(δᵢⱼ − sᵢ). Shapes: (n,), (n,) -> (n,). Raises ValueError
-    when the lengths differ.
+    naming both lengths when they differ.
 
     >>> softmax_backward([0.0, 0.0], [1.0, 0.0])
     [0.25, -0.25]
@@ -190,7 +190,7 @@ def log_softmax_backward(x: list[float], grad_output: list[float]) -> list[float
     """The gradient through log-softmax: ∂L/∂xᵢ = gᵢ − softmax(x)ᵢ·Σⱼ gⱼ, g = ∂L/∂(log s).
 
     It follows from ∂(log sⱼ)/∂xᵢ = δᵢⱼ − sᵢ. Shapes: (n,), (n,) -> (n,). Raises ValueError
-    when the lengths differ.
+    naming both lengths when they differ.
 
     >>> log_softmax_backward([0.0, 0.0], [1.0, 0.0])
     [0.5, -0.5]
@@ -208,7 +208,8 @@ def layer_norm(x: list[float], epsilon: float = 1e-5) -> list[float]:
     The output has mean 0 and variance just under 1, whatever the scale of x; ε keeps the
     division finite when every entry is equal.
 
-    Shapes: (n,) with n >= 1 -> (n,). Raises ValueError for an empty vector or ε <= 0.
+    Shapes: (n,) with n >= 1 -> (n,). Raises ValueError for an empty vector, and naming ε
+    for ε <= 0.
 
     >>> [round(v, 4) for v in layer_norm([1.0, 3.0])]
     [-1.0, 1.0]
@@ -227,7 +228,7 @@ def layer_norm_backward(x: list[float], grad_output: list[float], epsilon: float
     The two means are what normalising takes away: shifting every xᵢ by the same amount, or
     (nearly) scaling them all, does not change y.
 
-    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ.
+    Shapes: (n,), (n,) -> (n,). Raises ValueError naming both lengths when they differ.
 
     >>> layer_norm_backward([1.0, 3.0], [1.0, 1.0])  # a uniform push on y moves nothing
     [0.0, 0.0]

@@ -21,7 +21,7 @@ def shape(tensor) -> tuple[int, ...]:
     matrix, (channels, height, width) for a 3-D tensor.
 
     Every entry at one depth must have the same shape; a ragged list raises a ValueError
-    naming the first entry that differs.
+    naming the index of the first entry whose shape differs from entry 0's.
 
     >>> shape([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     (2, 3)
@@ -38,7 +38,7 @@ def zeros(dims: tuple[int, ...]):
     """A nested list of zeros with the given shape (one dimension or more).
 
     Each row is a separate list, so changing one entry never changes another. Raises
-    ValueError for no dimensions or a negative one.
+    ValueError for no dimensions, and naming the dimensions when one is negative.
 
     >>> zeros((2, 3))
     [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
@@ -68,8 +68,11 @@ def flatten(tensor: list) -> list[float]:
 def reshape(flat: list[float], dims: tuple[int, ...]) -> list:
     """The inverse of `flatten`: a flat list laid out row-major into the given shape.
 
-    Raises ValueError unless len(flat) equals the product of the dimensions.
+    Raises ValueError for no dimensions, naming the dimensions when one is negative, and
+    naming len(flat) and the shape unless len(flat) equals the product of the dimensions.
 
+    >>> reshape([1.0, 2.0], (2, 1))  # a column
+    [[1.0], [2.0]]
     >>> reshape([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], (2, 3))
     [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     """
@@ -94,6 +97,9 @@ def _require_matrix(operation: str, name: str, m: list[list[float]]) -> tuple[in
 def transpose(m: list[list[float]]) -> list[list[float]]:
     """The transpose: (Mᵀ)ᵢⱼ = Mⱼᵢ. Shapes: (r, c) -> (c, r).
 
+    Raises ValueError for an empty or flat m (no rows), or a ragged one (rows of different
+    lengths).
+
     >>> transpose([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
     """
@@ -106,7 +112,8 @@ def transpose(m: list[list[float]]) -> list[list[float]]:
 def matvec(m: list[list[float]], x: list[float]) -> list[float]:
     """The matrix-vector product: (M·x)ᵢ = Σⱼ Mᵢⱼ·xⱼ, one dot product per row.
 
-    Shapes: (r, c), (c,) -> (r,). Raises ValueError when c differs from len(x).
+    Shapes: (r, c), (c,) -> (r,). Raises ValueError naming m's shape and len(x) when c differs
+    from len(x), and for an m that is empty, flat or ragged (see `transpose`).
 
     >>> matvec([[1.0, 2.0], [3.0, 4.0]], [1.0, 1.0])
     [3.0, 7.0]
@@ -125,7 +132,8 @@ def matmul_transposed(a: list[list[float]], b: list[list[float]]) -> list[list[f
     one dot product of two rows. Gradients need it too: ∂L/∂W = Gᵀ·X is
     matmul_transposed(Gᵀ, Xᵀ), dot products over the batch axis.
 
-    Shapes: (n, k), (m, k) -> (n, m). Raises ValueError when the row lengths differ.
+    Shapes: (n, k), (m, k) -> (n, m). Raises ValueError naming both shapes when the row
+    lengths differ, and for a matrix that is empty, flat or ragged (see `transpose`).
 
     >>> matmul_transposed([[1.0, 2.0]], [[3.0, 4.0], [5.0, 6.0]])
     [[11.0, 17.0]]
@@ -139,7 +147,8 @@ def matmul_transposed(a: list[list[float]], b: list[list[float]]) -> list[list[f
 def matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
     """The matrix product: (A·B)ᵢⱼ = Σₖ Aᵢₖ·Bₖⱼ.
 
-    Shapes: (n, k), (k, m) -> (n, m). Raises ValueError when A's columns differ from B's rows.
+    Shapes: (n, k), (k, m) -> (n, m). Raises ValueError naming both shapes when A's columns
+    differ from B's rows, and for a matrix that is empty, flat or ragged (see `transpose`).
     Transposing B once turns every entry into a dot product of two rows (see
     `matmul_transposed`), which is much faster than indexing B column by column.
 

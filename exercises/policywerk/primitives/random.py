@@ -36,7 +36,7 @@ class Rng:
     def uniform(self, low: float = 0.0, high: float = 1.0) -> float:
         """A number uniform in [low, high): low + u·(high − low) for one draw u. One draw.
 
-        Raises ValueError when low > high.
+        Raises ValueError naming both bounds when low > high.
 
         >>> 2.0 <= Rng(3).uniform(2.0, 5.0) < 5.0
         True
@@ -49,7 +49,7 @@ class Rng:
     def integers(self, low: int, high: int) -> int:
         """An integer uniform in [low, high) (high excluded): low + ⌊u·(high − low)⌋. One draw.
 
-        Raises ValueError unless low < high.
+        Raises ValueError naming both bounds unless low < high.
 
         >>> Rng(0).integers(0, 10)  # the first draw of seed 0 is 0.8444…, and ⌊8.444…⌋ = 8
         8
@@ -63,7 +63,7 @@ class Rng:
         """A Gaussian sample mean + std·z, z ~ N(0, 1) by the Box–Muller transform. Two draws.
 
         With u₁, u₂ uniform: z = √(−2·ln(1 − u₁))·cos(2π·u₂). (1 − u₁ lies in (0, 1], so the
-        logarithm is always defined.) Raises ValueError when std < 0.
+        logarithm is always defined.) Raises ValueError naming std when std < 0.
 
         >>> round(Rng(0).normal(), 6)  # u₁ = 0.8444…, u₂ = 0.7579…
         0.096372
@@ -80,7 +80,8 @@ class Rng:
         the last sine is dropped. Twice as fast per sample as calling `normal` n times, which is
         why initialising a layer's weights uses it.
 
-        Raises ValueError when n < 0 or std < 0.
+        std = 0 is allowed: every sample is then the mean. Raises ValueError naming n unless it
+        is an integer >= 0, and naming std when std < 0.
 
         >>> [round(z, 6) for z in Rng(0).normals(3)]  # the first equals Rng(0).normal()
         [0.096372, -1.926636, -0.0585]
@@ -96,7 +97,8 @@ class Rng:
         With u one draw and W = Σ weights, return the first index i whose running total
         w₀ + … + wᵢ exceeds u·W. One draw. Weights need not sum to 1.
 
-        Raises ValueError for no weights, a negative or non-finite weight, or weights that sum to 0.
+        Raises ValueError for no weights or weights that sum to 0, and naming the weight for a
+        negative or non-finite one (inf or nan).
 
         >>> Rng(0).categorical([0.0, 1.0, 0.0])
         1

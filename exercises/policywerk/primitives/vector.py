@@ -33,7 +33,8 @@ def require_same_length(operation: str, x: list, y: list) -> None:
 def zeros(n: int) -> list[float]:
     """A vector of n zeros.
 
-    Shapes: n (an int >= 0) -> (n,). Raises ValueError for a negative or non-integer n.
+    Shapes: n (an int >= 0) -> (n,); zeros(0) is the empty vector []. Raises ValueError
+    naming n for a negative or non-integer n.
 
     >>> zeros(3)
     [0.0, 0.0, 0.0]
@@ -47,7 +48,7 @@ def zeros(n: int) -> list[float]:
 def add(x: list[float], y: list[float]) -> list[float]:
     """Elementwise sum: (x + y)ᵢ = xᵢ + yᵢ.
 
-    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ.
+    Shapes: (n,), (n,) -> (n,). Raises ValueError naming both lengths when they differ.
 
     >>> add([1.0, 2.0], [10.0, 20.0])
     [11.0, 22.0]
@@ -61,7 +62,7 @@ def add(x: list[float], y: list[float]) -> list[float]:
 def sub(x: list[float], y: list[float]) -> list[float]:
     """Elementwise difference: (x − y)ᵢ = xᵢ − yᵢ.
 
-    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ.
+    Shapes: (n,), (n,) -> (n,). Raises ValueError naming both lengths when they differ.
 
     >>> sub([1.0, 2.0], [10.0, 20.0])
     [-9.0, -18.0]
@@ -78,7 +79,7 @@ def hadamard(x: list[float], y: list[float]) -> list[float]:
     Backpropagation uses it all the time: the gradient through an elementwise function f is
     the incoming gradient ⊙ f'(input).
 
-    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ.
+    Shapes: (n,), (n,) -> (n,). Raises ValueError naming both lengths when they differ.
 
     >>> hadamard([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
     [4.0, 10.0, 18.0]
@@ -108,7 +109,8 @@ def axpy(a: float, x: list[float], y: list[float]) -> list[float]:
 
     The name is the classic BLAS one: "a times x plus y".
 
-    Shapes: a float, (n,), (n,) -> (n,). Raises ValueError when the lengths differ.
+    Shapes: a float, (n,), (n,) -> (n,). Raises ValueError naming both lengths when they
+    differ.
 
     >>> axpy(2.0, [1.0, 2.0], [10.0, 20.0])
     [12.0, 24.0]
@@ -126,7 +128,7 @@ def dot(x: list[float], y: list[float]) -> float:
     estimate with linear features. Use the fastest idiom you can find; the reference uses
     `math.sumprod` where Python has it (3.12+) and `sum(map(operator.mul, x, y))` otherwise.
 
-    Shapes: (n,), (n,) -> a float. Raises ValueError when the lengths differ.
+    Shapes: (n,), (n,) -> a float. Raises ValueError naming both lengths when they differ.
 
     >>> dot([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
     32.0
@@ -141,6 +143,11 @@ def norm(x: list[float]) -> float:
     """The Euclidean length ‖x‖ = √(Σᵢ xᵢ²); 0.0 for an empty vector.
 
     Used for gradient clipping by global norm and for distances in the point-mass world.
+
+    It must stay finite whenever the answer is: the norm of [3e200, 4e200] is 5e200, but
+    squaring 3e200 overflows a float to inf (the largest float is about 1.8e308), so the
+    entries cannot simply be squared and summed. Scale them first (divide by the largest
+    |xᵢ|, then multiply the result back), or let `math.hypot`, which scales internally, do it.
 
     Shapes: (n,) -> a float >= 0.
 
@@ -203,10 +210,13 @@ def argmax(x: list[float]) -> int:
 def linspace(start: float, stop: float, n: int) -> list[float]:
     """n evenly spaced numbers from start to stop, both ends included.
 
-    The i-th entry is start + i·(stop − start)/(n − 1); the last is exactly stop. DreamerV3's
+    The i-th entry is start + i·(stop − start)/(n − 1), except the last, which is exactly
+    stop: computed by the formula it can miss by a rounding error (with step = 1/49,
+    0.0 + 49·step is 0.9999999999999999, not 1.0), so set it to stop itself. DreamerV3's
     255 twohot bins are `linspace(-20.0, 20.0, 255)` in symlog space.
 
-    Shapes: floats and an int n >= 2 -> (n,). Raises ValueError for n < 2.
+    Shapes: floats and an int n >= 2 -> (n,). Raises ValueError naming n unless it is an
+    integer >= 2.
 
     >>> linspace(0.0, 1.0, 5)
     [0.0, 0.25, 0.5, 0.75, 1.0]

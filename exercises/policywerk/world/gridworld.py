@@ -74,7 +74,8 @@ class GridWorld(TabularWorld):
         the pit, −0.04 otherwise. A terminal state is absorbing: it stays put with reward 0
         and terminated True (a planner gives it value 0 and never backs up from it).
 
-        Raises ValueError for a state that is not in `states` or an action not in `actions`.
+        Raises ValueError naming the state for a state that is not in `states`, and naming the
+        action for an action not in `actions`.
 
         >>> GridWorld().transitions(cell_state(0, 3), RIGHT)  # next to the goal
         [(1.0, 4, 1.0, True)]

@@ -74,7 +74,8 @@ class RandomWalk(TabularWorld):
         (size + 1) pays right_reward and terminates; any other step pays 0 and goes on. An exit
         is absorbing: [(1.0, exit, 0.0, True)], as in the gridworld.
 
-        Raises ValueError for a state outside 0 … size + 1 or an action other than 0.
+        Raises ValueError naming the state for a state that is not one of the integers
+        0 … size + 1, and naming the action for an action other than 0.
 
         >>> RandomWalk().transitions(1, 0)  # A: off the left end, or on to B
         [(0.5, 0, 0.0, True), (0.5, 2, 0.0, False)]
@@ -134,9 +135,9 @@ def true_values(world: TabularWorld, gamma: float = 1.0, tolerance: float = 1e-1
     `tolerance` or more. One entry per state number, 0.0 at terminal states.
 
     The walk has one action; for a world with several, this evaluates "always take the
-    first action". Raises ValueError unless 0 <= γ <= 1 and max_sweeps >= 1, and RuntimeError
-    if the values still move after max_sweeps (with γ = 1 a world that never ends has no
-    finite value).
+    first action". Raises ValueError naming γ unless 0 <= γ <= 1, and naming max_sweeps
+    unless it is an integer >= 1; raises RuntimeError naming max_sweeps if the values still
+    move after that many sweeps (with γ = 1 a world that never ends has no finite value).
 
     >>> [round(v, 9) for v in true_values(RandomWalk())]  # exits, then 1/6 … 5/6
     [0.0, 0.166666667, 0.333333333, 0.5, 0.666666667, 0.833333333, 0.0]

@@ -167,7 +167,8 @@ class Conv2D:
 
         Gathers, per tap t, the value that tap reads at every output position (a "view"); the
         tape is every image's views (B × taps × positions), what backward multiplies with.
-        Raises ValueError naming the image when one does not hold C·H·W numbers.
+        Raises ValueError for an empty batch, and naming the image's index, its length and
+        C·H·W when an image does not hold C·H·W numbers.
         """
         height, width = self.input_size
         require_batch("Conv2D.forward", images, self.in_channels * height * width)
@@ -192,8 +193,10 @@ class Conv2D:
         ∂L/∂K[o][t] is a dot product of output channel o's gradient with tap t's view, over
         every sample and position at once. For ∂L/∂X, M[t][pos] = Σ_o K[o][t]·G[o][pos] is what
         tap t at position pos sends back, and each pixel sums the M entries that read it.
-        Raises ValueError naming expected and got for a gradient of another shape, and for a
-        tape that is not B images of one view per tap (another layer's, another batch's).
+        Raises ValueError, naming what was expected and what came, for a gradient row of
+        another width than out·H'·W' (both widths), a tape of another length than the B
+        gradient rows (both lengths), and a tape image without one view per tap (another
+        layer's tape: both counts of views); and for no tape at all (None).
         """
         positions = self.output_size[0] * self.output_size[1]
         require_batch("Conv2D.backward", grad_outputs, self.out_channels * positions)

@@ -54,7 +54,7 @@ def _require_log_std(log_std: list[float]) -> None:
 def categorical_probabilities(logits: list[float], unimix: float = 0.0) -> list[float]:
     """p = (1 − u)·softmax(z) + u/K: the class probabilities, mixed with a uniform share u.
 
-    Raises ValueError unless 0 <= u < 1.
+    Raises ValueError naming u unless 0 <= u < 1.
 
     >>> categorical_probabilities([0.0, 0.0, 0.0, 0.0], unimix=0.5)  # uniform stays uniform
     [0.25, 0.25, 0.25, 0.25]
@@ -70,7 +70,8 @@ def categorical_probabilities_backward(logits: list[float], grad_probabilities: 
     """∂L/∂z from ∂L/∂p: (1 − u)·s_j·(g_j − Σ_i s_i·g_i), with s = softmax(z) and g = ∂L/∂p.
 
     Also the backward pass of a straight-through one-hot sample (its gradient goes to p).
-    Raises ValueError when the lengths differ or u is outside [0, 1).
+    Raises ValueError naming both lengths when they differ, and naming u when it is outside
+    [0, 1).
 
     >>> categorical_probabilities_backward([0.0, 0.0], [1.0, 0.0])  # s = ½, ½
     [0.25, -0.25]
@@ -86,7 +87,8 @@ def categorical_log_prob(logits: list[float], index: int, unimix: float = 0.0) -
     """log p_index of `categorical_probabilities`. Without a mix, compute it as the stable
     log-softmax z_i − max z − log Σ e^(z_j − max z).
 
-    Raises ValueError for an index outside [0, K) or u outside [0, 1).
+    Raises ValueError naming the index and K for an index that is not an integer in [0, K),
+    and naming u when it is outside [0, 1).
 
     >>> round(categorical_log_prob([0.0, 0.0], 1), 6)  # log ½
     -0.693147
@@ -102,6 +104,9 @@ def categorical_log_prob(logits: list[float], index: int, unimix: float = 0.0) -
 def categorical_log_prob_gradient(logits: list[float], index: int, unimix: float = 0.0) -> list[float]:
     """∂ log p_i / ∂z for i = index: the backward of `categorical_probabilities` with
     ∂L/∂p = e_i / p_i. Without a mix it is one-hot(i) − softmax(z), REINFORCE's gradient.
+
+    Raises ValueError naming the index and K for an index that is not an integer in [0, K),
+    and naming u when it is outside [0, 1).
 
     >>> categorical_log_prob_gradient([0.0, 0.0], 0)
     [0.5, -0.5]
@@ -141,7 +146,7 @@ def categorical_kl(logits_p: list[float], logits_q: list[float], unimix: float =
     """KL(p ‖ q) = Σ p_i·(log p_i − log q_i) >= 0, zero only when p = q.
 
     DreamerV3's world model pulls its prior q toward its posterior p with it (and back).
-    Raises ValueError when the lengths differ.
+    Raises ValueError naming both lengths when they differ.
 
     >>> categorical_kl([0.0, 0.0], [0.0, 0.0])
     0.0
@@ -160,6 +165,7 @@ def categorical_kl_gradients(
         ∂KL/∂p_i = log p_i − log q_i + 1,    ∂KL/∂q_i = −p_i / q_i.
 
     A stop-gradient on one side (DreamerV3's KL balancing) just discards that side's gradient.
+    Raises ValueError naming both lengths when they differ.
 
     >>> categorical_kl_gradients([0.0, 0.0], [0.0, 0.0])
     ([0.0, 0.0], [0.0, 0.0])
@@ -198,7 +204,8 @@ def gaussian_sample(mean: list[float], log_std: list[float], rng: Rng) -> tuple[
     """A reparameterised sample x = μ + e^ℓ·ε and its noise ε: (x, ε). Draws: rng.normals(n).
 
     Keeping ε lets a gradient flow through the sample: ∂x/∂μ = 1 and ∂x/∂ℓ = e^ℓ·ε.
-    Raises ValueError for lengths that differ or a log-std that is not finite.
+    Raises ValueError naming both lengths when they differ, and naming the log-std entry
+    that is not finite (nan, inf or −inf).
 
     >>> gaussian_sample([1.0], [-1000.0], Rng(0))[0]  # σ ≈ 0: the mean itself
     [1.0]
@@ -212,7 +219,8 @@ def gaussian_sample(mean: list[float], log_std: list[float], rng: Rng) -> tuple[
 def gaussian_log_prob(x: list[float], mean: list[float], log_std: list[float]) -> float:
     """log N(x; μ, e^ℓ) = Σ −½·((x − μ)/σ)² − ℓ − ½·log 2π, summed over dimensions.
 
-    Raises ValueError for lengths that differ or a log-std that is not finite.
+    Raises ValueError naming the lengths when they differ, and naming the log-std entry that
+    is not finite (nan, inf or −inf).
 
     >>> round(gaussian_log_prob([0.0], [0.0], [0.0]), 6)  # −½·log 2π
     -0.918939
@@ -227,7 +235,7 @@ def gaussian_log_prob_gradients(x: list[float], mean: list[float], log_std: list
     """(∂/∂μ, ∂/∂ℓ) of `gaussian_log_prob` at a fixed x: ((x − μ)/σ², ((x − μ)/σ)² − 1).
 
     This is what PPO's ratio needs: the log-probability of an action already taken, as a
-    function of the policy's parameters.
+    function of the policy's parameters. Raises ValueError as `gaussian_log_prob` does.
 
     >>> gaussian_log_prob_gradients([1.0], [0.0], [0.0])
     ([1.0], [0.0])
@@ -245,7 +253,8 @@ def gaussian_log_prob_gradients(x: list[float], mean: list[float], log_std: list
 
 def gaussian_entropy(log_std: list[float]) -> float:
     """H = Σ ℓ + ½·log(2πe): it depends on the spread only, and grows by 1 nat per unit of ℓ
-    in each dimension (so ∂H/∂ℓ = 1 everywhere).
+    in each dimension (so ∂H/∂ℓ = 1 everywhere). Raises ValueError naming the log-std entry
+    that is not finite (nan, inf or −inf).
 
     >>> round(gaussian_entropy([0.0]), 6)  # ½·log(2πe)
     1.418939
@@ -258,6 +267,9 @@ def gaussian_kl(
     mean_p: list[float], log_std_p: list[float], mean_q: list[float], log_std_q: list[float]
 ) -> float:
     """KL(p ‖ q) = Σ ℓ_q − ℓ_p + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½ between diagonal Gaussians.
+
+    Raises ValueError naming the lengths when they differ, and naming the log-std entry (of
+    either side) that is not finite (nan, inf or −inf).
 
     >>> gaussian_kl([1.0], [0.0], [0.0], [0.0])  # a unit shift of the mean
     0.5
@@ -279,6 +291,8 @@ def gaussian_kl_gradients(
 
         ∂/∂μ_p = d/σ_q²       ∂/∂ℓ_p = σ_p²/σ_q² − 1
         ∂/∂μ_q = −d/σ_q²      ∂/∂ℓ_q = 1 − (σ_p² + d²)/σ_q²
+
+    Raises ValueError as `gaussian_kl` does.
 
     >>> gaussian_kl_gradients([1.0], [0.0], [0.0], [0.0])
     ([1.0], [0.0], [-1.0], [-1.0])

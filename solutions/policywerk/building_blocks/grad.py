@@ -31,7 +31,7 @@ def backpropagate(
     parameters already hold: call zero_grad(network.parameters()) first for a fresh gradient.
 
     loss and loss_gradient act on one sample, e.g. losses.mse and losses.mse_gradient.
-    Raises ValueError when inputs and targets differ in length.
+    Raises ValueError naming both lengths when inputs and targets differ in length.
     """
     if len(inputs) != len(targets):
         raise ValueError(f"backpropagate: {len(inputs)} inputs but {len(targets)} targets")

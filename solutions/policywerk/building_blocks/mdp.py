@@ -229,7 +229,7 @@ def rollout(world: World, policy: Callable[[Any], Any], seed: int | None = None,
         observation, info = world.reset(seed=seed)
         repeat: action = policy(observation); step = world.step(action); record; move on
 
-    Raises ValueError unless max_steps >= 1.
+    Raises ValueError naming max_steps unless max_steps >= 1.
     """
     if max_steps < 1:
         raise ValueError(f"rollout: max_steps must be >= 1, got {max_steps}")

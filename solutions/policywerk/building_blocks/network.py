@@ -85,8 +85,9 @@ class Activation:
     def backward(self, tape: list[list[float]], grad_outputs: list[list[float]]) -> list[list[float]]:
         """∂L/∂x = ∂L/∂y ⊙ f′(x), sample by sample, with x the inputs on the tape.
 
-        Raises ValueError when the tape does not hold one input row per gradient row, or when a
-        gradient row is not as wide as the inputs, naming expected and got.
+        Raises ValueError naming both lengths when the tape does not hold one input row per
+        gradient row, naming both widths when a gradient row is not as wide as the inputs, and
+        for no tape at all (None).
 
         >>> Activation("sigmoid").backward([[0.0, 0.0]], [[4.0, -8.0]])  # σ′(0) = ¼
         [[1.0, -2.0]]
@@ -131,8 +132,8 @@ class Sequential:
         g ← layer.backward(layer's tape, g); return ∂L/∂inputs. Each layer accumulates its own
         parameters' gradients on the way.
 
-        Raises ValueError unless the tape holds one entry per layer (the tape of this network's
-        forward); each layer checks its own entry.
+        Raises ValueError naming both counts unless the tape holds one entry per layer (the
+        tape of this network's forward); each layer checks its own entry.
         """
         require_tape("Sequential.backward", tape, len(self.layers))
         for layer, layer_tape in zip(reversed(self.layers), reversed(tape)):
@@ -220,8 +221,8 @@ class MLP:
         with None for the pre-activations of a layer that has no activation after it: what
         `backward` needs, f' being taken at the pre-activations.
 
-        Shapes: (B × sizes[0]) -> (B × sizes[-1]). Raises ValueError (naming the sample) for a
-        row of the wrong width.
+        Shapes: (B × sizes[0]) -> (B × sizes[-1]). Raises ValueError for an empty batch, and
+        naming the row's width and sizes[0] for a row of the wrong width.
 
         >>> mlp = MLP([1, 1], Rng(0), activation="relu", activate_last=True)
         >>> mlp.weights[0].value = [[-2.0]]
@@ -251,7 +252,8 @@ class MLP:
         False) and returns ∂L/∂X = G·W_i. The first layer's input gradient is taken only if
         `inputs` (else backward returns None). Returns ∂L/∂inputs (B × sizes[0]).
 
-        Raises ValueError for a tape of another network or gradient rows of the wrong width.
+        Raises ValueError for a tape of another network (not one entry per layer), and naming
+        both widths for gradient rows that do not have sizes[-1] entries.
 
         >>> mlp = MLP([1, 1], Rng(0))
         >>> mlp.weights[0].value = [[3.0]]

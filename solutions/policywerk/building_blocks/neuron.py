@@ -52,7 +52,7 @@ class Neuron:
     def forward(self, inputs: list[float]) -> float:
         """y = σ(w·x + b), keeping x and y for the backward pass.
 
-        Raises ValueError when len(inputs) differs from len(weights).
+        Raises ValueError naming both lengths when len(inputs) differs from len(weights).
 
         >>> Neuron(weights=[2.0], bias=-1.0).forward([0.5])  # σ(0) = 0.5
         0.5

@@ -174,7 +174,7 @@ def clip_by_global_norm(parameters: list[Parameter], max_norm: float) -> float:
     direction is kept and the length capped. Returns the norm before clipping.
 
     PPO and DreamerV3 clip this way; it keeps one bad batch from throwing the weights far.
-    Raises ValueError unless max_norm > 0.
+    Raises ValueError naming max_norm unless max_norm > 0.
 
     >>> p = Parameter.of([[0.0, 0.0]]); p.grad = [[3.0, 4.0]]
     >>> clip_by_global_norm([p], 1.0), p.grad

@@ -37,7 +37,8 @@ def _require_stretch(
 def discounted_return(rewards: list[float], gamma: float) -> float:
     """G = r₀ + γ·r₁ + γ²·r₂ + … over one whole episode (nothing after its last reward).
 
-    Computed backward, G ← r + γ·G, which needs no powers. Raises ValueError unless 0 <= γ <= 1.
+    Computed backward, G ← r + γ·G, which needs no powers. Raises ValueError naming γ unless
+    0 <= γ <= 1.
 
     >>> discounted_return([1.0, 0.0, 2.0], gamma=0.5)  # 1 + 0.5·0 + 0.25·2
     1.5
@@ -57,8 +58,8 @@ def returns_to_go(
     At the end of an episode or of the stretch, G_{t+1} is replaced by the future's worth:
     0 after a termination, next_values[t] after a truncation or at the stretch's last step.
 
-    Shapes: T entries each -> T returns. Raises ValueError for lists of different lengths or
-    γ outside [0, 1].
+    Shapes: T entries each -> T returns. Raises ValueError naming the lengths for lists of
+    different lengths, and naming γ when it is outside [0, 1].
 
     >>> returns_to_go([1.0, 1.0], [0.0, 5.0], [False, True], [False, False], gamma=0.5)
     [1.5, 1.0]
@@ -94,7 +95,9 @@ def n_step_returns(
     n = 1 is the one-step TD target r_t + γ·V(s_{t+1}); a large n is the Monte Carlo return.
     DQN's "multi-step" targets are these (Hessel et al. 2018).
 
-    Raises ValueError for lists of different lengths, γ outside [0, 1], or n < 1.
+    An n longer than what is left of the stretch stops at its last step and bootstraps there.
+    Raises ValueError naming the lengths for lists of different lengths, naming γ when it is
+    outside [0, 1], and naming n unless it is an integer >= 1.
 
     >>> n_step_returns([1.0, 1.0, 1.0], [10.0, 10.0, 10.0], [False] * 3, [False] * 3, gamma=0.5, n=2)
     [4.0, 4.0, 6.0]
@@ -137,10 +140,13 @@ def lambda_returns(
     V(s_{t+1}) = next_values[t] after a truncation or at the last step.
 
     λ = 0 gives the one-step TD target r_t + γ·V(s_{t+1}); λ = 1 gives `returns_to_go`.
-    Raises ValueError for lists of different lengths or γ, λ outside [0, 1].
+    Raises ValueError naming the lengths for lists of different lengths, and naming γ or λ
+    when it is outside [0, 1].
 
     >>> lambda_returns([0.0, 1.0], [2.0, 0.0], [False, True], [False, False], gamma=1.0, lam=0.5)
     [1.5, 1.0]
+    >>> lambda_returns([1.0, 2.0], [3.0, 4.0], [False, False], [False, False], gamma=0.5, lam=0.5)  # the stretch ends: bootstrap
+    [2.75, 4.0]
     """
     _require_stretch(rewards, next_values, terminated, truncated)
     require_unit("gamma", gamma)
@@ -178,7 +184,8 @@ def gae(
     error still bootstraps from the final observation's value: only a termination zeroes it.
     A_t + V(s_t) is the λ-return; λ = 0 gives A_t = δ_t, λ = 1 the return minus V(s_t).
 
-    Raises ValueError for lists of different lengths or γ, λ outside [0, 1].
+    Raises ValueError naming the lengths for lists of different lengths, and naming γ or λ
+    when it is outside [0, 1].
 
     >>> gae([1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [False, True], [False, False], gamma=0.5, lam=1.0)
     [1.5, 1.0]

@@ -28,7 +28,7 @@ def _require_index(traces: list[float], index: int) -> None:
 def decay(traces: list[float], factor: float) -> list[float]:
     """Fade every trace: e(s) ← factor·e(s) for all s (factor = γλ for TD(λ)). In place.
 
-    Raises ValueError unless 0 <= factor <= 1.
+    Raises ValueError naming the factor unless 0 <= factor <= 1, leaving the traces unchanged.
 
     >>> decay([1.0, 0.5], 0.5)
     [0.5, 0.25]
@@ -42,8 +42,9 @@ def decay(traces: list[float], factor: float) -> list[float]:
 def accumulate(traces: list[float], index: int, amount: float = 1.0) -> list[float]:
     """A visit adds to the trace: e(index) ← e(index) + amount. In place.
 
-    A state visited twice in quick succession ends up with a trace above 1.
-    Raises ValueError for an index outside the list.
+    A state visited twice in quick succession ends up with a trace above 1. Raises ValueError
+    naming the index unless it is an integer in [0, len(traces)) (a bool or a float is not
+    an index), leaving the traces unchanged.
 
     >>> accumulate([0.5, 0.0], 0)
     [1.5, 0.0]
@@ -56,7 +57,8 @@ def accumulate(traces: list[float], index: int, amount: float = 1.0) -> list[flo
 def replace(traces: list[float], index: int, amount: float = 1.0) -> list[float]:
     """A visit resets the trace: e(index) ← amount, however high it was. In place.
 
-    Raises ValueError for an index outside the list.
+    Raises ValueError naming the index unless it is an integer in [0, len(traces)) (a bool
+    or a float is not an index), leaving the traces unchanged.
 
     >>> replace([0.5, 0.0], 0)
     [1.0, 0.0]
@@ -71,8 +73,9 @@ def input_trace(traces: list[float], index: int, amount: float, decay_rate: floa
     gains (1 − δ)·amount, so e(t+1) = δ·e(t) + (1 − δ)·x(t)·amount for a one-hot input x.
 
     Barto, Sutton & Anderson (1983) use it with amount = the action y ∈ {−1, +1} for the ASE
-    (δ = 0.9), and amount = 1 for the ACE (λ = 0.8). Raises ValueError unless 0 <= δ <= 1, or
-    for an index outside the list.
+    (δ = 0.9), and amount = 1 for the ACE (λ = 0.8). Raises ValueError naming δ unless
+    0 <= δ <= 1, and naming the index unless it is an integer in [0, len(traces)); either
+    way the traces are left unchanged.
 
     >>> input_trace([1.0, 0.0], 1, amount=-1.0, decay_rate=0.9)
     [0.9, -0.09999999999999998]

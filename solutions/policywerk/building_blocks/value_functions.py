@@ -45,8 +45,9 @@ class TabularV:
         """Move V(state) toward `target` by the fraction α = step_size; return the error.
 
         error = target − V(s);  V(s) ← V(s) + α·error. With α = 1 the estimate jumps to the
-        target; with small α it averages many noisy targets. Raises ValueError for a state
-        outside the table or α outside (0, 1].
+        target; with small α it averages many noisy targets. Raises ValueError naming the
+        state unless it is an integer in [0, n_states) (a bool or a float is not a state), and
+        naming α when it is outside (0, 1]; a refused update changes nothing.
 
         >>> v = TabularV(2)
         >>> v.update(1, target=1.0, step_size=0.1), v.values
@@ -78,7 +79,9 @@ class TabularQ:
         """Move Q(state, action) toward `target` by the fraction α; return the error.
 
         error = target − Q(s, a);  Q(s, a) ← Q(s, a) + α·error. Only that one entry changes.
-        Raises ValueError for a state or action outside the table or α outside (0, 1].
+        Raises ValueError naming the state (or the action) unless it is an integer in
+        [0, n_states) (or [0, n_actions)); a bool or a float is neither. Raises ValueError
+        naming α when it is outside (0, 1]. A refused update changes nothing.
 
         >>> q = TabularQ(1, 2)
         >>> q.update(0, 1, target=-2.0, step_size=0.5), q.table
@@ -95,7 +98,8 @@ class TabularQ:
     def best_value(self, state: int) -> float:
         """max over actions of Q(state, a): the value of acting greedily from `state`.
 
-        This is what Q-learning bootstraps from: r + γ·max_a Q(s', a).
+        This is what Q-learning bootstraps from: r + γ·max_a Q(s', a). Raises ValueError
+        naming the state for one outside the table.
 
         >>> q = TabularQ(1, 3)
         >>> q.table[0] = [1.0, 3.0, 2.0]
@@ -107,6 +111,8 @@ class TabularQ:
 
     def best_action(self, state: int) -> int:
         """argmax over actions of Q(state, a), ties going to the lowest action.
+
+        Raises ValueError naming the state for one outside the table.
 
         >>> q = TabularQ(1, 3)
         >>> q.table[0] = [1.0, 3.0, 3.0]

@@ -18,8 +18,8 @@ from policywerk.primitives.vector import require_same_length
 def mse(prediction: list[float], target: list[float]) -> float:
     """Mean squared error: (1/n)·Σᵢ (pᵢ − tᵢ)².
 
-    Shapes: (n,), (n,) with n >= 1 -> a float. Raises ValueError when the lengths differ or
-    the vectors are empty.
+    Shapes: (n,), (n,) with n >= 1 -> a float. Raises ValueError naming both lengths when
+    they differ, and for empty vectors.
 
     >>> mse([1.0, 2.0], [1.0, 4.0])
     2.0
@@ -33,7 +33,8 @@ def mse(prediction: list[float], target: list[float]) -> float:
 def mse_gradient(prediction: list[float], target: list[float]) -> list[float]:
     """∂mse/∂pᵢ = 2·(pᵢ − tᵢ)/n.
 
-    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ or are 0.
+    Shapes: (n,), (n,) with n >= 1 -> (n,). Raises ValueError naming both lengths when they
+    differ, and for empty vectors.
 
     >>> mse_gradient([1.0, 2.0], [1.0, 4.0])
     [0.0, -2.0]
@@ -51,7 +52,8 @@ def cross_entropy(logits: list[float], target: list[float]) -> float:
     The target is a probability vector: one-hot for a class label, two-hot for DreamerV3's
     reward and value heads. log softmax is computed stably: zᵢ − m − log Σⱼ e^(zⱼ − m), m = max z.
 
-    Shapes: (n,), (n,) with n >= 1 -> a float. Raises ValueError when the lengths differ.
+    Shapes: (n,), (n,) with n >= 1 -> a float. Raises ValueError naming both lengths when
+    they differ, and for no logits at all.
 
     >>> round(cross_entropy([0.0, 0.0], [1.0, 0.0]), 6)  # log 2
     0.693147
@@ -68,7 +70,8 @@ def cross_entropy_gradient(logits: list[float], target: list[float]) -> list[flo
     """∂/∂zᵢ of `cross_entropy` = softmax(z)ᵢ·Σⱼ tⱼ − tᵢ, which is softmax(z) − t when the
     target sums to 1: predicted minus wanted probabilities.
 
-    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ.
+    Shapes: (n,), (n,) with n >= 1 -> (n,). Raises ValueError naming both lengths when they
+    differ, and for no logits at all.
 
     >>> cross_entropy_gradient([0.0, 0.0], [1.0, 0.0])
     [-0.5, 0.5]
@@ -91,8 +94,8 @@ def huber(prediction: list[float], target: list[float], delta: float = 1.0) -> f
     Quadratic near zero and linear far out, so one huge TD error cannot blow up a step:
     this is the DQN paper's "error clipping" (Mnih et al. 2015) written as a loss.
 
-    Shapes: (n,), (n,) with n >= 1 -> a float. Raises ValueError when the lengths differ,
-    the vectors are empty, or δ <= 0.
+    Shapes: (n,), (n,) with n >= 1 -> a float. Raises ValueError naming both lengths when
+    they differ, for empty vectors, and naming δ when δ <= 0.
 
     >>> huber([0.5, 3.0], [0.0, 0.0])  # (0.125 + 2.5) / 2
     1.3125
@@ -112,8 +115,8 @@ def huber(prediction: list[float], target: list[float], delta: float = 1.0) -> f
 def huber_gradient(prediction: list[float], target: list[float], delta: float = 1.0) -> list[float]:
     """∂huber/∂pᵢ = clip(pᵢ − tᵢ, −δ, δ)/n: the error itself near zero, ±δ far out.
 
-    Shapes: (n,), (n,) -> (n,). Raises ValueError when the lengths differ, the vectors are
-    empty, or δ <= 0.
+    Shapes: (n,), (n,) with n >= 1 -> (n,). Raises ValueError naming both lengths when they
+    differ, for empty vectors, and naming δ when δ <= 0.
 
     >>> huber_gradient([0.5, 3.0], [0.0, 0.0])
     [0.25, 0.5]
@@ -179,7 +182,8 @@ def twohot(value: float, bins: list[float]) -> list[float]:
     above the last puts all its weight on that end bin (it is clamped, not extrapolated).
 
     Shapes: a float, (n,) increasing bins with n >= 2 -> (n,) weights summing to 1. Raises
-    ValueError unless the bins increase strictly.
+    ValueError naming the count for fewer than 2 bins, and naming the first index i with
+    bins[i] <= bins[i − 1] when the bins do not increase strictly.
 
     >>> twohot(0.25, [0.0, 1.0, 2.0])
     [0.75, 0.25, 0.0]
@@ -206,7 +210,7 @@ def twohot_decode(probabilities: list[float], bins: list[float]) -> float:
 
     Decoding a `twohot` encoding gives back the (clamped) value.
 
-    Shapes: (n,), (n,) -> a float. Raises ValueError when the lengths differ.
+    Shapes: (n,), (n,) -> a float. Raises ValueError naming both lengths when they differ.
 
     >>> twohot_decode([0.75, 0.25, 0.0], [0.0, 1.0, 2.0])
     0.25

@@ -10,7 +10,7 @@ no agent has to get them right again.
 def clip(x: float, low: float, high: float) -> float:
     """x limited to the interval [low, high]: low if x < low, high if x > high, else x.
 
-    Raises ValueError when low > high (an empty interval).
+    Raises ValueError naming both bounds when low > high (an empty interval).
 
     >>> clip(1.7, -1.0, 1.0), clip(-3.0, -1.0, 1.0), clip(0.25, -1.0, 1.0)
     (1.0, -1.0, 0.25)
@@ -47,7 +47,8 @@ def linear_schedule(start: float, end: float, duration: int, step: int) -> float
     value(step) = lerp(start, end, min(step / duration, 1)). DQN's exploration rate is one:
     ε = linear_schedule(1.0, 0.1, 1_000_000, frame) in Mnih et al. (2013).
 
-    Raises ValueError unless duration > 0 and step >= 0.
+    With duration 1 the value is start at step 0 and end from step 1 on. Raises ValueError
+    naming the duration unless it is > 0, and naming the step unless it is >= 0.
 
     >>> [linear_schedule(1.0, 0.0, 4, t) for t in (0, 1, 4, 9)]
     [1.0, 0.75, 0.0, 0.0]
@@ -65,7 +66,7 @@ def ema(average: float, value: float, decay: float) -> float:
     A decay near 1 remembers long and moves slowly. DreamerV3 tracks its return scale with
     decay 0.99 and keeps a slow copy of the critic with rate 0.02 (decay 0.98).
 
-    Raises ValueError unless 0 <= decay <= 1.
+    Raises ValueError naming the decay unless 0 <= decay <= 1.
 
     >>> ema(10.0, 20.0, 0.9)
     11.0

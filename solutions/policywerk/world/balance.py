@@ -140,7 +140,7 @@ def box_index(state: tuple[float, float, float, float]) -> int:
     and the box is i_x + 3·i_ẋ + 9·i_θ + 54·i_θ̇ (the numbering of the authors' simulator).
     The ends of the track and ±12° bound the outer intervals; a failed state has no box.
 
-    Raises ValueError for a failed state (see has_failed), naming the state.
+    Raises ValueError for a failed state (see has_failed), naming the state (its four numbers).
 
     >>> box_index((0.0, 0.0, 0.0, 0.0))  # 1 + 3·1 + 9·3 + 54·1: the middle of x, ẋ, θ̇; θ in [0°, 1°)
     85

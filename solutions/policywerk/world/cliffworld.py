@@ -93,8 +93,8 @@ class CliffWorld(TabularWorld):
         −1. The goal is absorbing: it stays put with reward 0 and terminated True (a planner
         gives it value 0 and never backs up from it).
 
-        Raises ValueError for a state that is not in `states` (a cliff cell, a number outside
-        the grid) or an action not in `actions`.
+        Raises ValueError naming the state for a state that is not in `states` (a cliff cell, a
+        number outside the grid), and naming the action for an action not in `actions`.
 
         >>> world = CliffWorld()
         >>> world.transitions(cell_state(2, 11), DOWN)  # onto the goal

@@ -64,7 +64,8 @@ def draw_image(state: tuple[float, ...], size: int = IMAGE_SIZE, sigma: float = 
     two 1-D ones, exp(−dc²/2σ²)·exp(−dr²/2σ²): compute `size` exponentials per axis and
     blob, not one per pixel. The velocity is not drawn.
 
-    Shapes: a state of 6 numbers -> (size·size,). Raises ValueError for size < 2 or σ <= 0.
+    Shapes: a state of 6 numbers -> (size·size,). Raises ValueError naming the size unless it
+    is an integer >= 2, and naming σ unless σ > 0.
 
     >>> image = draw_image((-1.0, 1.0, 0.0, 0.0, 1.0, -1.0), size=2, sigma=0.5)
     >>> [round(v, 4) for v in image]  # mass top-left (0.5 + 0.5 − 0.5·e⁻⁴), target bottom-right

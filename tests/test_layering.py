@@ -58,3 +58,36 @@ def test_the_checks_would_catch_an_upward_or_foreign_import(tmp_path):
     names = [name for _, name in imported_modules(module, tmp_path)]
     assert names == ["numpy", "policywerk.actors", "policywerk.world"]
     assert [layer_of(n) for n in names[1:]] == [3, 2]
+
+
+def network_classes(path) -> list[str]:
+    """Classes of a module that are networks of their own: they define forward and backward, and
+    their forward does not hand the work to a network they hold (`self.net.forward(…)`, as
+    PPO's Gaussian policy does around its MLP)."""
+    import ast
+
+    def delegates(function) -> bool:
+        return any(
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "forward"
+            and isinstance(call.func.value, ast.Attribute) and isinstance(call.func.value.value, ast.Name)
+            and call.func.value.value.id == "self"
+            for call in ast.walk(function)
+        )  # fmt: skip
+
+    found = []
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ClassDef):
+            methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
+            if "forward" in methods and "backward" in methods and not delegates(methods["forward"]):
+                found.append(node.name)
+    return found
+
+
+def test_the_networks_live_in_building_blocks_and_no_actor_defines_one():
+    # One network convention, the taped one (forward returns a tape, backward takes it), in
+    # building_blocks; the actors build from those layers and define no network of their own.
+    by_module = {module_name(path): network_classes(path) for path in MODULES}
+    assert {"MLP", "Sequential", "Activation"} <= set(by_module["building_blocks.network"])
+    assert "GRU" not in by_module["building_blocks.recurrent"]  # a cell: step and backward_step
+    actors = {name: classes for name, classes in by_module.items() if name.startswith("actors.") and classes}
+    assert not actors, f"actor modules define network classes: {actors}"

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import tomllib
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -68,13 +69,18 @@ def load(path: Path = LIST) -> list[dict]:
 # ---------------------------------------------------------------- the patch
 
 
+@cache
+def _exercises(tree: Path) -> dict:
+    return {exercise.name: exercise for exercise in all_exercises(tree)}
+
+
 def patched_source(entry: dict, tree: Path = SOLUTIONS) -> tuple[Path, str]:
     """The exercise's module file and its text with the mistake applied.
 
     The `old` snippet must occur exactly once inside the exercise's body (after its
     docstring), so a patch can never edit given code, another exercise or a docstring.
     """
-    exercise = next((e for e in all_exercises(tree) if e.name == entry["exercise"]), None)
+    exercise = _exercises(tree).get(entry["exercise"])
     if exercise is None:
         raise LookupError(f"no exercise named {entry['exercise']}")
     path = tree.joinpath(PACKAGE, *exercise.module.split(".")).with_suffix(".py")

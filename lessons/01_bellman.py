@@ -12,6 +12,7 @@ make it greedy, repeat.
 
     uv run python lessons/01_bellman.py                   # the reference solution
     uv run python lessons/01_bellman.py --tree exercises  # your code
+The classic mistakes of this lesson, and the spec that catches each: MISTAKES.md, lesson 01.
 """
 
 from __future__ import annotations

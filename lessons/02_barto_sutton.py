@@ -9,6 +9,7 @@ trial, the flailing becomes balancing.
 
     uv run python lessons/02_barto_sutton.py                   # the reference solution
     uv run python lessons/02_barto_sutton.py --tree exercises  # your code
+The classic mistakes of this lesson, and the spec that catches each: MISTAKES.md, lesson 02.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ between.
 
     uv run python lessons/03_td.py                   # the reference solution
     uv run python lessons/03_td.py --tree exercises  # your code
+The classic mistakes of this lesson, and the spec that catches each: MISTAKES.md, lesson 03.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ and then; Sarsa settles on a safer route and falls less.
 
     uv run python lessons/04_q_learning.py                   # the reference solution
     uv run python lessons/04_q_learning.py --tree exercises  # your code
+The classic mistakes of this lesson, and the spec that catches each: MISTAKES.md, lesson 04.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ screen: a fruit falling and a paddle at the bottom. It is never told where eithe
     uv run python lessons/05_dqn.py                   # the reference solution
     uv run python lessons/05_dqn.py --tree exercises  # your code
     uv run python lessons/05_dqn.py --no-target-network --out output/no_target   # as in 2013: no target network
+The classic mistakes of this lesson, and the spec that catches each: MISTAKES.md, lesson 05.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ mass stops wandering and heads for its target.
 
     uv run python lessons/06_ppo.py                   # the reference solution
     uv run python lessons/06_ppo.py --tree exercises  # your code
+The classic mistakes of this lesson, and the spec that catches each: MISTAKES.md, lesson 06.
 """
 
 from __future__ import annotations

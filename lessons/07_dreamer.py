@@ -20,6 +20,7 @@ where the model was caught out (a large KL: the picture told it much it had not 
     uv run python lessons/07_dreamer.py                   # the reference solution
     uv run python lessons/07_dreamer.py --long            # twice the training
     uv run python lessons/07_dreamer.py --tree exercises  # your code
+The classic mistakes of this lesson, and the spec that catches each: MISTAKES.md, lesson 07.
 """
 
 from __future__ import annotations

@@ -154,14 +154,16 @@ def test_internal_reinforcement_on_a_hand_made_sequence_ending_in_a_failure():
         barto_sutton.internal_reinforcement(rewards[t], predictions[t + 1], predictions[t], GAMMA, failed[t])
         for t in range(3)
     ]
-    assert got == pytest.approx([-0.185, -0.27, -0.4], abs=1e-12)
+    assert got == pytest.approx([-0.185, -0.27, -0.4], abs=1e-12), "r̂ = r + γ·p(t) − p(t−1): the new prediction is discounted by γ"
 
 
 @exercise("actors.barto_sutton.internal_reinforcement")
 def test_internal_reinforcement_counts_the_prediction_as_zero_at_a_failure():
     # Whatever the critic holds for the failed state, nothing follows a failure: r̂ = r − p(t−1).
     for held in (-0.9, 0.0, 0.7):
-        assert barto_sutton.internal_reinforcement(-1.0, held, -0.25, GAMMA, True) == pytest.approx(-0.75, abs=1e-15)
+        assert barto_sutton.internal_reinforcement(-1.0, held, -0.25, GAMMA, True) == pytest.approx(-0.75, abs=1e-15), (
+            "at a failure r̂ = r − p(t−1): nothing follows a failure, so there is no prediction to bootstrap from"
+        )
 
 
 @exercise("actors.barto_sutton.internal_reinforcement")
@@ -193,7 +195,7 @@ def test_update_adds_the_box_to_the_faded_traces_then_moves_every_weight_along_i
     element.update(1, amount=1.0, signal=0.0)  # e = [0, 0.5, 0, 0]; no signal: w stays 0
     assert element.weights() == [0.0, 0.0, 0.0, 0.0]
     element.update(3, amount=-1.0, signal=2.0)  # e = [0, 0.25, 0, −0.5]; w += 10·2·e
-    assert element.weights() == pytest.approx([0.0, 5.0, 0.0, -10.0], abs=1e-12)
+    assert element.weights() == pytest.approx([0.0, 5.0, 0.0, -10.0], abs=1e-12), "the trace adds (1 − δ)·amount, not the amount at full strength"
     assert [element.trace(box) for box in range(4)] == pytest.approx([0.0, 0.25, 0.0, -0.5], abs=1e-15)
     element.update(1, amount=1.0, signal=-1.0)  # e = [0, 0.125 + 0.5, 0, −0.25]; w −= 10·e
     assert element.weights() == pytest.approx([0.0, 5.0 - 6.25, 0.0, -10.0 + 2.5], abs=1e-12)
@@ -376,9 +378,10 @@ def test_ase_policy_rejects_bad_input(weights, noise_std, named):
 def test_train_follows_the_papers_equations_for_the_first_twelve_trials():
     lengths, w, v, _ = paper_run(seed=3, max_failures=12)
     result = barto_sutton.train(balance.BalanceWorld(), barto_sutton.Config(max_failures=12), seed=3)
-    assert result.trial_lengths == lengths
+    rule = "every trial follows the paper's equations, and a failure clears both elements' traces before the next trial"
+    assert result.trial_lengths == lengths, rule
     assert (result.failures, result.balanced, result.steps) == (12, False, sum(lengths))
-    assert result.ase_weights == pytest.approx(w, rel=1e-9, abs=1e-9)
+    assert result.ase_weights == pytest.approx(w, rel=1e-9, abs=1e-9), rule
     assert result.ace_weights == pytest.approx(v, rel=1e-9, abs=1e-12)
     assert min(result.ace_weights) < -0.1  # the critic has learned to fear something
 
@@ -390,7 +393,9 @@ def test_train_first_trial_explores_by_noise_and_its_failure_punishes_the_recent
     lengths, w, v, _ = paper_run(seed=5, max_failures=1)
     result = barto_sutton.train(balance.BalanceWorld(), barto_sutton.Config(max_failures=1), seed=5)
     assert (result.trial_lengths, result.failures, result.steps) == (lengths, 1, lengths[0])
-    assert result.ase_weights == pytest.approx(w, rel=1e-9, abs=1e-12)
+    assert result.ase_weights == pytest.approx(w, rel=1e-9, abs=1e-12), (
+        "the actor's eligibility is the action times the box (y·x): the failure punishes each recent push in its own direction"
+    )
     assert result.ace_weights == pytest.approx(v, rel=1e-9, abs=1e-12)
     assert sum(1 for weight in result.ase_weights if weight != 0.0) >= 2
 
@@ -411,7 +416,9 @@ def test_train_without_noise_pushes_right_until_the_first_failure():
 def test_train_stops_at_the_first_trial_that_reaches_the_time_limit():
     lengths, w, _, _ = paper_run(seed=0, max_failures=100, max_steps=60)
     result = barto_sutton.train(balance.BalanceWorld(max_steps=60), barto_sutton.Config(), seed=0)
-    assert result.trial_lengths == lengths and result.trial_lengths[-1] == 60
+    assert result.trial_lengths == lengths and result.trial_lengths[-1] == 60, (
+        "a trial that reaches the time limit has balanced, not failed: it is not punished, and training stops there"
+    )
     assert (result.balanced, result.failures) == (True, len(lengths) - 1)
     assert result.ase_weights == pytest.approx(w, rel=1e-9, abs=1e-9)
 

@@ -139,7 +139,9 @@ def test_action_values_next_to_the_goal_do_not_bootstrap_past_the_terminal_outco
     # From (0, 3): up bumps and stays: −0.04 + 0.9·0.2 = 0.14; right is the goal: +1 (not
     # 1 + 0.9·100); down is the pit: −1 (not −1 − 0.9·50); left: −0.04 + 0.9·0.5 = 0.41.
     q = bellman.action_values(world, values, cell(0, 3), GAMMA)
-    assert q == pytest.approx([0.14, 1.0, -1.0, 0.41], abs=1e-12)
+    assert q == pytest.approx([0.14, 1.0, -1.0, 0.41], abs=1e-12), (
+        "the value of an outcome that ends the episode is its reward alone: these bootstrapped from the terminal state's value"
+    )
 
 
 @exercise("actors.bellman.action_values")
@@ -159,7 +161,9 @@ def test_action_values_with_gamma_zero_are_the_immediate_rewards():
     world = gridworld.GridWorld()
     values = [float(s) for s in range(25)]  # anything: γ = 0 ignores them
     # From (1, 4): up the goal +1, right bumps −0.04, down −0.04, left the pit −1.
-    assert bellman.action_values(world, values, cell(1, 4), 0.0) == pytest.approx([1.0, -0.04, -0.04, -1.0], abs=1e-12)
+    assert bellman.action_values(world, values, cell(1, 4), 0.0) == pytest.approx([1.0, -0.04, -0.04, -1.0], abs=1e-12), (
+        "with γ = 0 an action is worth its immediate reward: only V(s') is discounted, never the reward r"
+    )
 
 
 @exercise("actors.bellman.action_values")
@@ -167,7 +171,7 @@ def test_action_values_weight_each_outcome_by_its_probability():
     # go: 0.8·(+1) + 0.2·(−0.5 + 0.9·0.5) = 0.8 − 0.01 = 0.79 (the 7.0 in the terminal slot is
     # ignored); wait: −0.1 + 0.9·0.5 = 0.35.
     q = bellman.action_values(SlipperyChain(), [0.5, 7.0], 0, GAMMA)
-    assert q == pytest.approx([0.79, 0.35], abs=1e-12)
+    assert q == pytest.approx([0.79, 0.35], abs=1e-12), "each outcome counts with its probability: Σ p·(r + γ·V(s'))"
 
 
 # --- greedy_policy -------------------------------------------------------------------------------
@@ -176,7 +180,9 @@ def test_action_values_weight_each_outcome_by_its_probability():
 @exercise("actors.bellman.greedy_policy")
 def test_greedy_policy_of_the_optimal_values_is_the_optimal_policy_with_none_at_terminals_and_the_wall():
     world = gridworld.GridWorld()
-    assert bellman.greedy_policy(world, optimal_values(GAMMA), GAMMA) == OPTIMAL_POLICY
+    assert bellman.greedy_policy(world, optimal_values(GAMMA), GAMMA) == OPTIMAL_POLICY, (
+        "the greedy policy takes no action (None) at terminal states and the wall, and the best one elsewhere"
+    )
 
 
 @exercise("actors.bellman.greedy_policy")
@@ -283,14 +289,16 @@ def test_value_iteration_ripples_back_from_the_goal_one_step_per_sweep():
     # states within k steps of the goal are above W_k, and they already hold their final G(d).
     snapshots = []
     bellman.value_iteration(gridworld.GridWorld(), GAMMA, on_sweep=lambda k, values, _: snapshots.append(list(values)))
-    assert len(snapshots) == 9
+    assert len(snapshots) == 9, "one sweep per step of the longest path, plus one: a sweep reads only the previous sweep's values, not in place"
     for k, values in enumerate(snapshots, start=1):
         no_news = STEP_COST * math.fsum(GAMMA**i for i in range(k))
         reached = {s for s in NON_TERMINAL if values[s] > no_news + 1e-9}
         assert reached == {s for s in NON_TERMINAL if DISTANCE[s] <= k}, k
         for state in NON_TERMINAL:
             expected = path_value(DISTANCE[state], GAMMA) if DISTANCE[state] <= k else no_news
-            assert values[state] == pytest.approx(expected, abs=1e-12), (k, state)
+            assert values[state] == pytest.approx(expected, abs=1e-12), (
+                f"after sweep {k}, state {state}: a sweep computes every new value from the previous sweep's values, not in place"
+            )
         assert [values[s] for s in (GOAL, PIT, WALL)] == [0.0, 0.0, 0.0]
 
 
@@ -385,7 +393,7 @@ def test_policy_evaluation_of_a_policy_that_never_ends_is_the_geometric_series_o
         expected[cell(row, 4)] = value
     for row, value in zip((2, 3, 4), (-1.0, -0.94, -0.886)):
         expected[cell(row, 3)] = value
-    assert values == pytest.approx(expected, abs=1e-8)
+    assert values == pytest.approx(expected, abs=1e-8), "policy evaluation follows the policy's own action in each state, not the best one"
 
 
 @exercise("actors.bellman.policy_evaluation")

@@ -258,7 +258,9 @@ def test_sync_target_makes_a_copy_that_later_online_changes_leave_alone():
     assert frozen == values_of(online)
     for parameter in online.parameters():
         parameter.value[0][0] += 1.0  # in place, row by row, as Adam moves weights
-    assert values_of(target) == frozen and values_of(online) != frozen
+    assert values_of(target) == frozen and values_of(online) != frozen, (
+        "syncing copies the online weights into the target network: sharing the lists would move the target with every step"
+    )
 
 
 @exercise("actors.dqn.sync_target")
@@ -322,7 +324,9 @@ def test_n_step_transition_of_a_window_ending_in_termination_is_terminated():
 def test_n_step_transition_of_a_window_ending_in_truncation_is_not_terminated():
     # A time limit is not the end of the MDP: the target must still bootstrap from [6.0].
     window = [step([4.0], 0, 0.5, [5.0]), step([5.0], 2, -1.0, [6.0], truncated=True)]
-    assert dqn.n_step_transition(window, 0.5) == dqn.NStepTransition([4.0], 0, 0.0, [6.0], False, 2)
+    assert dqn.n_step_transition(window, 0.5) == dqn.NStepTransition([4.0], 0, 0.0, [6.0], False, 2), (
+        "a time-out is not a termination: a window cut off by the time limit is stored as not terminated"
+    )
 
 
 @exercise("actors.dqn.n_step_transition")
@@ -348,13 +352,17 @@ def test_n_step_transition_refuses_an_empty_window_or_one_that_runs_past_the_epi
 def test_td_target_of_an_ongoing_transition_bootstraps_from_the_best_next_value_discounted_by_gamma_to_the_m():
     # 1.5 + 0.5³·max(2, 8, −4) = 1.5 + 1
     transition = dqn.NStepTransition([0.0], 0, 1.5, [1.0], False, 3)
-    assert dqn.td_targets([transition], [[2.0, 8.0, -4.0]], 0.5) == [2.5]
+    assert dqn.td_targets([transition], [[2.0, 8.0, -4.0]], 0.5) == [2.5], (
+        "an n-step target bootstraps with γ to the n, the number of steps the transition spans, not with γ"
+    )
 
 
 @exercise("actors.dqn.td_targets")
 def test_td_target_of_a_terminal_transition_is_its_reward_alone():
     transition = dqn.NStepTransition([0.0], 1, 0.75, [1.0], True, 2)
-    assert dqn.td_targets([transition], [[100.0, 200.0, 300.0]], 0.9) == [0.75]
+    assert dqn.td_targets([transition], [[100.0, 200.0, 300.0]], 0.9) == [0.75], (
+        "the target of a terminal step is its reward alone: this one bootstrapped from the next state"
+    )
 
 
 @exercise("actors.dqn.td_targets")
@@ -401,7 +409,7 @@ def test_td_loss_is_the_mean_huber_loss_of_the_taken_actions_only():
 def test_td_loss_gradient_is_the_clipped_error_over_the_batch_at_the_taken_action_and_zero_elsewhere():
     # clip(2, −1, 1)/2 = 0.5 and −0.5/2 = −0.25
     _, gradient = dqn.td_loss_and_gradient([[1.0, 5.0, 2.0], [0.0, 7.0, 2.0]], [1, 0], [3.0, 0.5])
-    assert gradient == [[0.0, 0.5, 0.0], [-0.25, 0.0, 0.0]]
+    assert gradient == [[0.0, 0.5, 0.0], [-0.25, 0.0, 0.0]], "the loss is a mean over the batch, so each row's gradient is divided by the batch size"
 
 
 @exercise("actors.dqn.td_loss_and_gradient")
@@ -558,7 +566,9 @@ def test_update_returns_the_huber_loss_against_the_target_networks_targets_befor
         parameter.value = [[w * 1.1 for w in row] for row in parameter.value]
     batch = random_batch(8, seed=1)
     loss, _ = expected_loss(agent, batch, agent.target)
-    assert agent.update(batch) == pytest.approx(loss, rel=1e-12)
+    assert agent.update(batch) == pytest.approx(loss, rel=1e-12), (
+        "the TD targets come from the frozen target network, not from the online network being trained"
+    )
     assert agent.updates == 1
 
 

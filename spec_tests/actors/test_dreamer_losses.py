@@ -171,7 +171,7 @@ def test_free_bits_clip_each_kl_below_at_one_nat():
     assert kl_value < 1.0
     loss, reported = dreamer_losses.kl_balance(NEAR_POSTERIOR, NEAR_PRIOR, **BALANCE)
     assert reported == pytest.approx(kl_value, abs=1e-12)  # the KL itself is still reported
-    assert loss == pytest.approx((0.5 + 0.1) * 1.0, abs=1e-12)  # max(1, KL) = 1 in both terms
+    assert loss == pytest.approx((0.5 + 0.1) * 1.0, abs=1e-12), "free bits: a KL below one nat counts as one nat, max(1, KL)"
 
 
 @exercise("actors.dreamer_losses.kl_balance_gradients")
@@ -191,7 +191,10 @@ def test_the_representation_term_trains_only_the_posterior_toward_the_held_prior
         return 0.1 * max(1.0, hand_kl(posterior, FAR_PRIOR, 3, 0.01))
 
     grad_posterior, _ = dreamer_losses.kl_balance_gradients(FAR_POSTERIOR, FAR_PRIOR, **BALANCE)
-    check_gradient(representation_term, FAR_POSTERIOR, grad_posterior, what="representation KL")
+    check_gradient(
+        representation_term, FAR_POSTERIOR, grad_posterior,
+        what="representation KL (only β_rep reaches the posterior: the prior side is held by a stop-gradient)",
+    )  # fmt: skip
 
 
 @exercise("actors.dreamer_losses.kl_balance_gradients")
@@ -214,7 +217,9 @@ def test_twohot_loss_is_the_cross_entropy_against_the_twohot_of_the_symlog_targe
     for target in (10.0, -1.5, 0.0, 500.0):
         weights = hand_twohot(symlog(target), BINS)  # 10 → ln 11 = 2.398: 0.602 on 2, 0.398 on 3
         expected = -sum(w * math.log(p) for w, p in zip(weights, softmax(logits)))
-        assert dreamer_losses.twohot_loss(logits, target, BINS) == pytest.approx(expected, abs=1e-12)
+        assert dreamer_losses.twohot_loss(logits, target, BINS) == pytest.approx(expected, abs=1e-12), (
+            f"target {target}: the two-hot target encodes symlog(target), not the raw target"
+        )
 
 
 @exercise("actors.dreamer_losses.twohot_loss_gradient")
@@ -236,7 +241,9 @@ def test_twohot_loss_gradient_passes_the_gradient_check():
 def test_twohot_mean_is_the_symexp_of_the_mean_bin():
     logits = [0.3, -1.0, 2.0, 0.5, -0.2, 1.0]
     mean_bin = sum(p * b for p, b in zip(softmax(logits), BINS))
-    assert dreamer_losses.twohot_mean(logits, BINS) == pytest.approx(symexp(mean_bin), abs=1e-12)
+    assert dreamer_losses.twohot_mean(logits, BINS) == pytest.approx(symexp(mean_bin), abs=1e-12), (
+        "the bins are in symlog space: the prediction is the symexp of the mean bin"
+    )
     # All the mass on the bin 2.0 predicts symexp(2) = e² − 1.
     assert dreamer_losses.twohot_mean([0.0, 0.0, 0.0, 0.0, 800.0, 0.0], BINS) == pytest.approx(math.exp(2.0) - 1.0, abs=1e-9)
 
@@ -294,7 +301,9 @@ def test_lambda_returns_match_a_hand_computation():
     #   R₁ = −0.5 + 0.9·0.8·(0.5·(−2) + 0.5·5.6) = 0.796
     #   R₀ = −1 + 0.9·1·(0.5·1 + 0.5·0.796)      = −0.1918
     returns = dreamer_losses.lambda_returns(REWARDS, CONTINUES, VALUES, gamma=0.9, lam=0.5)
-    assert returns == pytest.approx([-0.1918, 0.796, 5.6], abs=1e-12)
+    assert returns == pytest.approx([-0.1918, 0.796, 5.6], abs=1e-12), (
+        "each step is discounted by γ times its continuation flag: nothing carries past a predicted episode end"
+    )
 
 
 @exercise("actors.dreamer_losses.lambda_returns")

@@ -178,7 +178,9 @@ def test_clipped_surrogate_is_never_above_the_unclipped_objective():
     generator = random.Random(11)
     for _ in range(200):
         ratio, advantage = generator.uniform(0.0, 3.0), generator.uniform(-5.0, 5.0)
-        assert ppo.clipped_surrogate(ratio, advantage, 0.2) <= ratio * advantage + 1e-12
+        assert ppo.clipped_surrogate(ratio, advantage, 0.2) <= ratio * advantage + 1e-12, (
+            "L^CLIP is the min of r·Â and clip(r)·Â: clipping the ratio without the min can rise above r·Â"
+        )
 
 
 @exercise("actors.ppo.clipped_surrogate_gradient")
@@ -191,7 +193,7 @@ def test_clipped_surrogate_gradient_inside_the_clip_range_is_ratio_times_advanta
 @exercise("actors.ppo.clipped_surrogate_gradient")
 def test_clipped_surrogate_gradient_vanishes_beyond_the_clip_in_the_advantages_direction_only():
     # Â > 0: nothing more to gain above 1 + ε, but below 1 − ε the gradient is r·Â.
-    assert ppo.clipped_surrogate_gradient(1.5, 2.0, 0.2) == 0.0
+    assert ppo.clipped_surrogate_gradient(1.5, 2.0, 0.2) == 0.0, "where the clip is active in the advantage's direction the gradient is zero"
     assert ppo.clipped_surrogate_gradient(0.5, 2.0, 0.2) == pytest.approx(1.0, abs=1e-12)
     # Â < 0: nothing more to gain below 1 − ε, but above 1 + ε the gradient is r·Â.
     assert ppo.clipped_surrogate_gradient(0.5, -2.0, 0.2) == 0.0
@@ -238,7 +240,9 @@ def test_the_surrogate_refuses_a_clip_epsilon_that_is_not_positive(function, cli
 @exercise("actors.ppo.normalize_advantages")
 def test_normalize_advantages_subtracts_the_mean_and_divides_by_the_population_std():
     # [1, 3, 2, 2]: mean 2, variance (1 + 1 + 0 + 0)/4 = ½, so ±1 becomes ±√2.
-    assert ppo.normalize_advantages([1.0, 3.0, 2.0, 2.0]) == pytest.approx([-math.sqrt(2), math.sqrt(2), 0.0, 0.0], abs=1e-7)
+    assert ppo.normalize_advantages([1.0, 3.0, 2.0, 2.0]) == pytest.approx([-math.sqrt(2), math.sqrt(2), 0.0, 0.0], abs=1e-7), (
+        "normalising subtracts the mean before dividing by the standard deviation"
+    )
 
 
 @exercise("actors.ppo.normalize_advantages")
@@ -283,7 +287,9 @@ def test_policy_loss_on_two_samples_by_hand_one_clipped():
         advantages=[1.0, 1.0],
         clip=0.2,
     )
-    assert result.loss == pytest.approx(-0.85, abs=1e-12)
+    assert result.loss == pytest.approx(-0.85, abs=1e-12), (
+        "the ratio is π/π_old = exp(log π − log π_old), not inverted, and each term is min(r·Â, clip(r)·Â)"
+    )
     assert flat(result.grad_means) == pytest.approx([0.0, 0.25], abs=1e-12)
     assert result.grad_log_std == pytest.approx([0.0], abs=1e-12)
     assert result.clip_fraction == 0.5 + 0.5  # both ratios lie outside [0.8, 1.2]
@@ -332,7 +338,9 @@ def test_policy_loss_subtracts_the_entropy_bonus_so_descent_widens_the_gaussian(
     plain = ppo.policy_loss(means, log_std, actions, old, advantages, 0.2, entropy_coef=0.0)
     bonus = ppo.policy_loss(means, log_std, actions, old, advantages, 0.2, entropy_coef=0.1)
     entropy = distributions.gaussian_entropy(log_std)
-    assert bonus.loss == pytest.approx(plain.loss - 0.1 * entropy, abs=1e-12)
+    assert bonus.loss == pytest.approx(plain.loss - 0.1 * entropy, abs=1e-12), (
+        "the entropy bonus is subtracted from the loss: adding it would make descent narrow the Gaussian"
+    )
     assert bonus.grad_log_std == pytest.approx([g - 0.1 for g in plain.grad_log_std], abs=1e-12)  # ∂H/∂ℓ = 1
     assert flat(bonus.grad_means) == pytest.approx(flat(plain.grad_means), abs=1e-15)
     # With no advantage to chase, only the bonus acts: its gradient step ℓ ← ℓ − lr·∂loss/∂ℓ raises ℓ.
@@ -504,7 +512,7 @@ def test_advantages_with_lambda_one_are_the_bootstrapped_returns_minus_the_value
                         terminated=[False, False], truncated=[False, True])  # fmt: skip
     advantages, returns = ppo.advantages_and_returns(steps, linear_value_net(bias=1.0), gamma=1.0, lam=1.0)
     assert advantages == pytest.approx([3.0, 1.0], abs=1e-12)
-    assert returns == pytest.approx([5.0, 4.0], abs=1e-12)
+    assert returns == pytest.approx([5.0, 4.0], abs=1e-12), "the critic's targets are the returns Â + V, not the advantages"
 
 
 @exercise("actors.ppo.advantages_and_returns")

@@ -93,7 +93,9 @@ def test_q_learning_update_bootstraps_from_the_best_next_action_and_returns_the_
 def test_q_learning_update_on_termination_does_not_bootstrap():
     q = table([[1.0, 0.0], [3.0, -5.0]])
     # target = r = −1 (nothing follows a terminal state); δ = −1 − 0 = −1; Q(0, 1) ← 0.25·(−1)
-    assert q_learner.q_learning_update(q, 0, 1, -1.0, 1, True, step_size=0.25, gamma=1.0) == -1.0
+    assert q_learner.q_learning_update(q, 0, 1, -1.0, 1, True, step_size=0.25, gamma=1.0) == -1.0, (
+        "the target of a terminal step is its reward alone: this one bootstrapped from the next state"
+    )
     assert q.table == [[1.0, -0.25], [3.0, -5.0]]
 
 
@@ -132,7 +134,7 @@ def test_sarsa_update_bootstraps_from_the_action_taken_next_not_the_best():
     # a' = 1: target = −1 + 0.5·Q(1, 1) = −3.5 (Q-learning would use max = 3); δ = −4.5;
     # Q(0, 0) ← 1 + 0.5·(−4.5) = −1.25
     error = q_learner.sarsa_update(q, 0, 0, -1.0, 1, 1, False, step_size=0.5, gamma=0.5)
-    assert error == -4.5
+    assert error == -4.5, "Sarsa bootstraps from Q(s', a') of the next action a' it was given, not from max Q(s', ·) as Q-learning does"
     assert q.table == [[-1.25, 0.0], [3.0, -5.0]]
 
 
@@ -148,7 +150,9 @@ def test_sarsa_update_with_the_greedy_next_action_agrees_with_q_learning():
 def test_sarsa_update_on_termination_uses_the_reward_alone_and_needs_no_next_action():
     q = table([[1.0, 0.0], [3.0, -5.0]])
     # target = 10; δ = 10 − 0 = 10; Q(0, 1) ← 0 + 0.5·10 = 5
-    assert q_learner.sarsa_update(q, 0, 1, 10.0, 1, None, True, step_size=0.5, gamma=1.0) == 10.0
+    assert q_learner.sarsa_update(q, 0, 1, 10.0, 1, None, True, step_size=0.5, gamma=1.0) == 10.0, (
+        "the target of a terminal step is its reward alone: no next action, no bootstrap"
+    )
     assert q.table == [[1.0, 5.0], [3.0, -5.0]]
 
 
@@ -198,6 +202,19 @@ def test_q_learning_episode_on_the_corridor_by_hand():
 
 
 @exercise("actors.q_learner.q_learning_episode")
+def test_q_learning_episode_explores_with_epsilon_greedy_actions():
+    # Q says forward in both cells, but ε = 1 makes every action a coin flip: the agent stays
+    # put now and then, so five episodes take more than the 2 steps each that greedy acting takes.
+    world, rng, lengths = Corridor(), Rng(0), []
+    world.reset(seed=0)
+    for _ in range(5):
+        q = TabularQ(3, 2)
+        q.table[0], q.table[1] = [0.0, 5.0], [0.0, 5.0]
+        lengths.append(q_learner.q_learning_episode(world, q, q_learner.Config(epsilon=1.0, step_size=0.5, gamma=1.0), rng)[1])
+    assert sum(lengths) > 10, "the behaviour policy is ε-greedy while learning: with ε = 1 the agent must not always take the greedy action"
+
+
+@exercise("actors.q_learner.q_learning_episode")
 def test_q_learning_episode_bootstraps_on_truncation_but_not_on_termination():
     # Q starts at 2. Truncated after one step (stay): the future is still there, so
     # target = −1 + max(2, 2) = 1 and Q(0, stay) ← 2 + 0.5·(1 − 2) = 1.5 (without the
@@ -205,7 +222,7 @@ def test_q_learning_episode_bootstraps_on_truncation_but_not_on_termination():
     world, q = Corridor(max_steps=1), TabularQ(3, 2, initial=2.0)
     world.reset(seed=0)
     assert q_learner.q_learning_episode(world, q, greedy_config(), Rng(0)) == (-1.0, 1)
-    assert q.table[0] == [1.5, 2.0]
+    assert q.table[0] == [1.5, 2.0], "a time-out is not a termination: the step the clock cut short still bootstraps from max Q(s', ·)"
     # Terminated: from Q(1, fwd) = 3 the target is 10 alone, 3 + 0.5·(10 − 3) = 6.5 (bootstrapping
     # from the terminal state's initial 2 would give 3 + 0.5·(12 − 3) = 7.5).
     world, q = Corridor(), TabularQ(3, 2, initial=2.0)
@@ -245,8 +262,9 @@ def test_sarsa_episode_on_the_corridor_by_hand_choosing_the_next_action_before_t
     # Six steps, return −5 + 10 = 5.
     world, q = Corridor(), TabularQ(3, 2)
     world.reset(seed=0)
-    assert q_learner.sarsa_episode(world, q, greedy_config(), Rng(0)) == (5.0, 6)
-    assert q.table == [[-0.75, -0.5], [-0.75, 5.0], [0.0, 0.0]]
+    rule = "Sarsa chooses a' before the update, bootstraps from it, and then takes that same a'"
+    assert q_learner.sarsa_episode(world, q, greedy_config(), Rng(0)) == (5.0, 6), rule
+    assert q.table == [[-0.75, -0.5], [-0.75, 5.0], [0.0, 0.0]], rule
 
 
 @exercise("actors.q_learner.sarsa_episode")

@@ -128,10 +128,14 @@ def test_td_zero_discounts_the_next_value():
 def test_td_zero_never_bootstraps_past_a_termination_but_does_on_a_truncation():
     # The exit's entry holds 8: read it only when the walk was cut off, not when it ended.
     ended = [0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 8.0]
-    assert td_learner.td_zero_update(ended, step(5, 1.0, 6, terminated=True), alpha=0.5, gamma=1.0) == 0.5
+    assert td_learner.td_zero_update(ended, step(5, 1.0, 6, terminated=True), alpha=0.5, gamma=1.0) == 0.5, (
+        "the target of a terminal step is its reward alone: this one bootstrapped from the next state"
+    )
     assert ended[5] == 0.75
     cut_off = [0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 8.0]
-    assert td_learner.td_zero_update(cut_off, step(5, 1.0, 6, truncated=True), alpha=0.5, gamma=1.0) == 8.5
+    assert td_learner.td_zero_update(cut_off, step(5, 1.0, 6, truncated=True), alpha=0.5, gamma=1.0) == 8.5, (
+        "a time-out is not a termination: a truncated step still bootstraps from the next state's value"
+    )
     assert cut_off[5] == 4.75 and cut_off[6] == 8.0
 
 
@@ -193,8 +197,9 @@ def test_td_lambda_computes_each_td_error_before_its_update_and_decays_traces_by
     values = [0.0, 0.5, 0.25, 8.0]
     episode = Episode([step(1, 0.0, 2), step(2, 1.0, 3, terminated=True)])
     errors = td_learner.td_lambda_episode(values, episode, alpha=0.5, gamma=0.5, lam=1.0)
-    assert errors == [-0.375, 0.75]
-    assert values == [0.0, 0.5, 0.625, 8.0]
+    rule = "at each step, fade every trace by γ·λ, then mark the current state, then move every value along its trace"
+    assert errors == [-0.375, 0.75], rule
+    assert values == [0.0, 0.5, 0.625, 8.0], rule
 
 
 @exercise("actors.td_learner.td_lambda_episode")
@@ -258,7 +263,7 @@ def test_monte_carlo_targets_are_the_discounted_returns():
     # C → D → E → right exit with γ = 0.5: G = [0.25, 0.5, 1]; α = 1 jumps to them.
     values = [0.0] * 7
     errors = td_learner.monte_carlo_episode(values, walk_of([3, 4, 5, 6]), alpha=1.0, gamma=0.5)
-    assert errors == [0.25, 0.5, 1.0]
+    assert errors == [0.25, 0.5, 1.0], "a Monte Carlo target is the discounted return: each later reward counts γ^k times"
     assert values[3:6] == [0.25, 0.5, 1.0]
 
 

@@ -214,7 +214,7 @@ def test_backward_on_the_hand_example_gives_kernel_and_bias_gradients():
     layer.backward(tape, [[1.0, 0.0, 0.0, 2.0]])
     # ∂L/∂K = 1·(top-left block [1, 2, 0, 1]) + 2·(bottom-right block [1, 3, 0, 1]) = [3, 8, 0, 3]
     assert layer.weight.grad == [[3.0, 8.0, 0.0, 3.0]]
-    assert layer.bias.grad == [[3.0]]  # 1 + 0 + 0 + 2
+    assert layer.bias.grad == [[3.0]], "a filter's bias gradient sums its output gradient over every position the filter slides over"  # 1 + 0 + 0 + 2
 
 
 @exercise("building_blocks.conv.Conv2D.backward")

@@ -169,7 +169,7 @@ def test_affine_backward_gives_the_three_products_worked_by_hand():
     #   2·[1, 0] + [½, −1] + ½·[2, 1] = [7/2, −½].
     grad_weights, grad_bias, grad_inputs = dense.affine_backward(_X, _W, _G)
     assert grad_weights == [[7.0, 0.0], [3.0, -1.0], [0.5, -2.5]]
-    assert grad_bias == [3.0, 1.0, -0.5]
+    assert grad_bias == [3.0, 1.0, -0.5], "the bias gradient sums the output gradients over every example of the batch"
     assert grad_inputs == [[-1.0, -1.0], [3.5, -0.5]]
 
 

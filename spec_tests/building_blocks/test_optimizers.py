@@ -118,7 +118,9 @@ def test_adam_first_step_moves_every_number_by_lr_against_the_sign_of_its_gradie
     weight = _parameter([[1.0, -1.0, 2.0], [0.5, 0.0, 3.0]], [list(row) for row in gradients])
     bias = _parameter([[4.0]], [[-0.5]])
     optimizers.Adam([weight, bias], lr=0.01).step()
-    assert _moves(weight, [[1.0, -1.0, 2.0], [0.5, 0.0, 3.0]]) == pytest.approx([-0.01, 0.01, -0.01, 0.01, -0.01, 0.01], rel=1e-5)
+    assert _moves(weight, [[1.0, -1.0, 2.0], [0.5, 0.0, 3.0]]) == pytest.approx([-0.01, 0.01, -0.01, 0.01, -0.01, 0.01], rel=1e-5), (
+        "Adam's bias correction makes the first step lr against the sign of each gradient: m and v start at zero"
+    )
     assert bias.value[0][0] - 4.0 == pytest.approx(0.01, rel=1e-5)
 
 
@@ -177,8 +179,9 @@ def test_clip_by_global_norm_scales_a_long_gradient_to_exactly_max_norm_keeping_
     # ‖g‖ = √(36 + 64 + 0) = 10 > 5: every number is halved, across both parameters
     weight, bias = _parameter([[1.0, 1.0]], [[6.0, 0.0]]), _parameter([[1.0]], [[-8.0]])
     assert optimizers.clip_by_global_norm([weight, bias], 5.0) == 10.0
-    assert weight.grad[0] == pytest.approx([3.0, 0.0], rel=1e-12)
-    assert bias.grad[0] == pytest.approx([-4.0], rel=1e-12)
+    rule = "every gradient is scaled by one factor, max_norm over the global norm of all of them, not each tensor by its own norm"
+    assert weight.grad[0] == pytest.approx([3.0, 0.0], rel=1e-12), rule
+    assert bias.grad[0] == pytest.approx([-4.0], rel=1e-12), rule
     after = math.sqrt(math.fsum(g * g for g in weight.grad[0] + bias.grad[0]))
     assert after == pytest.approx(5.0, rel=1e-12)
     assert (weight.value, bias.value) == ([[1.0, 1.0]], [[1.0]])

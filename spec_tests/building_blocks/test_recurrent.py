@@ -358,9 +358,11 @@ def test_backward_sequence_carries_a_loss_on_the_last_state_back_to_the_first_in
         lambda x: sequence_loss(cell, [shaped(x, sequence[0])] + sequence[1:], start, only_last),
         flat(sequence[0]),
         flat(grad_sequence[0]),
-        what="∂L/∂x_0 through five steps",
+        what="∂L/∂x_0 through five steps (backpropagation through time adds the gradient carried back from later steps to each step's own)",
     )
-    assert any(abs(g) > 1e-6 for g in flat(grad_sequence[0]))
+    assert any(abs(g) > 1e-6 for g in flat(grad_sequence[0])), (
+        "backpropagation through time adds the gradient carried back from later steps to each step's own"
+    )
 
 
 # --- learning outcome (slow) ---------------------------------------------------------------------

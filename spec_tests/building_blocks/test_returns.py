@@ -104,7 +104,7 @@ def test_returns_to_go_of_a_terminated_episode_never_use_the_terminal_observatio
 def test_returns_to_go_of_a_truncated_episode_bootstrap_from_the_final_observation():
     # Cut off at step 2 with V(final) = 4: G₂ = 2 + 0.5·4 = 4, G₁ = 0 + 0.5·4 = 2, G₀ = 1 + 0.5·2 = 2.
     got = returns.returns_to_go([1.0, 0.0, 2.0], [7.0, 7.0, 4.0], [F, F, F], [F, F, T], gamma=0.5)
-    assert got == [2.0, 2.0, 4.0]
+    assert got == [2.0, 2.0, 4.0], "a time-out is not a termination: a truncated step bootstraps from its final observation's value"
 
 
 @exercise("building_blocks.returns.returns_to_go")
@@ -433,8 +433,9 @@ def test_gae_does_not_leak_across_an_episode_boundary():
     args = ([0.5, 0.5, 0.5], [0.5, 0.0, 0.0], [F, F, T], [F, T, F])
     first = returns.gae([1.0, 1.0, 1.0], *args, gamma=1.0, lam=1.0)
     second = returns.gae([1.0, 1.0, -99.0], *args, gamma=1.0, lam=1.0)
-    assert first[:2] == second[:2] == [1.5, 0.5]
-    assert (first[2], second[2]) == (0.5, -99.5)
+    rule = "the GAE sum stops at every episode end, a truncation as well as a termination: nothing leaks into the next episode"
+    assert first[:2] == second[:2] == [1.5, 0.5], rule
+    assert (first[2], second[2]) == (0.5, -99.5), rule
 
 
 @pytest.mark.parametrize(

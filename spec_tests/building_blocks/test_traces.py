@@ -113,7 +113,7 @@ def test_replace_never_climbs_above_the_amount_however_often_a_state_is_visited(
     eligibility = [0.0, 0.0]
     for _ in range(3):
         traces.replace(eligibility, 0)
-    assert eligibility == [1.0, 0.0]
+    assert eligibility == [1.0, 0.0], "a replacing trace is reset to the amount on a visit, never added to"
     assert traces.replace([0.0, 0.0], 0, amount=0.25) == [0.25, 0.0]
 
 

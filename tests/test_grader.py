@@ -38,6 +38,24 @@ TRACEBACK = "Traceback (most recent call last)"
 TIME_LIMIT = "2"  # seconds, for an import and for one spec
 
 
+def _scalar_specs() -> list[str]:
+    """The node ids of primitives.scalar's default specs, in the order they run (from collection,
+    so the counts below follow the spec file as it grows)."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "spec_tests/primitives/test_scalar.py", "-n", "0",
+         "-p", "no:cacheprovider"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    return [line for line in listed.stdout.splitlines() if "::" in line]
+
+
+SCALAR_SPECS = _scalar_specs()
+TOTAL = len(SCALAR_SPECS)  # every spec of primitives.scalar
+# A run cut short in lerp's first spec leaves that spec and every later one not run.
+AFTER_LERP = TOTAL - next(index for index, node in enumerate(SCALAR_SPECS) if "lerp" in node)
+BESIDES_CLIP = TOTAL - sum("clip" in node for node in SCALAR_SPECS)  # what deselecting all but clip leaves unrun
+
+
 # ── the repository copies ────────────────────────────────────────────────────────────────
 
 
@@ -230,12 +248,12 @@ def test_a_deleted_function_is_named_as_missing(repo):
 # A correct scalar.py whose lerp body does something other than fail. Each: the body, and
 # what check must say about it ({at}: the body's last line; {lerp}: lerp's def line).
 NOT_A_PASS = {
-    "KeyboardInterrupt": ("raise KeyboardInterrupt", "10 specs did not run: the run stopped at {at} with KeyboardInterrupt"),
-    "pytest.exit": ("import pytest\npytest.exit('enough')", "10 specs did not run: the run stopped at {at} with pytest.exit (enough)"),
-    "os._exit": ("import os\nos._exit(3)", "10 specs did not run: the run ended at {at}: os._exit(3) ends the Python process"),
+    "KeyboardInterrupt": ("raise KeyboardInterrupt", f"{AFTER_LERP} specs did not run: the run stopped at {{at}} with KeyboardInterrupt"),
+    "pytest.exit": ("import pytest\npytest.exit('enough')", f"{AFTER_LERP} specs did not run: the run stopped at {{at}} with pytest.exit (enough)"),
+    "os._exit": ("import os\nos._exit(3)", f"{AFTER_LERP} specs did not run: the run ended at {{at}}: os._exit(3) ends the Python process"),
     "SIGKILL": (
         "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
-        "10 specs did not run: the Python process running the specs died during test_lerp_",
+        f"{AFTER_LERP} specs did not run: the Python process running the specs died during test_lerp_",
     ),
     "pytest.skip": ("import pytest\npytest.skip('later')", "was skipped at {at} (Skipped: later): that is not a pass"),
     "pytest.xfail": ("import pytest\npytest.xfail('later')", "was marked as an expected failure (xfail) at {at} (later): that is not a pass"),
@@ -263,7 +281,7 @@ def test_a_body_that_does_not_fail_is_still_not_a_pass_and_check_says_where(repo
     output = handled(checked, said.format(**lines))
     assert checked.returncode == 1
     assert "All of primitives.scalar passes" not in output
-    assert re.search(r"^primitives\.scalar: \d+ of 15 specs pass", output, re.M), output  # the total from collection
+    assert re.search(rf"^primitives\.scalar: \d+ of {TOTAL} specs pass", output, re.M), output  # the total from collection
     assert exercise_counts(output, "lerp")[:2] == ("✗", 0)
     if case == "SIGKILL":  # nothing said where: the spec's exercise is named instead
         assert f"a spec of primitives.scalar.lerp, {lines['lerp']}" in output
@@ -325,7 +343,7 @@ def test_learner_code_that_deselects_specs_from_inside_pytest_leaves_them_not_ru
         """,
     )
     checked = grader(repo, "check", "primitives.scalar")
-    output = handled(checked, "12 specs did not run")
+    output = handled(checked, f"{BESIDES_CLIP} specs did not run")
     assert "All of primitives.scalar passes" not in output and checked.returncode == 1, output
 
 
@@ -471,7 +489,7 @@ def test_a_status_never_shows_a_cut_short_module_as_passed(new_learner):
         status = handled(grader(repo))
         where = f"{SCALAR}:{line_of(text, 'raise KeyboardInterrupt')}"
         line = re.search(r"^  (.) scalar .*$", status, re.M)
-        assert line[1] == "?" and f"10 specs did not run: the run stopped at {where} with KeyboardInterrupt" in line[0]
+        assert line[1] == "?" and f"{AFTER_LERP} specs did not run: the run stopped at {where} with KeyboardInterrupt" in line[0]
     finally:
         scalar.write_text(stub)
 
@@ -596,7 +614,7 @@ def test_a_borrowed_module_is_the_reference_under_one_header_line_and_its_specs_
     assert rest == reference
     assert header.startswith("# borrowed from the reference (sha256 ") and "grader.py reset primitives.scalar" in header
     checked = grader(repo, "check", "primitives.scalar")
-    output = handled(checked, "15 of 15 specs pass", "borrowed from the reference (every spec passes)")
+    output = handled(checked, f"{TOTAL} of {TOTAL} specs pass", "borrowed from the reference (every spec passes)")
     assert checked.returncode == 0 and "All of primitives.scalar passes" not in output  # not the learner's pass
 
 

@@ -611,6 +611,27 @@ def test_without_a_target_network_the_targets_bootstrap_from_the_online_network(
 
 
 @exercise("actors.dqn.DQN.update")
+def test_each_update_starts_from_zeroed_gradients():
+    # Backward passes accumulate (+=), so step 3 zeroes the gradients first. Two updates in a row
+    # must leave the second minibatch's gradient alone, as a twin that zeroes by hand before its
+    # second update has it.
+    agent, twin = (dqn.DQN(SHAPE, 3, dqn.Config(), Rng(0)) for _ in range(2))
+    first, second = random_batch(8, seed=1), random_batch(8, seed=2)
+    agent.update(first)
+    twin.update(first)
+    agent.update(second)
+    for parameter in twin.online.parameters():
+        parameter.grad = [[0.0] * len(row) for row in parameter.grad]
+    twin.update(second)
+    mine = [g for p in agent.online.parameters() for row in p.grad for g in row]
+    theirs = [g for p in twin.online.parameters() for row in p.grad for g in row]
+    assert any(g != 0.0 for g in theirs)
+    assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-12), (
+        "update must zero the gradients before its backward pass: this one added the previous minibatch's gradient to this one's"
+    )
+
+
+@exercise("actors.dqn.DQN.update")
 def test_update_clips_the_gradient_to_max_grad_norm():
     batch = random_batch(8, seed=3)
     norms = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,24 @@ def test_every_exercise_has_a_spec_and_every_spec_marker_names_a_real_exercise(e
     marked = {name for record in stub_results for name in record["exercises"]}
     assert not names - marked, f"exercises without a spec: {sorted(names - marked)}"
     assert not marked - names, f"spec markers naming no exercise: {sorted(marked - names)}"
+
+
+def test_a_spec_without_an_exercise_marker_does_not_depend_on_its_own_modules_exercises(stub_results):
+    # A spec with no marker is a spec of given code, and `check` counts it for no exercise. If it
+    # fails on the pristine stubs because an exercise of its own module is not written, its
+    # outcome depends on that exercise (given code calling it, or a comparison with it): it must
+    # carry the exercise's marker, so `check` counts it and the learner is pointed at the
+    # exercise. (Exercises of lower modules are the learner's earlier work: no marker for them.)
+    # This keeps out a given-code spec that a correct variant of an exercise could break.
+    unmarked = [record for record in stub_results if not record["exercises"]]
+    assert unmarked, "no spec of given code ran"
+    depending = []
+    for record in unmarked:
+        found = re.search(r"NotImplementedError: ([\w.]+) is not written yet", record["message"])
+        parts = record["nodeid"].split("::")[0].split("/")  # spec_tests/<layer>/test_<module>.py
+        if len(parts) != 3:
+            continue
+        own = f"{parts[1]}.{parts[2][len('test_') : -len('.py')]}."
+        if record["outcome"] == "failed" and found and found[1].startswith(own):
+            depending.append(f"{record['nodeid']} runs {found[1]}")
+    assert not depending, "specs without a marker that depend on their module's exercises:\n" + "\n".join(depending)

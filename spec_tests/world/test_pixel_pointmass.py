@@ -188,6 +188,7 @@ def test_the_world_rejects_a_size_below_two_or_a_blob_width_that_is_not_positive
         pixel_pointmass.PixelPointMass(size=size, blob_sigma=sigma)
 
 
+@exercise("world.pixel_pointmass.PixelPointMass._reset")
 def test_the_world_keeps_the_point_mass_action_space_and_time_limit():
     world = pixel_pointmass.PixelPointMass(max_steps=3)
     assert world.action_space.low == (-1.0, -1.0) and world.action_space.high == (1.0, 1.0)
@@ -200,6 +201,7 @@ def test_the_world_keeps_the_point_mass_action_space_and_time_limit():
     assert_names(error, "[0.0]")  # the given force check names the refused force
 
 
+@exercise("world.pixel_pointmass.PixelPointMass._reset")
 def test_render_draws_the_picture_larger_and_grey_before_the_first_reset():
     world = pixel_pointmass.PixelPointMass()
     assert world.render() == [[0.5] * 32 for _ in range(32)]

@@ -96,11 +96,11 @@ def without_one_hot(network):
 def test_every_network_reading_the_latent_is_marked_where_it_sits():
     agent = dreamer_agent.Dreamer(dreamer_world_model.Config(), Rng(0))
     c, model = agent.config, agent.model
-    for network in (model.decoder, model.reward, model.continue_head, agent.actor, agent.critic, agent.slow_critic):
-        assert network.maps[0].one_hot == (c.gru_units, c.feature_size)  # z in s = [h, z]
+    for net in (model.decoder, model.reward, model.continue_head, agent.actor, agent.critic, agent.slow_critic):
+        assert net.maps[0].one_hot == (c.gru_units, c.feature_size)  # z in s = [h, z]
     assert model.gru.input_map.one_hot == (0, c.latent_size)  # z in [z, a]
-    for network in (model.encoder, model.posterior, model.prior):
-        assert all(affine_map.one_hot is None for affine_map in network.maps)
+    for net in (model.encoder, model.posterior, model.prior):
+        assert all(affine_map.one_hot is None for affine_map in net.maps)
 
 
 def test_the_networks_reading_the_latent_give_the_full_products_bit_for_bit():
@@ -108,17 +108,17 @@ def test_the_networks_reading_the_latent_give_the_full_products_bit_for_bit():
     c, model = agent.config, agent.model
     generator = random.Random(6)
     rows = one_hot_rows(generator, 5, c.gru_units, c.categoricals, c.classes, 0)
-    for network in (model.decoder, model.reward, model.continue_head, agent.actor, agent.critic):
-        outputs, tape = network.forward(rows)
-        grads = [[generator.uniform(-1, 1) for _ in range(network.out_features)] for _ in rows]
-        network.backward(tape, grads)
-        fast = ([p.grad for p in network.parameters()], outputs)
-        for parameter in network.parameters():
+    for net in (model.decoder, model.reward, model.continue_head, agent.actor, agent.critic):
+        outputs, tape = net.forward(rows)
+        grads = [[generator.uniform(-1, 1) for _ in range(net.out_features)] for _ in rows]
+        net.backward(tape, grads)
+        fast = ([p.grad for p in net.parameters()], outputs)
+        for parameter in net.parameters():
             parameter.grad = [[0.0] * len(row) for row in parameter.value]
-        without_one_hot(network)
-        outputs, tape = network.forward(rows)
-        network.backward(tape, grads)
-        assert fast == ([p.grad for p in network.parameters()], outputs)
+        without_one_hot(net)
+        outputs, tape = net.forward(rows)
+        net.backward(tape, grads)
+        assert fast == ([p.grad for p in net.parameters()], outputs)
     inputs = [row[c.gru_units :] + [0.3, -0.8] for row in rows]  # [z, a]
     hidden = [row[: c.gru_units] for row in rows]
     grad = [[generator.uniform(-1, 1) for _ in range(c.gru_units)] for _ in rows]

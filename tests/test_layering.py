@@ -8,7 +8,6 @@ from its own layer and the layers below, never above. The package is standard li
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 

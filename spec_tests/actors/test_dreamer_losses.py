@@ -18,7 +18,6 @@ from spec_tests.reference_math import assert_names
 from spec_tests.actors.dreamer_support import (
     hand_kl,
     hand_twohot,
-    sigmoid,
     softmax,
     symexp,
     symlog,

@@ -25,7 +25,6 @@ from spec_tests.actors.dreamer_support import (
     tiny_batch,
     tiny_config,
     tiny_model,
-    unimix,
     world_model_loss_replay,
 )
 

@@ -10,7 +10,6 @@ checked quantity.
 """
 
 import math
-import random
 
 import pytest
 

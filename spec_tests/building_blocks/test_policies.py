@@ -9,7 +9,6 @@ probability about 6·10⁻⁷ per checked frequency.
 """
 
 import math
-import random
 
 import pytest
 

@@ -435,10 +435,10 @@ def judgement(yours: Path, reference: Path, started: float) -> str:
         return f"No verdict: {why}. Compare your trace with the reference's instead."
     theirs, _ = stated_result(reference) if reference.exists() else (None, None)
     direction = "higher is better" if mine["higher_is_better"] else "lower is better"
-    lines = [f"Your result: {mine['name']} {mine['value']:.4g}"]
+    lines = [f"Your result: {mine['name']}: {mine['value']:.4g}"]
     if theirs is not None:
-        lines.append(f"The reference's: {theirs['name']} {theirs['value']:.4g} ({shown(reference)})")
-    lines.append(f"The bar: {mine['bar']:.4g} ({direction}); measured as {mine['measured']}")
+        lines.append(f"The reference's: {theirs['name']}: {theirs['value']:.4g} ({shown(reference)})")
+    lines.append(f"The bar: {mine['bar']:.4g} ({direction}); {mine['measured']}")
     if mine["quick"]:
         lines.append("A --quick run is too short to be judged against the bar: run the lesson without --quick.")
     elif reached(mine):

@@ -31,6 +31,10 @@ SWEEP_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8)  # a coarse grid; each
 SWEEP_EPISODES = 10  # error averaged over the first 10 episodes, as in the book's figures
 # The book's values, read off its figures by eye (approximate): see the narrative.
 BOOK_SWEEP_BEST = 0.26  # Sutton & Barto, figures 12.3 and 12.6: about 0.26 near λ = 0.8
+# The bar, the slow spec's: TD(0) at α = 0.1 ends Example 6.2 with an RMS error against the true
+# values of at most 0.08, mean of 100 runs. The reference: 0.053 over seeds 0–99 (standard error
+# of that mean about 0.004); every MC curve ends above 0.075.
+RESULT_BAR = 0.08
 FRAME_EPISODES = (0, 1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100)
 QUICK_FRAME_EPISODES = (0, 1, 3, 10, 30, 100)
 
@@ -271,6 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     trace.add(f"TD(0) α = {SHOWN_TD_ALPHA}", list(range(EPISODES + 1)), td_curve)
     trace.add(f"MC α = {SHOWN_MC_ALPHA}", list(range(EPISODES + 1)), mc_curve)
+    print()
+    kit.state_result(trace, f"RMS error of TD(0) α = {SHOWN_TD_ALPHA} against the true values after {EPISODES} episodes "
+                     f"(mean of {runs} runs)", td_curve[-1], RESULT_BAR, False,
+                     "the reference measured 0.053, the mean of 100 runs on seeds 0–99", args.quick)  # fmt: skip
     kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 

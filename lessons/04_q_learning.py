@@ -28,6 +28,10 @@ STEP_SIZE, EPSILON, GAMMA = 0.5, 0.1, 1.0  # Sutton & Barto, Example 6.6 (Figure
 EPISODES, RUNS = 500, 100  # the figure's 500 episodes; the trace is the mean over RUNS runs
 QUICK_EPISODES, QUICK_RUNS = 100, 4
 EVALUATION_EPISODES = 20  # episodes per policy for the normalised score (seeds 0 … 19)
+# The bar, the slow spec's: after 500 episodes Q-learning's greedy route is the optimal 13-step
+# cliff-edge route (return −13) in every run. The reference found it in all 100 runs (seeds
+# 0–99) and in each of 1,000 seeds when the spec was calibrated.
+RESULT_BAR = 1.0
 LATE = (200, 500)  # the episodes over which the online returns are compared (inclusive)
 SMOOTHING = 10  # episodes in the moving average drawn in the animation
 FRAME_EPISODES = (1, 2, 3, 5, 8, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500)
@@ -298,6 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     for method in q_learner.METHODS:
         trace.add(NAMES[method], list(range(1, episodes + 1)), [max(v, floor) for v in mean_returns[method]])
+    print()
+    kit.state_result(trace, f"share of the {runs} runs whose Q-learning greedy route returns −13 (the optimum)",
+                     optimal_share, RESULT_BAR, True, "the reference measured 1.0, in all 100 runs on seeds 0–99",
+                     args.quick)  # fmt: skip
     kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 

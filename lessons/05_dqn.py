@@ -29,6 +29,10 @@ CHECK_FRUITS = 20  # fruits the greedy policy plays at each checkpoint (2 episod
 DEMO_SEED = 0  # the one fruit the animation replays at every checkpoint (it falls in column 13)
 DEMO_FRAMES = (0, 2, 4, 6, 8, 10, 12, 14)  # steps of the demo fruit drawn per checkpoint
 LOSS_WINDOW = 50  # updates per point of the loss curve
+# The bar, the heavy spec's: at the defaults the greedy normalised score is at least 0.8 on every
+# seed. The reference, each world seeded by mdp.world_seed: 0.72, 0.91 and 0.94 on seeds 0, 1 and
+# 2 (20 evaluation episodes each): its seed 0 falls short of the bar.
+RESULT_BAR = 0.8
 # The 2013 paper's Table 1 (average total reward per episode, ε = 0.05): random, DQN, human.
 PAPER = {"Breakout": (1.2, 168, 31), "Pong": (-20.4, 20, -3), "Space Invaders": (179, 581, 3690)}
 
@@ -254,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     trace.add("return per episode (ε-greedy)", episode_steps, result.returns)
     trace.add("greedy return at checkpoints", [s["step"] for s in snapshots], [s["greedy_return"] for s in snapshots])
     trace.add(f"Huber loss (mean of {LOSS_WINDOW} updates)", loss_x, loss_y)
+    print()
+    kit.state_result(trace, f"greedy normalised score over {evaluation_episodes} episodes (seed {args.seed})", score,
+                     RESULT_BAR, True, "the reference measured 0.72, 0.91 and 0.94 on seeds 0, 1 and 2: "
+                     "its seed 0 falls short", args.quick)  # fmt: skip
     kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 

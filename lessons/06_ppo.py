@@ -31,6 +31,9 @@ RANDOM_SEED_OFFSET = 2000  # the random policy of evaluation episode s draws fro
 SHOWN_SEEDS = range(4)  # the evaluation episodes drawn top left
 EXTRA_SEEDS = (1, 2)  # further training seeds at the defaults (with the main seed: 3)
 QUICK_STEPS = 3072  # quick mode: 3 updates
+# The bar for one run, the heavy spec's: at the defaults the greedy normalised score is at least
+# 0.8 on every seed (and 0.9 on average over seeds 0–2). The reference: 0.96, 0.94 and 0.96.
+RESULT_BAR = 0.8
 # The fixed state of the top-right pane: the mass at rest, its target 0.8 m right and 0.7 m up.
 FIXED_OBSERVATION = [-0.4, -0.35, 0.0, 0.0, 0.4, 0.35]
 NOISE_DOTS = 150  # sampled forces drawn at the fixed state (the same noise every frame)
@@ -290,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     trace.add("sampled (training episodes of the update)", steps_axis, sampled)
     trace.add("PD controller", [0, steps_axis[-1]], [reference] * 2)
     trace.add("random pushes", [0, steps_axis[-1]], [random_pushes] * 2)
+    print()
+    kit.state_result(trace, f"greedy normalised score over {len(seeds)} episodes (seed {args.seed})", score(final_return),
+                     RESULT_BAR, True, "the reference measured 0.96, 0.94 and 0.96 on seeds 0, 1 and 2", args.quick)  # fmt: skip
     kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 

@@ -165,7 +165,7 @@ def result_record(name: str, value: float, bar: float, higher_is_better: bool, m
     was measured (the reference's figure and its seeds), and whether this run reached it.
     `grader.py lesson` prints it beside the reference's; a quick run is never judged.
 
-    >>> result_record("greedy normalised score", 0.9, 0.8, True, "reference 0.96 (seeds 0-2)", False)["reached"]
+    >>> result_record("greedy normalised score", 0.9, 0.8, True, "the reference measured 0.96 (seeds 0-2)", False)["reached"]
     True
     """
     reached = value >= bar if higher_is_better else value <= bar
@@ -178,6 +178,27 @@ def result_record(name: str, value: float, bar: float, higher_is_better: bool, m
         "measured": measured,
         "quick": quick,
     }
+
+
+def state_result(trace: Trace, name: str, value: float, bar: float, higher_is_better: bool, measured: str, quick: bool) -> dict:
+    """Store the lesson's result in its trace and print it in one line: what it reached, the bar,
+    and how the bar was measured. A quick run says it is not judged.
+
+    >>> trace = Trace("00_demo", "demo", "x", "y")
+    >>> _ = state_result(trace, "RMS error", 0.05, 0.08, False, "the reference measured 0.053", quick=False)
+    Result: RMS error: 0.05 (bar ≤ 0.08; the reference measured 0.053): the bar is reached.
+    >>> trace.result["reached"]
+    True
+    >>> _ = state_result(trace, "score", 0.1, 0.8, True, "the reference measured 0.9", quick=True)
+    Result: score: 0.1 (bar ≥ 0.8; the reference measured 0.9): a --quick run is too short to be judged.
+    """
+    trace.result = result_record(name, value, bar, higher_is_better, measured, quick)
+    if quick:
+        verdict = "a --quick run is too short to be judged"
+    else:
+        verdict = "the bar is reached" if trace.result["reached"] else "the bar is NOT reached"
+    print(f"Result: {name}: {value:.4g} (bar {'≥' if higher_is_better else '≤'} {bar:.4g}; {measured}): {verdict}.")
+    return trace.result
 
 
 def draw_trace(axes, trace: Trace, style: str = "-", alpha: float = 1.0, label_suffix: str = "", colors=None) -> None:

@@ -689,21 +689,45 @@ def test_borrow_lesson_makes_it_the_goal(fast_tracker):
     handled(grader(fast_tracker, "goal"), "Your goal: lesson 06")
 
 
-def test_a_lesson_run_names_the_modules_it_borrowed_and_says_when_no_bar_is_stated(fast_tracker):
-    """Lesson 01 (its quick run takes seconds) on borrowed modules and the reference's bellman."""
+@pytest.fixture
+def lesson_01_ready(fast_tracker):
+    """Lesson 01 unlocked on borrowed modules and the reference's bellman (its run takes seconds)."""
     handled(grader(fast_tracker, "borrow", "building_blocks.policies", "world.gridworld"))
     bellman = fast_tracker / "exercises/policywerk/actors/bellman.py"
     stub = bellman.read_text()
     shutil.copy(fast_tracker / "solutions/policywerk/actors/bellman.py", bellman)
+    yield fast_tracker
+    bellman.write_text(stub)
+
+
+RESULT_01 = "error of V(start) against its true value (the worse of the two planners)"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "bar", "verdict"),
+    [((), None, "You reached the bar."), ((), "1e-20", "You did not reach the bar yet."),
+     (("--quick",), None, "A --quick run is too short to be judged against the bar")],
+    ids=["reached", "missed", "quick"],
+)  # fmt: skip
+def test_a_lesson_run_prints_its_result_beside_the_references_and_whether_it_reached_the_bar(lesson_01_ready, arguments, bar, verdict):
+    script = lesson_01_ready / "lessons/01_bellman.py"
+    original = script.read_text()
+    if bar:  # a bar no run reaches: the learner's error (1.1e-16, rounding) stays above it
+        script.write_text(original.replace("\nRESULT_BAR = 1e-5\n", f"\nRESULT_BAR = {bar}\n"))
+        assert script.read_text() != original
     try:
-        ran = grader(fast_tracker, "lesson", "01", "--quick")
-        output = handled(ran, "Borrowed from the reference for this run: primitives.vector, primitives.activations")
-        assert ran.returncode == 0
-        said = json.loads((fast_tracker / "output/01_bellman_trace.json").read_text()).get("result")
-        expected = "A --quick run is too short to be judged" if said else "the lesson did not state its bar"
-        assert expected in output, output
+        ran = grader(lesson_01_ready, "lesson", "01", *arguments)
     finally:
-        bellman.write_text(stub)
+        script.write_text(original)
+    output = handled(ran, "Borrowed from the reference for this run: primitives.vector, primitives.activations", status=(0,))
+    assert re.search(rf"^Your result: {re.escape(RESULT_01)}: \S+$", output, re.M), output
+    assert re.search(rf"^The reference's: {re.escape(RESULT_01)}: \S+ \(examples/01_bellman/01_bellman_trace.json\)$", output, re.M), output
+    assert f"The bar: {bar or '1e-05'} (lower is better); the reference measured" in output
+    assert verdict in output
+    others = {"You reached the bar.", "You did not reach the bar yet.", "A --quick run is too short to be judged against the bar"} - {verdict}
+    assert not any(other in output for other in others), output
+    stated = json.loads((lesson_01_ready / "output/01_bellman_trace.json").read_text())["result"]
+    assert stated["quick"] == bool(arguments) and stated["reached"] == (bar is None)
 
 
 # ── goal ─────────────────────────────────────────────────────────────────────────────────
@@ -735,7 +759,7 @@ def result(value: float, quick: bool = False) -> dict:
     sys.path.insert(0, str(ROOT / "lessons"))
     import kit
 
-    return kit.result_record("greedy normalised score", value, 0.8, True, "the reference's 0.96 (seeds 0-2)", quick)
+    return kit.result_record("greedy normalised score", value, 0.8, True, "the reference measured 0.96 (seeds 0-2)", quick)
 
 
 @pytest.mark.parametrize(
@@ -748,9 +772,9 @@ def test_a_lesson_result_is_printed_beside_the_references_with_a_plain_verdict(t
     from grading.cli import judgement
 
     said = judgement(trace_with(tmp_path, "yours", result(value, quick)), trace_with(tmp_path, "ref", result(0.96)), 0)
-    assert f"Your result: greedy normalised score {value:.4g}" in said
-    assert "The reference's: greedy normalised score 0.96" in said
-    assert "The bar: 0.8 (higher is better); measured as the reference's 0.96 (seeds 0-2)" in said
+    assert f"Your result: greedy normalised score: {value:.4g}" in said
+    assert "The reference's: greedy normalised score: 0.96" in said
+    assert "The bar: 0.8 (higher is better); the reference measured 0.96 (seeds 0-2)" in said
     assert verdict in said
 
 

@@ -33,6 +33,9 @@ def test_a_lesson_in_quick_mode_writes_gif_poster_trace_and_trace_json(number, t
     assert trace["lesson"] == name and trace["series"], "the trace JSON names its lesson and holds its numbers"
     assert all(len(s["x"]) == len(s["y"]) > 0 for s in trace["series"].values())
     assert "Normalised score" in completed.stdout or "normalised score" in completed.stdout.lower()
+    result = trace.get("result")
+    assert result and result["quick"] is True, "a quick run states its result, marked quick (never judged)"
+    assert "Result: " in completed.stdout and "a --quick run is too short to be judged" in completed.stdout
 
 
 @pytest.mark.parametrize("number", READY)
@@ -41,6 +44,11 @@ def test_a_ready_lesson_has_its_captured_example(number):
     folder = ROOT / "examples" / name
     for file in ("stdout.txt", f"{name}_poster.png", f"{name}_trace.png", f"{name}_trace.json"):
         assert (folder / file).is_file(), f"missing examples/{name}/{file}: run uv run python maintainer/capture_examples.py {number}"
+    result = json.loads((folder / f"{name}_trace.json").read_text()).get("result")
+    recapture = f"uv run python maintainer/capture_examples.py {number}"
+    assert result and result["quick"] is False, f"examples/{name} states no result of a full run: {recapture}"
+    assert set(result) >= {"name", "value", "bar", "higher_is_better", "reached", "measured"}, result
+    assert "Result: " in (folder / "stdout.txt").read_text(), f"examples/{name}/stdout.txt lacks its result line: {recapture}"
 
 
 def test_the_gymnasium_bonus_without_the_extra_says_how_to_install_it():

@@ -498,6 +498,30 @@ def body_diff(tree: Path, solutions: Path, exercise: str, colour: bool) -> str:
     return "\n".join("   " + (coloured(line) if colour else line) for line in diff)
 
 
+def side_by_side(yours: str, reference: str, width: int) -> str:
+    """The two definitions in two columns, lines that match beside each other, the others across
+    from what they replace (difflib's alignment); `│` between equal lines, `┃` between lines that
+    differ. A line too long for its column wraps onto the next row."""
+    column = max(20, (width - 7) // 2)
+    left, right = yours.splitlines(), reference.splitlines()
+    rows: list[tuple[str, str, bool]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
+        mine, theirs = left[i1:i2], right[j1:j2]
+        for index in range(max(len(mine), len(theirs))):
+            a = mine[index] if index < len(mine) else ""
+            b = theirs[index] if index < len(theirs) else ""
+            rows.append((a, b, tag == "equal"))
+    lines = [f"   {'yours':<{column}} │ the reference"]
+    for a, b, same in rows:
+        pieces_a = [a[k : k + column] for k in range(0, len(a), column)] or [""]
+        pieces_b = [b[k : k + column] for k in range(0, len(b), column)] or [""]
+        for k in range(max(len(pieces_a), len(pieces_b))):
+            piece_a = pieces_a[k] if k < len(pieces_a) else ""
+            piece_b = pieces_b[k] if k < len(pieces_b) else ""
+            lines.append(f"   {piece_a:<{column}} {'│' if same else '┃'} {piece_b}".rstrip())
+    return "\n".join(lines)
+
+
 def command_compare(manifest: Manifest, tree: Path, target: list[str], force: bool, full: bool) -> int:
     if target and target[0] == "lesson":
         if len(target) != 2:
@@ -523,8 +547,8 @@ def command_compare(manifest: Manifest, tree: Path, target: list[str], force: bo
             print(body_diff(tree, solutions, exercise, colour) + "\n")
             continue
         yours = function_source(tree, exercise) or f"(cannot read it: {locate(tree, exercise).problem})"
-        print(f"   yours ({where_is(tree, exercise)}):\n{indent(yours, '   │ ')}")
-        print(f"   the reference:\n{indent(function_source(solutions, exercise) or '', '   │ ')}\n")
+        print(f"   yours: {where_is(tree, exercise)}")
+        print(side_by_side(yours, function_source(solutions, exercise) or "", shutil.get_terminal_size((160, 24)).columns) + "\n")
     if not full:
         print("The lines marked - are yours, + the reference's; docstrings left out. Whole definitions: add --full.")
     return 0
@@ -732,7 +756,7 @@ uv run python grader.py goal [NN|none]     the lesson status leads to (default: 
 uv run python grader.py borrow MODULE…     let the reference's code stand in for modules (borrow lesson NN:
                                            every module below that lesson's agent)
 uv run python grader.py compare MODULE     your code against the reference, as a diff, for what you have
-                                           passed (--full: both definitions whole)
+                                           passed (--full: both whole, side by side)
 uv run python grader.py compare lesson NN  your training trace drawn over the reference's
 uv run python grader.py reset MODULE       put the stub back (your file is kept as a backup)
 uv run python grader.py watch              re-check the module you are editing on every save
@@ -748,7 +772,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*")
     parser.add_argument("--tree", default="exercises")
     parser.add_argument("--force", action="store_true", help="compare: show the reference before you pass")
-    parser.add_argument("--full", action="store_true", help="compare: both definitions whole, not a diff")
+    parser.add_argument("--full", action="store_true", help="compare: both definitions whole, side by side, not a diff")
     parser.add_argument("--quick", action="store_true", help="lesson: the small budget (never judged against the bar)")
     args = parser.parse_args(argv)
     try:

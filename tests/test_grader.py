@@ -596,12 +596,16 @@ def test_compare_module_diffs_a_passed_body_against_the_reference_without_docstr
     assert "\033[" not in output  # a pipe gets no colour
 
 
-def test_compare_module_full_shows_both_whole_definitions(repo):
+def test_compare_module_full_shows_both_whole_definitions_side_by_side(repo):
     write_body(repo, "clip", CLIP_MY_WAY)
     handled(grader(repo, "check", "primitives.scalar"))
-    output = handled(grader(repo, "compare", "primitives.scalar", "--full"), "yours (", "the reference:")
+    output = handled(grader(repo, "compare", "primitives.scalar", "--full"), f"yours: {SCALAR}:", "the reference")
     clip = output.split("── primitives.scalar.clip")[1].split("── primitives.scalar.sign")[0]
-    assert clip.count("def clip(") == 2 and clip.count('"""') >= 2, clip
+    rows = [line for line in clip.splitlines() if "│" in line or "┃" in line]
+    # The def lines match and sit on one row; the docstring is on both sides; the bodies differ.
+    assert any(line.count("def clip(") == 2 and "│" in line for line in rows), clip
+    assert any("┃" in line and "max(low, min(x, high))" in line and "low if x < low" in line for line in rows), clip
+    assert clip.count('"""') >= 4, clip
 
 
 # ── borrowing the reference ──────────────────────────────────────────────────────────────

@@ -49,6 +49,13 @@ def test_preprocess_image_rejects_an_image_of_the_wrong_size_naming_both_sizes()
 
 
 @exercise("actors.dreamer_losses.latent_sample")
+def test_a_latent_of_one_class_per_categorical_is_all_ones():
+    # C = 1: each group has one class, probability 1 whatever its logit; the sample is K ones.
+    sample, probabilities = dreamer_losses.latent_sample([0.3, -2.0, 5.0], classes=1, unimix=0.01, rng=Rng(0))
+    assert sample == [1.0, 1.0, 1.0] and probabilities == pytest.approx([1.0, 1.0, 1.0], abs=1e-12)
+
+
+@exercise("actors.dreamer_losses.latent_sample")
 def test_latent_sample_gives_one_hot_groups_drawn_from_the_unimix_probabilities():
     logits = [1.0, -0.5, 0.3, 2.0, 2.0, -1.0]  # two categoricals of three classes
     sample, probabilities = dreamer_losses.latent_sample(logits, classes=3, unimix=0.01, rng=Rng(4))

@@ -44,6 +44,7 @@ def test_observe_starts_from_a_zero_state_and_samples_one_hot_latents():
     for step in observation.latents:
         for z in step:
             assert len(z) == 6 and sorted(z[:3]) == [0.0, 0.0, 1.0] and sorted(z[3:]) == [0.0, 0.0, 1.0]
+    assert len(observation.prior_logits) == 3 and len(observation.posterior_logits) == 3  # one per step t
     assert [len(row) for step in observation.prior_logits for row in step] == [6] * 6
     assert len(observation.features()) == 6 and len(observation.features()[0]) == 9  # T·B rows of [h, z]
 

@@ -71,6 +71,12 @@ def test_sample_picks_items_by_one_integer_draw_each():
 
 
 @exercise("building_blocks.replay_buffer.ReplayBuffer.sample")
+def test_sample_of_one_item_is_a_list_of_one():
+    # batch_size 1 is in range (1 to the items held): seed 0's first draw 0.844… times 4 floors to 3.
+    assert filled(10, "abcd").sample(1, Rng(0)) == ["d"]
+
+
+@exercise("building_blocks.replay_buffer.ReplayBuffer.sample")
 def test_sample_follows_the_rngs_integers_and_uses_one_draw_per_item():
     buffer = filled(6, range(100, 109))  # holds 106, 107, 108, 103, 104, 105
     for seed in range(10):

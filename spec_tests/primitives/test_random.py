@@ -360,6 +360,12 @@ def test_choice_picks_the_item_at_the_floor_of_u_times_the_length():
 
 
 @exercise("primitives.random.Rng.choice")
+def test_choice_from_an_empty_list_is_refused():
+    with pytest.raises(ValueError):  # the docstring: "Raises ValueError for an empty list" (it names nothing)
+        pw_random.Rng(0).choice([])
+
+
+@exercise("primitives.random.Rng.choice")
 def test_choice_consumes_one_draw_and_reaches_every_item():
     rng, draws = pw_random.Rng(10), _draws(10, 2)
     rng.choice([1, 2, 3])

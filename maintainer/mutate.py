@@ -13,7 +13,8 @@ or code marked `pragma: no cover`, which never runs on this interpreter):
     constant        0 <-> 1, True <-> False, another int n -> n + 1, another float x -> x / 2
     off-by-one      range() bounds, slice bounds and list indices moved by +1 and -1
     drop            one statement replaced by `pass`
-    swap-arguments  two neighbouring positional arguments of a call swapped
+    swap-arguments  two neighbouring positional arguments of a call swapped (not a string's,
+                    not in a symmetric length check: both move only an error's wording)
     arithmetic      + <-> -, * <-> /, also in augmented assignments; a unary minus dropped
     boolean         and <-> or; a `not` dropped
     return-early    `return` (the last name assigned so far, else None) inserted before the
@@ -231,8 +232,16 @@ def _drop(node):
         yield "drop", ast.Pass(), "pass"
 
 
+# Checks whose arguments enter only a comparison that is symmetric and the error's message:
+# swapping them moves only the order of the values the message names, which no spec may check.
+SYMMETRIC_CHECKS = {"require_same_length"}
+
+
 def _swap_arguments(node):
     if isinstance(node, ast.Call):
+        called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if called in SYMMETRIC_CHECKS:
+            return
         for index in range(len(node.args) - 1):
             pair = node.args[index : index + 2]
             # A string argument is a name or a message: swapping it changes only an error's wording.

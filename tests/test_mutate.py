@@ -69,3 +69,17 @@ def test_sampling_keeps_at_most_n_sites_per_exercise_and_is_seeded(tmp_path):
     first = mutate.mutants(tree, sample=2, seed=3)
     assert len({(m.line, m.operator) for m in first}) <= 2
     assert first == mutate.mutants(tree, sample=2, seed=3)
+
+
+def test_a_symmetric_length_check_gets_no_argument_swap(tmp_path):
+    # require_same_length(name, a, b) compares len(a) with len(b): a swap only reorders the message.
+    package = tmp_path / mutate.PACKAGE
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "pair.py").write_text('''def pair(a, b):
+    """An exercise."""
+    require_same_length("pair", a, b)
+    return divmod(a, b)
+''')
+    swaps = [m.before for m in mutate.mutants(tmp_path) if m.operator == "swap-arguments"]
+    assert swaps == ["return divmod(a, b)"]

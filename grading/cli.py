@@ -275,8 +275,13 @@ def exercise_report(tree: Path, status: ModuleStatus, exercise: str) -> str:
     passed, count = status.exercise_counts(exercise)
     done = status.exercise_done(exercise)
     label = f"  {'✓' if done else '✗'} {exercise.split('.', 2)[-1]:<28} {passed}/{count}"
+    waiting = status.waiting(exercise)
     if done:
-        return label
+        if not waiting:
+            return label
+        waits = count - passed
+        names = ", ".join(other.split(".", 2)[-1] for other in waiting)
+        return f"{label}   done ({plural(waits, 'spec')} also {'needs' if waits == 1 else 'need'} {names}, not written yet)"
     failing = status.failing(exercise)
     if not failing:
         reason = did_not_pass(status, exercise) or did_not_run(status, exercise, why=False)

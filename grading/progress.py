@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,9 @@ FORMAT = 2  # the shape of the progress file; another one is read as empty
 SPECS = ROOT / "spec_tests"
 # What every spec run reads besides a module's own spec file: the harness and shared helpers.
 HARNESS = [*sorted(SPECS.glob("*.py")), ROOT / "grading" / "spec_plugin.py"]
+
+# What an unwritten stub raises: "<exercise> is not written yet: …" (grading/stubs.py).
+UNWRITTEN = re.compile(r"([\w.]+) is not written yet")
 
 # How each outcome that is not a pass reads to a learner.
 NOT_A_PASS = {
@@ -86,14 +90,43 @@ class ModuleStatus:
         """What a lesson asks of a module: the learner's pass, or a borrowed copy of the current reference."""
         return self.complete or self.borrowed == "borrowed"
 
+    def waits_for(self, nodeid: str, exercise: str) -> str | None:
+        """The other exercise of this spec that it waits for, or None.
+
+        A spec aimed at several exercises (a round trip through forward and backward, say)
+        fails while any of them is a stub. It waits, for its other exercises, when it failed
+        only because one of its own exercises is not written yet: that one answers for it. The
+        exercise it waits for is not done, and neither is the module, until the spec passes."""
+        result = self._result(nodeid)
+        found = UNWRITTEN.search(result.message) if result is not None and result.outcome == "failed" else None
+        other = found[1] if found else None
+        return other if other != exercise and other in self.expected.get(nodeid, []) else None
+
     def exercise_done(self, exercise: str) -> bool:
+        """Every spec aimed at the exercise passed, or waits for another exercise it is aimed at."""
         mine = self._mine(exercise)
-        return bool(mine) and self.import_failure is None and all(self._passed(n) for n in mine)
+        return (
+            bool(mine)
+            and self.import_failure is None
+            and all(self._passed(n) or self.waits_for(n, exercise) for n in mine)
+        )
+
+    def waiting(self, exercise: str) -> list[str]:
+        """The exercises that the exercise's waiting specs wait for, once each, in spec order."""
+        found = (self.waits_for(n, exercise) for n in self._mine(exercise))
+        return list(dict.fromkeys(other for other in found if other))
 
     def failing(self, exercise: str | None = None) -> list[SpecResult]:
-        """The specs that ran and failed (or errored in their setup or teardown)."""
+        """The specs that ran and failed (or errored in their setup or teardown); for one
+        exercise, those that do not merely wait for another exercise."""
         found = [self._result(n) for n in self._mine(exercise)]
-        return [s for s in found if s is not None and s.outcome in ("failed", "error")]
+        return [
+            s
+            for s in found
+            if s is not None
+            and s.outcome in ("failed", "error")
+            and (exercise is None or not self.waits_for(s.nodeid, exercise))
+        ]
 
     def unpassed(self, exercise: str | None = None) -> list[SpecResult]:
         """The specs that ran and neither passed nor failed: skipped, xfailed, xpassed."""

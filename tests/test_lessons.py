@@ -16,7 +16,14 @@ READY = sorted(number for number, lesson in manifest.load().lessons.items() if l
 WITH_SCRIPT = sorted(number for number, lesson in manifest.load().lessons.items() if lesson.status in ("ready", "building"))
 
 
-@pytest.mark.parametrize("number", WITH_SCRIPT)
+# The quick modes of the network lessons (05-07) train for several seconds each: they run with
+# -m slow (in CI), so the default suite keeps its budget.
+NETWORK_LESSONS = {"05", "06", "07"}
+
+
+@pytest.mark.parametrize(
+    "number", [pytest.param(n, marks=pytest.mark.slow) if n in NETWORK_LESSONS else n for n in WITH_SCRIPT]
+)
 def test_a_lesson_in_quick_mode_writes_gif_poster_trace_and_trace_json(number, tmp_path):
     lesson = manifest.load().lessons[number]
     name = Path(lesson.script).stem

@@ -11,8 +11,9 @@ from maintainer import trivial_answers
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# It runs the exercise specs once per trivial answer: about 45 s alone, over 60 s when the
-# machine is busy, so it gets more than the suite's default 60 s.
+# It runs the exercise specs once per trivial answer, the longest single check of the repository:
+# it runs with -m slow (in CI), and gets more than the suite's default 60 s for a busy machine.
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_no_exercise_spec_passes_on_none_zero_or_its_first_argument():
     offenders = trivial_answers.passing_on_trivial_answers(["spec_tests"])

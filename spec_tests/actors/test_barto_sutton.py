@@ -216,6 +216,7 @@ def test_weight_of_a_box_includes_every_update_since_its_last_visit():
 
 
 @exercise("actors.barto_sutton.TracedWeights.trace")
+@exercise("actors.barto_sutton.TracedWeights.update")
 def test_trace_fades_by_the_decay_at_every_update_of_another_box():
     element = barto_sutton.TracedWeights(3, learning_rate=1.0, decay=0.8)
     element.update(2, amount=1.0, signal=0.0)

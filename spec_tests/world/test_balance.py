@@ -247,6 +247,7 @@ def test_step_rejects_an_action_outside_the_space_naming_the_action_and_the_spac
 
 
 @exercise("world.balance.dynamics")
+@exercise("world.balance.has_failed")
 def test_step_pushes_with_plus_or_minus_10_newtons_and_keeps_the_state_public():
     world = balance.BalanceWorld()
     world.reset(seed=0)
@@ -258,6 +259,7 @@ def test_step_pushes_with_plus_or_minus_10_newtons_and_keeps_the_state_public():
 
 
 @exercise("world.balance.dynamics")
+@exercise("world.balance.has_failed")
 def test_pushing_one_way_fails_with_reward_minus_one_terminated_then_refuses_to_step():
     world = balance.BalanceWorld()
     world.reset(seed=0)
@@ -274,6 +276,7 @@ def test_pushing_one_way_fails_with_reward_minus_one_terminated_then_refuses_to_
 
 
 @exercise("world.balance.dynamics")
+@exercise("world.balance.has_failed")
 def test_an_episode_is_truncated_at_max_steps_not_terminated():
     world = balance.BalanceWorld(max_steps=5)
     world.reset(seed=0)

@@ -122,6 +122,7 @@ def test_reset_centres_the_paddle_and_drops_the_first_fruit_from_a_random_column
 
 
 @exercise("world.catcher.Catcher._reset")
+@exercise("world.catcher.Catcher._step")
 def test_reset_starts_over_mid_episode():
     world, _, _ = fresh_world(0)
     for _ in range(20):

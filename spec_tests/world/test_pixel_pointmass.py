@@ -189,6 +189,7 @@ def test_the_world_rejects_a_size_below_two_or_a_blob_width_that_is_not_positive
 
 
 @exercise("world.pixel_pointmass.PixelPointMass._reset")
+@exercise("world.pixel_pointmass.PixelPointMass._step")
 def test_the_world_keeps_the_point_mass_action_space_and_time_limit():
     world = pixel_pointmass.PixelPointMass(max_steps=3)
     assert world.action_space.low == (-1.0, -1.0) and world.action_space.high == (1.0, 1.0)

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import treepath  # noqa: E402
 from maintainer.timing import best_seconds  # noqa: E402
-import time  # noqa: E402
 
 
 def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, str]]:

@@ -306,8 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         x, y, _, _, tx, ty = final["states"][step]
         distance = math.dist((x, y), (tx, ty))
         phase = "watching (posterior)" if step < CONTEXT else f"dreaming {step - CONTEXT + 1} steps ahead (prior only)"
-        on_it = " (on it: the two blobs cancel to grey)" if distance < 0.15 else ""
-        return f"step {step}: {phase}; the mass is {distance:.2f} from the target{on_it}"
+        on_it = " (on it: the blobs cancel out)" if distance < 0.15 else ""
+        return f"step {step}: {phase}\nthe mass is {distance:.2f} from the target{on_it}"
 
     for step in range(0, len(final["images"]), 10 if args.quick else 2):
         draw(final, [(step, "real", 0, 0), (step, "model", 0, size + 2)], step,

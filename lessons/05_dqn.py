@@ -20,14 +20,16 @@ import sys
 import time
 
 import kit
-from matplotlib.colors import ListedColormap
+import numpy as np
+from matplotlib.colors import BoundaryNorm, ListedColormap, to_rgb
 from matplotlib.ticker import FormatStrFormatter
 
 EVALUATION_EPISODES = 20  # episodes per policy for the normalised score (seeds 0 … 19)
 CHECKPOINTS, QUICK_CHECKPOINTS = 10, 3  # moments of training shown in the animation
 CHECK_FRUITS = 20  # fruits the greedy policy plays at each checkpoint (2 episodes, seeds 100, 101)
 DEMO_SEED = 0  # the one fruit the animation replays at every checkpoint (it falls in column 13)
-DEMO_FRAMES = (0, 2, 4, 6, 8, 10, 12, 14)  # steps of the demo fruit drawn per checkpoint
+DEMO_FRAMES = (0, 3, 6, 9, 12, 14)  # steps of the demo fruit drawn per checkpoint (every step at the last)
+Q_BANDS = (-0.9, -0.6, -0.3, 0.0, 0.3, 0.6, 0.9)  # edges of the colour bands of the Q map (−1 red … +1 blue)
 LOSS_WINDOW = 50  # updates per point of the loss curve
 # The bar, the heavy spec's: at the defaults the greedy normalised score is at least 0.8 on every
 # seed. The reference, each world seeded by mdp.world_seed: 0.72, 0.91 and 0.94 on seeds 0, 1 and
@@ -138,19 +140,33 @@ def main(argv: list[str] | None = None) -> int:
         return (mean_return + fruits) / (2 * fruits)
 
     # ── the picture: built once, updated per frame ────────────────────────────────────────
+    screen_colors = ["#101820", "#6fa8dc", "#f2a900"]  # empty, paddle 0.5, fruit 1.0
+    # The Q map's bands: the trace's red and blue mixed with white (a quarter … all of it), so
+    # the GIF's palette holds them exactly; near zero is pale, a sure +1 or −1 is saturated.
+    red, blue = (np.array(to_rgb(kit.COLORS[name])) for name in ("second", "ours"))
+    band_colors = [tuple((1 - t) + t * ink) for ink, t in [(red, 1), (red, 0.75), (red, 0.5), (red, 0.25),
+                                                          (blue, 0.25), (blue, 0.5), (blue, 0.75), (blue, 1)]]  # fmt: skip
     animation = kit.Animation(
         "Lesson 05 · Mnih et al. 2013 · DQN learns to catch from pixels",
-        "what the agent sees (16×16): the demo fruit, played greedily",
+        "what the agent sees (16×16), playing greedily",
         "Q(s, a) of the screen on the left",
         "training: sum of rewards per episode, and the Huber loss",
+        inks=screen_colors + ["#c8c8c8"],
     )
-    screen_colors = ListedColormap(["#101820", "#101820", "#6fa8dc", "#f2a900"])  # empty, paddle 0.5, fruit 1.0
-    screen = animation.world.imshow([[0.0] * catcher.SIZE for _ in range(catcher.SIZE)], cmap=screen_colors, vmin=-0.25, vmax=1.25)
+    screen_map = ListedColormap([screen_colors[0], screen_colors[0], screen_colors[1], screen_colors[2]])
+    screen = animation.world.imshow([[0.0] * catcher.SIZE for _ in range(catcher.SIZE)], cmap=screen_map, vmin=-0.25, vmax=1.25)
     animation.world.set_xticks(range(0, catcher.SIZE, 3))
     animation.world.set_yticks(range(0, catcher.SIZE, 3))
     animation.world.tick_params(labelsize=8)
     screen_note = animation.world.text(0.0, -0.1, "", transform=animation.world.transAxes, va="top", fontsize=9, family="monospace")
     names = list(catcher.ACTION_NAMES)
+    # The internals pane: the bars of the current screen, and beside them the map of every
+    # step of this demo (one row per height of the fruit), so each frame shows how sharp the
+    # values are at this checkpoint, not only at this step.
+    animation.figure.subplots_adjust(right=0.93)  # room for the loss axis on the right
+    box = animation.internals.get_position()
+    animation.internals.set_position([box.x0, box.y0, box.width * 0.68, box.height])
+    q_map_axes = animation.figure.add_axes([box.x0 + box.width * 0.8, box.y0, box.width * 0.2, box.height])
     bars = animation.internals.bar(names, [0.0, 0.0, 0.0], color=kit.COLORS["reference"], edgecolor="black", width=0.6)
     bar_labels = [animation.internals.text(i, 0.0, "", ha="center", va="bottom", fontsize=10) for i in range(3)]
     tracker_mark = animation.internals.text(0, -1.5, "", ha="center", va="bottom", fontsize=9, color=kit.COLORS["accent"])
@@ -159,6 +175,16 @@ def main(argv: list[str] | None = None) -> int:
     animation.internals.set_ylabel("Q-value (expected discounted return)")
     animation.internals.grid(axis="y", alpha=0.3)
     q_note = animation.internals.text(0.02, 0.97, "", transform=animation.internals.transAxes, va="top", fontsize=8.5)
+    q_map = q_map_axes.imshow([[0.0] * 3 for _ in range(15)], cmap=ListedColormap(band_colors), aspect="auto",
+                              norm=BoundaryNorm([-10.0, *Q_BANDS, 10.0], len(band_colors)), interpolation="nearest")  # fmt: skip
+    q_map_axes.set_xticks(range(3), [name[0].upper() for name in names], fontsize=8)
+    q_map_axes.set_yticks(range(0, 15, 2))
+    q_map_axes.tick_params(axis="y", labelsize=7)
+    q_map_axes.set_ylabel("demo step (= the fruit's row)", fontsize=8)
+    q_map_axes.set_title("every demo step", fontsize=9)
+    q_map_axes.text(0.5, -0.075, "red −1 … blue +1\n● greedy", transform=q_map_axes.transAxes, ha="center", va="top", fontsize=7.5)
+    (q_map_greedy,) = q_map_axes.plot([], [], "o", color="black", markersize=3)
+    (q_map_now,) = q_map_axes.plot([], [], "-", color="black", linewidth=1.5)
 
     episode_steps = result.episode_end_steps
     animation.trace.plot([], [], ".", color=kit.COLORS["ours"], alpha=0.0)  # keeps the colour order stable
@@ -179,31 +205,38 @@ def main(argv: list[str] | None = None) -> int:
     loss_axes.tick_params(axis="y", colors=kit.COLORS["second"], labelsize=8)
     loss_axes.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))
     handles = [returns_line, greedy_line, loss_line]
-    animation.trace.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=8.5)
-    animation.figure.subplots_adjust(right=0.93)  # room for the loss axis on the right
+    legend = loss_axes.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=8.5)
     (now_line,) = animation.trace.plot([0, 0], [-11, 11], ":", color="black", linewidth=1)
+    animation.animate(screen, *bars, *bar_labels, tracker_mark, q_note, screen_note, animation.internals.title, q_map,
+                      q_map_greedy, q_map_now, returns_line, greedy_line, loss_line, now_line, legend, animation.heading)  # fmt: skip
 
     def draw(index, demo_step, final=False):
         shot = snapshots[index]
         screen.set_data(shot["screens"][demo_step])
-        if demo_step < len(shot["q"]):
-            q_row = shot["q"][demo_step]
-            best = q_row.index(max(q_row))
-            for i, (bar, value) in enumerate(zip(bars, q_row)):
-                bar.set_height(value)
-                bar.set_color(kit.COLORS["ours"] if i == best else "#c8c8c8")
-                bar.set_edgecolor("black")
-                bar_labels[i].set_position((i, value + (0.05 if value >= 0 else -0.05)))
-                bar_labels[i].set_va("bottom" if value >= 0 else "top")
-                bar_labels[i].set_text(f"{value:+.2f}")
-            tracker = shot["tracker"][demo_step]
-            tracker_mark.set_position((tracker, -1.5))
-            tracker_mark.set_text("▲ tracker")
-            spread = max(q_row) - min(q_row)
-            q_note.set_text(f"greedy: {names[best]}  ·  spread of the three values {spread:.2f}")
-        else:
+        landed = demo_step >= len(shot["q"])
+        decision = min(demo_step, len(shot["q"]) - 1)  # on the landed screen: the last decision's values
+        q_row = shot["q"][decision]
+        best = q_row.index(max(q_row))
+        for i, (bar, value) in enumerate(zip(bars, q_row)):
+            bar.set_height(value)
+            bar.set_color(kit.COLORS["ours"] if i == best else "#c8c8c8")
+            bar.set_edgecolor("black")
+            bar_labels[i].set_position((i, value + (0.05 if value >= 0 else -0.05)))
+            bar_labels[i].set_va("bottom" if value >= 0 else "top")
+            bar_labels[i].set_text(f"{value:+.2f}")
+        spread = max(q_row) - min(q_row)
+        if landed:
+            animation.internals.set_title(f"Q(s, a) of the last screen (step {decision})", fontsize=11)
             tracker_mark.set_text("")
             q_note.set_text("the fruit has landed: " + ("caught (+1)" if shot["caught"] else "missed (−1)"))
+        else:
+            animation.internals.set_title("Q(s, a) of the screen on the left", fontsize=11)
+            tracker_mark.set_position((shot["tracker"][demo_step], -1.5))
+            tracker_mark.set_text("▲ tracker")
+            q_note.set_text(f"greedy: {names[best]}  ·  spread {spread:.2f}")
+        q_map.set_data(shot["q"])
+        q_map_greedy.set_data([row.index(max(row)) for row in shot["q"]], range(len(shot["q"])))
+        q_map_now.set_data([-0.5, 2.5, 2.5, -0.5, -0.5], [decision - 0.5, decision - 0.5, decision + 0.5, decision + 0.5, decision - 0.5])
         screen_note.set_text(f"update {shot['update']:,} (step {shot['step']:,}) · demo step {demo_step:>2}/15\n"
                              f"greedy catch rate now: {shot['catch_rate']:.0%} of {CHECK_FRUITS} test fruits")  # fmt: skip
         upto = sum(1 for s in episode_steps if s <= shot["step"])
@@ -215,13 +248,19 @@ def main(argv: list[str] | None = None) -> int:
         label = "trained" if final else f"update {shot['update']:,} of {total_updates:,}"
         animation.heading.set_text(f"Lesson 05 · Mnih et al. 2013 · DQN learns to catch from pixels · {label}")
 
+    # Each checkpoint: a few steps of the demo, held on the last decision (where the values are
+    # sharpest), then the landing; the trained agent plays every step and ends on its landing.
     for index, shot in enumerate(snapshots):
         last = index == len(snapshots) - 1
-        frames = range(len(shot["screens"])) if last else [s for s in DEMO_FRAMES if s < len(shot["screens"])] + [len(shot["screens"]) - 1]
+        landing = len(shot["screens"]) - 1
+        frames = range(landing + 1) if last else [s for s in DEMO_FRAMES if s < landing] + [landing]
         for demo_step in frames:
             draw(index, demo_step, final=last)
-            held = 1.2 if demo_step == len(shot["screens"]) - 1 else 0.22
-            animation.capture(seconds=4.0 if last and demo_step == len(shot["screens"]) - 1 else held)
+            if demo_step == landing:
+                held = 4.0 if last else 0.6
+            else:
+                held = 0.9 if demo_step == landing - 1 else 0.22
+            animation.capture(seconds=held)
 
     # ── the story in numbers ──────────────────────────────────────────────────────────────
     first = snapshots[0]

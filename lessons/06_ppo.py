@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 import kit
 import matplotlib
 import numpy as np
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Ellipse, Rectangle
 from matplotlib.ticker import FormatStrFormatter
 
 EVALUATION_SEEDS = range(20)  # world seeds of the evaluation episodes (the normalised score)
@@ -37,9 +37,13 @@ RESULT_BAR = 0.8
 # The fixed state of the top-right pane: the mass at rest, its target 0.8 m right and 0.7 m up.
 FIXED_OBSERVATION = [-0.4, -0.35, 0.0, 0.0, 0.4, 0.35]
 NOISE_DOTS = 150  # sampled forces drawn at the fixed state (the same noise every frame)
+REPLAY_EVERY = 4  # the trained policy's replay: one frame every this many steps (10 in quick mode)
 # The paper (Schulman et al. 2017, Table 1): average normalised score over 7 MuJoCo tasks
 # (random policy 0, best setting 1), 10⁶ steps each.
 PAPER_CLIPPED, PAPER_UNCLIPPED = 0.82, -0.39
+# Six bands of blue for the density (matplotlib's "Blues" at six levels): few colours, all in the
+# GIF's palette.
+BANDS = ["#f7fbff", "#d0e1f2", "#94c4df", "#4a98c9", "#1764ab", "#08306b"]
 
 
 def mean_return(world, policy_for_seed, rollout, seeds):
@@ -134,12 +138,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  seed {seed}: greedy return {value:.2f}, normalised score {score(value):.2f} ({seconds:.1f} s of CPU)")
         pool.shutdown()
 
+    # ── the trained policy along the blue episode: μ at each state, and the distance left ──
+    replay = rollout(world, ppo.greedy_policy(result.agent.policy), seed=SHOWN_SEEDS[0])
+    replay_states = [t.observation for t in replay.transitions] + [replay.transitions[-1].next_observation]
+    replay_means = result.agent.policy.means([ppo.features(state) for state in replay_states])
+    replay_distances = [math.dist(state[:2], state[4:6]) for state in replay_states]
+
     # ── the picture ─────────────────────────────────────────────────────────────────────
     animation = kit.Animation(
         "Lesson 06 · Schulman et al. 2017 · PPO on the point mass",
         "greedy trajectories on 4 evaluation episodes",
         "π(a | s) at one fixed state",
         "",
+        inks=["#d4a000", "#555555", "#222222", "#08306b", *BANDS],
     )
     table = animation.world
     table.set_xlim(-1.08, 1.08)
@@ -161,13 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     table.plot([FIXED_OBSERVATION[0], FIXED_OBSERVATION[4]], [FIXED_OBSERVATION[1], FIXED_OBSERVATION[5]], ":", **fixed_style)
     table.plot([FIXED_OBSERVATION[0]], [FIXED_OBSERVATION[1]], "s", markersize=6, **fixed_style)
     table.plot([FIXED_OBSERVATION[4]], [FIXED_OBSERVATION[5]], "+", markersize=10, markeredgewidth=2, **fixed_style)
-    table.text(0.0, -1.2, "○ start   ★ target   ■┈+ the fixed state shown on the right", fontsize=8, ha="center", va="top")
+    caption = table.text(0.0, -1.2, "", fontsize=8, ha="center", va="top")
 
     pane = animation.internals
     limit = 3.2
     grid = np.linspace(-limit, limit, 161)
-    # Six bands of blue: few colours, so the GIF's palette keeps the trajectories' colours exact.
-    bands = matplotlib.colormaps["Blues"].resampled(6)
+    bands = matplotlib.colors.ListedColormap(BANDS)
     density = pane.imshow(gaussian_density((0.0, 0.0), (1.0, 1.0), grid), extent=(-limit, limit, -limit, limit), cmap=bands,
                           vmin=0.0, vmax=0.2, interpolation="nearest")  # fmt: skip
     pane.add_patch(Rectangle((-1, -1), 2, 2, fill=False, edgecolor="black", linewidth=1.5, linestyle="--"))
@@ -175,15 +185,23 @@ def main(argv: list[str] | None = None) -> int:
     noise = np.array(Rng(12345).normals(2 * NOISE_DOTS)).reshape(NOISE_DOTS, 2)
     (dots,) = pane.plot([], [], ".", color="black", markersize=5, alpha=0.5, zorder=5, label="sampled forces, as applied (clipped)")
     (mean_marker,) = pane.plot([], [], "X", color="#08306b", markersize=10, label="mean μ(s)")
+    # σ hardly changes here, so the picture draws it: the 1σ ellipse now (solid) over the one
+    # after update 1 (dashed), both centred on their means.
+    first_stats, _, _, first_mean = snapshots[0]
+    first_ellipse = Ellipse(tuple(first_mean), 2 * first_stats.std[0], 2 * first_stats.std[1], fill=False, edgecolor="#555555",
+                            linestyle="--", linewidth=1.2, zorder=4, label="1σ after update 1")  # fmt: skip
+    pane.add_patch(first_ellipse)
+    ellipse = Ellipse((0.0, 0.0), 2.0, 2.0, fill=False, edgecolor="#08306b", linewidth=1.5, zorder=4, label="1σ now")
+    pane.add_patch(ellipse)
     pd_force = pointmass.reference_policy(FIXED_OBSERVATION)
-    pane.plot([pd_force[0]], [pd_force[1]], "*", markersize=18, markerfacecolor="none", markeredgecolor=kit.COLORS["accent"],
+    (pd_marker,) = pane.plot([pd_force[0]], [pd_force[1]], "*", markersize=18, markerfacecolor="none", markeredgecolor=kit.COLORS["accent"],
               markeredgewidth=2, zorder=4, label="PD controller's force")  # fmt: skip
     pane.set_xlim(-limit, limit)
     pane.set_ylim(-limit, limit)
     pane.set_xlabel("force x", fontsize=9)
     pane.set_ylabel("force y", fontsize=9)
     pane.tick_params(labelsize=8)
-    pane.legend(loc="lower right", fontsize=7.5, framealpha=0.85)
+    pane.legend(loc="lower center", fontsize=7, framealpha=0.85, ncols=2)
     pane_note = pane.text(-limit + 0.1, limit - 0.1, "", fontsize=8.5, va="top", family="monospace")
 
     # The bottom: returns on the left, the two losses on the right.
@@ -225,21 +243,46 @@ def main(argv: list[str] | None = None) -> int:
     policy_axes.yaxis.set_major_formatter(FormatStrFormatter("%.3f"))
     loss_axes.legend(handles=[value_line, policy_line], fontsize=7.5, loc="upper right")
 
+    first_corner = upper_tail(first_mean[0], first_stats.std[0]) * upper_tail(first_mean[1], first_stats.std[1])
+
     def show(count, path_length=None, seconds=0.35):
+        """The trajectories and the policy after update `count`; with path_length, the trained
+        policy replayed to that step, the right pane at the blue mass's state of the moment."""
         stats, greedy_return, paths, mean = snapshots[count - 1]
+        if path_length is not None:
+            mean = replay_means[min(path_length, len(replay_means) - 1)]
         for line, head, path in zip(path_lines, heads, paths):
             shown = path if path_length is None else path[: path_length + 1]
             line.set_data([p[0] for p in shown], [p[1] for p in shown])
             head.set_data([shown[-1][0]], [shown[-1][1]])
-        table.set_title(f"greedy trajectories after update {stats.update} · score {score(greedy_return):.2f}", fontsize=11)
+        if path_length is None:
+            table.set_title(f"greedy trajectories after update {stats.update} · score {score(greedy_return):.2f}", fontsize=11)
+            caption.set_text("○ start   ★ target   ■┈+ the fixed state shown on the right")
+        else:
+            table.set_title(f"the trained policy, step {path_length} of {pointmass.EPISODE_STEPS}", fontsize=11)
+            caption.set_text("○ start   ★ target   the blue mass's state is shown on the right")
         std = stats.std
         density.set_data(gaussian_density(mean, std, grid))
         samples = np.clip(np.array(mean) + noise * np.array(std), -1.0, 1.0)
         dots.set_data(samples[:, 0], samples[:, 1])
         mean_marker.set_data([mean[0]], [mean[1]])
+        ellipse.set_center(tuple(mean))
+        ellipse.set_width(2 * std[0])
+        ellipse.set_height(2 * std[1])
         corner = upper_tail(mean[0], std[0]) * upper_tail(mean[1], std[1])
-        pane_note.set_text(f"μ = ({mean[0]:+.2f}, {mean[1]:+.2f})\nσ = ({std[0]:.2f}, {std[1]:.2f})\nP(force = (1, 1)) = {corner:.0%}")
-        pane.set_title(f"π(a | s) at one fixed state, after update {stats.update}", fontsize=11)
+        if path_length is None:
+            first_ellipse.set_visible(True)
+            pd_marker.set_visible(True)
+            pane_note.set_text(f"μ = ({mean[0]:+.2f}, {mean[1]:+.2f})\nσ = ({std[0]:.2f}, {std[1]:.2f})   (update 1: "
+                               f"{first_stats.std[0]:.2f}, {first_stats.std[1]:.2f})\nP(force = (1, 1)) = {corner:.0%}   "
+                               f"(update 1: {first_corner:.0%})")  # fmt: skip
+            pane.set_title(f"π(a | s) at one fixed state, after update {stats.update}", fontsize=11)
+        else:
+            first_ellipse.set_visible(False)  # another state: update 1's Gaussian there is not drawn
+            pd_marker.set_visible(False)
+            pane_note.set_text(f"μ = ({mean[0]:+.2f}, {mean[1]:+.2f})\nσ = ({std[0]:.2f}, {std[1]:.2f})\n"
+                               f"the blue mass {replay_distances[min(path_length, len(replay_distances) - 1)]:.2f} from its target")  # fmt: skip
+            pane.set_title(f"π(a | s) where the blue mass is, step {path_length}", fontsize=11)
         greedy_line.set_data(steps_axis[:count], greedy_returns[:count])
         sampled_line.set_data(steps_axis[:count], sampled[:count])
         value_line.set_data(steps_axis[:count], value_losses[:count])
@@ -248,8 +291,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for count in range(1, len(snapshots) + 1):
         show(count, seconds=0.6 if count in (1, len(snapshots)) else 0.3)
-    for length in range(5, pointmass.EPISODE_STEPS + 1, 5 if args.quick else 3):  # the final policy, step by step
-        show(len(snapshots), path_length=length, seconds=0.1)
+    for length in range(0, pointmass.EPISODE_STEPS + 1, 10 if args.quick else REPLAY_EVERY):  # the final policy, step by step
+        show(len(snapshots), path_length=length, seconds=0.2)
     animation.heading.set_text(f"Lesson 06 · PPO · greedy normalised score {score(final_return):.2f} after "
                                f"{result.env_steps:,} steps")  # fmt: skip
     show(len(snapshots), seconds=4.0)

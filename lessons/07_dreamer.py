@@ -25,11 +25,14 @@ The classic mistakes of this lesson, and the spec that catches each: MISTAKES.md
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
 import kit
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
 from matplotlib.ticker import MaxNLocator
 
 EVALUATION_EPISODES = 20  # episodes per policy for the normalised score (seeds 0 … 19)
@@ -49,8 +52,9 @@ MEASURED = {
 # 0.3 on every seed (and 0.5 on average over seeds 0–2). The reference: 0.565, 0.582 and 0.351,
 # mean 0.499, a hair under the mean's bar (see MEASURED).
 RESULT_BAR = 0.3
-SHOWN_STEP = CONTEXT + 10  # the step of the fixed episode shown while training: 10 steps into the dream
-PIXEL = 8  # each model pixel is drawn as an 8×8 block
+SHOWN_STEP = CONTEXT + 10  # the step of the fixed episode the poster shows: 10 steps into the dream
+STRIP_BANDS = ((0, 2, 4, 6), (10, 15, 25, 50))  # the steps of the film strip drawn at each evaluation
+GREYS = 64  # the pictures are drawn in this many greys, all of them in the GIF's palette
 
 
 def quick_config(dreamer_agent):
@@ -61,17 +65,19 @@ def quick_config(dreamer_agent):
 
 
 def greedy_episode(agent, world, seed):
-    """One real greedy episode: its pictures and the actions taken after each."""
+    """One real greedy episode: its pictures, the actions taken after each, and the world's
+    hidden state at each picture (for the marks of where the mass and the target really are)."""
     image, _ = world.reset(seed=seed)
-    images, actions, memory = [image], [], None
+    images, actions, states, memory = [image], [], [tuple(world.state)], None
     while True:
         action, memory = agent.act(image, memory, None, greedy=True)
         step = world.step(action)
         actions.append(action)
         image = step.observation
         images.append(image)
+        states.append(tuple(world.state))
         if step.terminated or step.truncated:
-            return images, actions
+            return images, actions, states
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,80 +140,20 @@ def main(argv: list[str] | None = None) -> int:
     def score_of(value):
         return (value - random_return) / (reference_return - random_return)
 
-    # ── the picture: built once, updated per frame ───────────────────────────────────────
-    animation = kit.Animation(
-        "Lesson 07 · Hafner et al. 2023 · DreamerV3",
-        "the real world (left) and the model's dream (right)",
-        "surprise: KL[posterior ‖ prior] at each step",
-        "world-model losses and the greedy agent's score in the real world",
-    )
-    gap = 2 * PIXEL
-    blank = np.full((size * PIXEL, 2 * size * PIXEL + gap), 0.5)
-    picture = animation.world.imshow(blank, cmap="gray", vmin=0.0, vmax=1.0)
-    animation.world.set_xticks([])
-    animation.world.set_yticks([])
-    step_label = animation.world.text(0.5, -0.06, "", transform=animation.world.transAxes, ha="center", va="top", fontsize=10)
-    animation.world.axvline(size * PIXEL + gap / 2 - 0.5, color=kit.COLORS["accent"], linewidth=3)
-    bars = animation.internals.bar(range(51), [0.0] * 51, color=kit.COLORS["reference"])
-    animation.internals.axvline(CONTEXT - 0.5, color=kit.COLORS["accent"], linestyle="--", linewidth=1)
-    animation.internals.set_xlabel("step (left of the dashes: the frames the dream saw)")
-    animation.internals.set_ylabel("nats")
-    animation.internals.set_xlim(-1, 51)
-    trace_axes = animation.trace
-    (image_line,) = trace_axes.plot([], [], color=kit.COLORS["ours"], label="image loss")
-    (reward_line,) = trace_axes.plot([], [], color=kit.COLORS["second"], label="reward loss")
-    (kl_line,) = trace_axes.plot([], [], color=kit.COLORS["reference"], label="KL (nats)")
-    trace_axes.set_yscale("log")
-    trace_axes.set_xlabel("updates")
-    trace_axes.set_ylabel("world-model losses")
-    trace_axes.grid(alpha=0.3)
-    trace_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    score_axes = trace_axes.twinx()
-    (score_line,) = score_axes.plot([], [], "-o", color=kit.COLORS["accent"], markersize=4, label="greedy score (real world)")
-    score_axes.axhline(0.0, color="#aaaaaa", linewidth=0.8)
-    score_axes.axhline(1.0, color="#aaaaaa", linewidth=0.8, linestyle=":")
-    score_axes.set_ylim(-1.0, 1.1)
-    score_axes.tick_params(labelsize=8)
-    handles = [image_line, reward_line, kl_line, score_line]
-    trace_axes.legend(handles, [h.get_label() for h in handles], loc="upper right", fontsize=8, ncols=2)
-
+    # ── training; at each evaluation, the model's view of one fixed real episode is kept ──
     updates, image_losses, reward_losses, kls = [], [], [], []
-    evaluations, scores = [], []
+    evaluations, scores, shots = [], [], []
     shown_world = pixel_pointmass.PixelPointMass(size=size)
 
     def dream_of(agent, seed):
-        """A real greedy episode, the model's open-loop dream of it, and the per-step KL."""
-        images, actions = greedy_episode(agent, shown_world, seed)
+        """A real greedy episode, the model's open-loop dream of it, the per-step KL and the
+        real states."""
+        images, actions, states = greedy_episode(agent, shown_world, seed)
         pictures, _ = dreamer_world_model.open_loop(agent.model, images, actions + [[0.0, 0.0]], CONTEXT, Rng(seed))
         observation = agent.model.observe([[x] for x in images], [[a] for a in actions + [[0.0, 0.0]]], Rng(seed))
         kl = [dreamer_losses.kl_divergence(q[0], p[0], config.classes, config.unimix)
               for q, p in zip(observation.posterior_logits, observation.prior_logits)]  # fmt: skip
-        return images, pictures, kl
-
-    def draw(images, pictures, kl, step, heading):
-        real = np.array(images[step]).reshape(size, size)
-        dreamt = np.clip(np.array(pictures[step]).reshape(size, size), 0.0, 1.0)
-        block = np.ones((PIXEL, PIXEL))
-        composite = blank.copy()
-        composite[:, : size * PIXEL] = np.kron(real, block)
-        composite[:, size * PIXEL + gap :] = np.kron(dreamt, block)
-        picture.set_data(composite)
-        phase = "watching (posterior)" if step < CONTEXT else f"dreaming {step - CONTEXT + 1} steps ahead (prior only)"
-        step_label.set_text(f"step {step}: {phase}")
-        for index, (bar, value) in enumerate(zip(bars, kl + [0.0] * (51 - len(kl)))):
-            bar.set_height(value)
-            bar.set_color(kit.COLORS["second"] if index == step else kit.COLORS["reference"])
-        animation.internals.set_ylim(0.0, max(1.0, 1.1 * max(kl)))
-        image_line.set_data(updates, image_losses)
-        reward_line.set_data(updates, reward_losses)
-        kl_line.set_data(updates, kls)
-        score_line.set_data(evaluations, scores)
-        trace_axes.set_xlim(0, config.updates)
-        if updates:
-            low = min(min(image_losses), min(reward_losses), min(kls))
-            high = max(max(image_losses), max(reward_losses), max(kls))
-            trace_axes.set_ylim(max(low * 0.8, 1e-3), high * 1.25)
-        animation.heading.set_text(heading)
+        return {"images": images, "pictures": pictures, "kl": kl, "states": states}
 
     progress = kit.Progress(label="updates", total=config.updates)
 
@@ -225,10 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         if report.evaluated:
             evaluations.append(report.update)
             scores.append(score_of(report.greedy_return))
-            images, pictures, kl = dream_of(report.agent, dreamer_agent.EVALUATION_SEED_BASE)
-            draw(images, pictures, kl, SHOWN_STEP, f"Lesson 07 · DreamerV3 · after {report.update} updates · "
-                                                   f"greedy score {scores[-1]:.2f}")  # fmt: skip
-            animation.capture(seconds=0.6)
+            shots.append({"update": report.update, **dream_of(report.agent, dreamer_agent.EVALUATION_SEED_BASE)})
 
     result = dreamer_agent.train(config, seed=args.seed, on_update=on_update)
     progress.close()
@@ -238,13 +181,140 @@ def main(argv: list[str] | None = None) -> int:
     greedy_returns = dreamer_agent.evaluate(agent, world, list(range(episodes)))
     greedy_return = sum(greedy_returns) / episodes
     score = score_of(greedy_return)
+    final = {"update": config.updates, **dream_of(agent, dreamer_agent.EVALUATION_SEED_BASE)}
 
-    # ── the final animation: one real episode beside its dream ──────────────────────────
-    images, pictures, kl = dream_of(agent, dreamer_agent.EVALUATION_SEED_BASE)
-    for step in range(0, len(images), 10 if args.quick else 2):
-        draw(images, pictures, kl, step, f"Lesson 07 · DreamerV3 · trained: the real episode and the dream of it")
+    # ── the picture, drawn after training (so the loss axis is fixed from the first frame) ──
+    animation = kit.Animation(
+        "Lesson 07 · Hafner et al. 2023 · DreamerV3",
+        "the real world and the model's picture of it",
+        "surprise: KL(posterior || prior) at each step",
+        "world-model losses and the greedy agent's score in the real world",
+        inks=[],
+    )
+    animation.figure.subplots_adjust(right=0.92)  # room for the score's axis on the right
+    greys = ListedColormap(plt.get_cmap("gray")(np.linspace(0.0, 1.0, GREYS)))
+    greys.set_bad("white")  # the gaps between pictures
+    picture = animation.world.imshow(np.full((size, size), 0.5), cmap=greys, vmin=0.0, vmax=1.0, interpolation="nearest")
+    animation.world.set_xticks([])
+    animation.world.set_yticks([])
+    for spine in animation.world.spines.values():
+        spine.set_visible(False)
+    (mass_marks,) = animation.world.plot([], [], "o", markersize=9, markerfacecolor="none", markeredgecolor=kit.COLORS["second"],
+                                         markeredgewidth=1.2)  # fmt: skip
+    (target_marks,) = animation.world.plot([], [], "+", markersize=9, color=kit.COLORS["ours"], markeredgewidth=1.5)  # fmt: skip
+    world_texts = []  # the labels of the pictures, written anew for each frame
+    step_label = animation.world.text(0.5, -0.03, "", transform=animation.world.transAxes, ha="center", va="top", fontsize=9)
+    bars = animation.internals.bar(range(51), [0.0] * 51, color=kit.COLORS["reference"])
+    animation.internals.axvline(CONTEXT - 0.5, color=kit.COLORS["accent"], linestyle="--", linewidth=1)
+    animation.internals.set_xlabel("step (left of the dashes: the frames the dream saw)")
+    animation.internals.set_ylabel("nats")
+    animation.internals.set_xlim(-1, 51)
+    kl_top = max(1.0, 1.1 * max(max(shot["kl"]) for shot in [*shots, final]))
+    animation.internals.set_ylim(0.0, kl_top)
+    trace_axes = animation.trace
+    (image_line,) = trace_axes.plot([], [], color=kit.COLORS["ours"], label="image loss")
+    (reward_line,) = trace_axes.plot([], [], color=kit.COLORS["second"], label="reward loss")
+    (kl_line,) = trace_axes.plot([], [], color=kit.COLORS["reference"], label="KL (nats)")
+    trace_axes.set_yscale("log")
+    trace_axes.set_xlabel("updates")
+    trace_axes.set_ylabel("world-model losses")
+    trace_axes.grid(alpha=0.3)
+    trace_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    trace_axes.set_xlim(0, config.updates)
+    low = min(min(image_losses), min(reward_losses), min(kls))
+    high = max(max(image_losses), max(reward_losses), max(kls))
+    trace_axes.set_ylim(max(low * 0.8, 1e-3), high * 1.25)
+    score_axes = trace_axes.twinx()
+    (score_line,) = score_axes.plot([], [], "-o", color=kit.COLORS["accent"], markersize=4, label=f"greedy score while training ({config.eval_episodes} real episodes)")
+    score_axes.axhline(0.0, color="#aaaaaa", linewidth=0.8)
+    score_axes.axhline(1.0, color="#aaaaaa", linewidth=0.8, linestyle=":")
+    score_axes.set_ylim(-1.0, 1.1)
+    score_axes.set_ylabel("greedy normalised score", color=kit.COLORS["accent"])
+    score_axes.tick_params(axis="y", labelsize=8, colors=kit.COLORS["accent"])
+    handles = [image_line, reward_line, kl_line, score_line]
+    trace_axes.legend(handles, [h.get_label() for h in handles], loc="upper right", fontsize=8, ncols=2)
+
+    def marks(state, row0, col0):
+        """Where a state's mass and target fall in a picture drawn from pixel (row0, col0)."""
+        x, y, _, _, tx, ty = state
+        to_pixel = pixel_pointmass.pixel_coordinate
+        return (col0 + to_pixel(x, size), row0 + to_pixel(-y, size)), (col0 + to_pixel(tx, size), row0 + to_pixel(-ty, size))
+
+    def strip_cells(bands):
+        """The film strip: per band of steps, the real pictures in a row above the model's."""
+        cells, band_height = [], 2 * size + 1 + 4  # a pixel between the two rows, four between bands
+        for b, steps in enumerate(bands):
+            for j, step in enumerate(steps):
+                for k, kind in enumerate(("real", "model")):
+                    cells.append((step, kind, b * band_height + k * (size + 1), j * (size + 1)))
+        return cells
+
+    def draw(shot, cells, current, heading, note):
+        """One frame: the pictures in `cells` (step, real or model, top row, left column) with
+        the marks of where the mass and the target really are, the KL bars with step `current`
+        in red, and the trace up to the shot's update."""
+        height = max(row0 for _, _, row0, _ in cells) + size
+        width = max(col0 for _, _, _, col0 in cells) + size
+        canvas = np.full((height, width), np.nan)
+        masses, targets = [], []
+        while world_texts:
+            world_texts.pop().remove()
+        large = len(cells) == 2
+        for step, kind, row0, col0 in cells:
+            source = shot["images"] if kind == "real" else shot["pictures"]
+            canvas[row0 : row0 + size, col0 : col0 + size] = np.clip(np.array(source[step]).reshape(size, size), 0.0, 1.0)
+            mass, target = marks(shot["states"][step], row0, col0)
+            masses.append(mass)
+            targets.append(target)
+            if large:
+                world_texts.append(animation.world.text(col0 + size / 2 - 0.5, row0 - 0.7, "real" if kind == "real" else "the model's picture",
+                                                        ha="center", va="bottom", fontsize=9))  # fmt: skip
+            elif kind == "real":
+                world_texts.append(animation.world.text(col0 + size / 2 - 0.5, row0 - 0.6, f"step {step}", ha="center", va="bottom",
+                                                        fontsize=7.5, color=kit.COLORS["second"] if step >= CONTEXT else "black"))  # fmt: skip
+            if not large and col0 == 0:
+                world_texts.append(animation.world.text(-0.8, row0 + size / 2 - 0.5, kind, ha="right", va="center", fontsize=7.5))
+        picture.set_data(canvas)
+        picture.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
+        animation.world.set_xlim(-0.5 - (0 if large else 5), width - 0.5)  # room on the left for the row names
+        animation.world.set_ylim(height - 0.5, -0.5 - (1.5 if large else 2.0))
+        mass_marks.set_data([m[0] for m in masses], [m[1] for m in masses])
+        target_marks.set_data([t[0] for t in targets], [t[1] for t in targets])
+        for mark in (mass_marks, target_marks):
+            mark.set_markersize(16 if large else 6)
+        step_label.set_text(note + "\nred ○: the mass, blue +: the target, where they really are")
+        kl = shot["kl"]
+        for index, (bar, value) in enumerate(zip(bars, kl + [0.0] * (51 - len(kl)))):
+            bar.set_height(value)
+            bar.set_color(kit.COLORS["second"] if index == current else kit.COLORS["reference"])
+        shown = sum(1 for u in updates if u <= shot["update"])
+        image_line.set_data(updates[:shown], image_losses[:shown])
+        reward_line.set_data(updates[:shown], reward_losses[:shown])
+        kl_line.set_data(updates[:shown], kls[:shown])
+        evaluated = sum(1 for u in evaluations if u <= shot["update"])
+        score_line.set_data(evaluations[:evaluated], scores[:evaluated])
+        animation.heading.set_text(heading)
+
+    strip = strip_cells(STRIP_BANDS)
+    for shot, shot_score in zip(shots, scores):
+        draw(shot, strip, None, f"Lesson 07 · DreamerV3 · after {shot['update']} updates · greedy score {shot_score:.2f}",
+             f"the fixed episode: steps 0–{CONTEXT - 1} watched (posterior), from step {CONTEXT} dreamed (red)")  # fmt: skip
+        animation.capture(seconds=0.6)
+
+    # ── the final animation: one real episode beside its dream, step by step ─────────────
+    def step_note(step):
+        x, y, _, _, tx, ty = final["states"][step]
+        distance = math.dist((x, y), (tx, ty))
+        phase = "watching (posterior)" if step < CONTEXT else f"dreaming {step - CONTEXT + 1} steps ahead (prior only)"
+        on_it = " (on it: the blobs cancel out)" if distance < 0.15 else ""
+        return f"step {step}: {phase}\nthe mass is {distance:.2f} from the target{on_it}"
+
+    for step in range(0, len(final["images"]), 10 if args.quick else 2):
+        draw(final, [(step, "real", 0, 0), (step, "model", 0, size + 2)], step,
+             "Lesson 07 · DreamerV3 · trained: the real episode and the dream of it", step_note(step))  # fmt: skip
         animation.capture(seconds=1.0 if step in (0, CONTEXT) else 0.25)
-    draw(images, pictures, kl, SHOWN_STEP, f"Lesson 07 · DreamerV3 · greedy score {score:.2f} in the real world")
+    draw(final, [(SHOWN_STEP, "real", 0, 0), (SHOWN_STEP, "model", 0, size + 2)], SHOWN_STEP,
+         f"Lesson 07 · DreamerV3 · greedy score {score:.2f} over {episodes} real episodes", step_note(SHOWN_STEP))  # fmt: skip
     animation.capture(seconds=4.0)
 
     budget = "quick" if args.quick else "long" if long_mode else "default"

@@ -100,10 +100,52 @@ class Progress:
 # ── the three-pane animation ─────────────────────────────────────────────────────────────
 
 
+INK_LEVELS, GREY_LEVELS = 12, 64  # the fixed palette of `InkPalette`
+
+
+class InkPalette:
+    """A fixed palette for every frame of an animation: GREY_LEVELS greys from black to white,
+    and each ink blended with white in INK_LEVELS steps (what antialiased lines and text on
+    white are made of); at most 255 colours. Each pixel takes its nearest colour (in RGB),
+    looked up once per colour and remembered: Pillow's own palette mapping is coarser, and
+    would turn white into a light grey and a grey into a tinted one."""
+
+    def __init__(self, inks):
+        white = np.ones(3)
+        colours = [np.full(3, g) for g in np.linspace(0.0, 1.0, GREY_LEVELS)]
+        for ink in inks:
+            rgb = np.array(matplotlib.colors.to_rgb(ink))
+            colours += [(1 - t) * white + t * rgb for t in np.linspace(1 / INK_LEVELS, 1.0, INK_LEVELS)]
+        self.table = np.unique(np.round(np.array(colours) * 255).astype(np.int64), axis=0)
+        if len(self.table) > 255:
+            raise ValueError(f"InkPalette: {len(inks)} inks need {len(self.table)} colours; at most 255 fit")
+        self.flat = [int(v) for v in self.table.reshape(-1)]
+        self.lookup = np.full(1 << 24, 255, dtype=np.uint8)  # 24-bit colour -> index; 255: not yet seen
+
+    def quantize(self, pixels: np.ndarray) -> Image.Image:
+        """An RGB array (height, width, 3) as a "P" image of this palette."""
+        codes = (pixels[..., 0].astype(np.int64) << 16) | (pixels[..., 1].astype(np.int64) << 8) | pixels[..., 2]
+        indices = self.lookup[codes]
+        unseen = indices == 255
+        if unseen.any():
+            new = np.unique(codes[unseen])
+            rgb = np.stack([new >> 16, (new >> 8) & 255, new & 255], axis=1)
+            self.lookup[new] = ((rgb[:, None, :] - self.table[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+            indices = self.lookup[codes]
+        image = Image.fromarray(indices, mode="P")
+        image.putpalette(self.flat)
+        return image
+
+
 class Animation:
     """A figure in the lessons' three-pane layout, and the frames captured from it."""
 
-    def __init__(self, title: str, world_title: str, internals_title: str, trace_title: str):
+    def __init__(self, title: str, world_title: str, internals_title: str, trace_title: str, inks=None):
+        """inks: the colours the lesson draws with besides COLORS (any matplotlib colour). Given,
+        every frame is mapped to one fixed `InkPalette` of them: frames share their colours (a
+        grey picture stays grey, a small patch of colour is never merged away) and the GIF
+        stores only the pixels that changed. Not given, each frame gets its own adaptive
+        palette of 96 colours."""
         self.figure = plt.figure(figsize=FIGURE_SIZE, dpi=DPI)
         grid = self.figure.add_gridspec(2, 2, height_ratios=(1.35, 1.0), hspace=0.32, wspace=0.22)
         self.world = self.figure.add_subplot(grid[0, 0])
@@ -116,12 +158,42 @@ class Animation:
         self.figure.subplots_adjust(left=0.07, right=0.97, top=0.9, bottom=0.08)
         self.frames: list[Image.Image] = []
         self.durations: list[int] = []
+        self.palette = None if inks is None else InkPalette([*COLORS.values(), "black", *inks])
+        self.moving: list = []  # the artists redrawn each frame, when the lesson names them
+        self.background = None  # the figure without them, drawn once
+        self.last_pixels = None  # the last frame before quantisation: the poster
+
+    def animate(self, *artists) -> None:
+        """Name the artists that change from frame to frame. Then capture() draws everything
+        else once and only these each frame (drawn over the rest, in zorder). Call refresh()
+        after changing anything else (a limit, a static text)."""
+        for artist in artists:
+            artist.set_animated(True)
+        self.moving.extend(artists)
+        self.background = None
+
+    def refresh(self) -> None:
+        """Draw the still part of the figure again at the next capture()."""
+        self.background = None
 
     def capture(self, seconds: float = 0.5) -> None:
         """Draw the figure as it is now and keep it as one frame shown for `seconds`."""
-        self.figure.canvas.draw()
-        pixels = np.asarray(self.figure.canvas.buffer_rgba())[..., :3]
-        self.frames.append(Image.fromarray(pixels).convert("P", palette=Image.Palette.ADAPTIVE, colors=96))
+        canvas = self.figure.canvas
+        if not self.moving:
+            canvas.draw()
+        else:
+            if self.background is None:
+                canvas.draw()  # animated artists are left out of a full draw
+                self.background = canvas.copy_from_bbox(self.figure.bbox)
+            canvas.restore_region(self.background)
+            for artist in sorted(self.moving, key=lambda a: a.get_zorder()):
+                self.figure.draw_artist(artist)
+        pixels = np.asarray(canvas.buffer_rgba())[..., :3]
+        self.last_pixels = pixels.copy()
+        if self.palette is None:
+            self.frames.append(Image.fromarray(pixels).convert("P", palette=Image.Palette.ADAPTIVE, colors=96))
+        else:
+            self.frames.append(self.palette.quantize(pixels))
         self.durations.append(int(seconds * 1000))
 
     def save_gif(self, path: Path) -> None:
@@ -244,7 +316,9 @@ def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, started: 
     out.mkdir(parents=True, exist_ok=True)
     gif, poster = out / f"{trace.lesson}.gif", out / f"{trace.lesson}_poster.png"
     animation.save_gif(gif)
-    animation.frames[poster_frame].convert("RGB").save(poster)
+    last = poster_frame in (-1, len(animation.frames) - 1) and animation.last_pixels is not None
+    # The last frame as drawn, before the GIF's palette; another frame as the GIF holds it.
+    (Image.fromarray(animation.last_pixels) if last else animation.frames[poster_frame].convert("RGB")).save(poster)
     animation.close()
     written = [gif, poster, *save_trace(trace, out)]
     report_written(written, started)

@@ -13,6 +13,7 @@ from grading import manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 READY = sorted(number for number, lesson in manifest.load().lessons.items() if lesson.status == "ready")
+GIF_LIMIT = 2_000_000  # bytes: a lesson's GIF, at --quick and at its defaults
 WITH_SCRIPT = sorted(number for number, lesson in manifest.load().lessons.items() if lesson.status in ("ready", "building"))
 
 
@@ -35,7 +36,7 @@ def test_a_lesson_in_quick_mode_writes_gif_poster_trace_and_trace_json(number, t
     files = {suffix: tmp_path / f"{name}{suffix}" for suffix in (".gif", "_poster.png", "_trace.png", "_trace.json")}
     for suffix, path in files.items():
         assert path.is_file() and path.stat().st_size > 0, f"lesson {number} did not write {path.name}"
-    assert files[".gif"].stat().st_size < 2_000_000, "a lesson's GIF must stay under 2 MB"
+    assert files[".gif"].stat().st_size < GIF_LIMIT, "a lesson's GIF must stay under 2 MB"
     trace = json.loads(files["_trace.json"].read_text())
     assert trace["lesson"] == name and trace["series"], "the trace JSON names its lesson and holds its numbers"
     assert all(len(s["x"]) == len(s["y"]) > 0 for s in trace["series"].values())
@@ -58,6 +59,19 @@ def test_a_ready_lesson_has_its_captured_example(number):
     assert "Result: " in (folder / "stdout.txt").read_text(), f"examples/{name}/stdout.txt lacks its result line: {recapture}"
 
 
+@pytest.mark.parametrize("number", READY)
+def test_a_ready_lessons_gif_at_its_defaults_stays_under_2_mb(number):
+    # The defaults take minutes, too long for a test: capture_examples.py runs them and
+    # records the GIF's size beside the example, and this reads that record.
+    name = Path(manifest.load().lessons[number].script).stem
+    record = ROOT / "examples" / name / f"{name}_gif.json"
+    if not record.is_file():
+        pytest.skip(f"examples/{name} was captured before GIF sizes were recorded: uv run python maintainer/capture_examples.py {number}")
+    gif = json.loads(record.read_text())
+    assert gif["frames"] > 0, gif
+    assert gif["bytes"] < GIF_LIMIT, f"lesson {number}'s GIF at its defaults: {gif['bytes']:,} bytes, {gif['frames']} frames"
+
+
 def test_the_gymnasium_bonus_without_the_extra_says_how_to_install_it():
     pytest.importorskip("matplotlib")
     try:
@@ -69,3 +83,32 @@ def test_the_gymnasium_bonus_without_the_extra_says_how_to_install_it():
     completed = subprocess.run([sys.executable, "lessons/bonus_gymnasium.py"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 1
     assert "uv sync --group gymnasium" in completed.stdout and "Traceback" not in completed.stdout + completed.stderr
+
+
+def load_kit():
+    pytest.importorskip("matplotlib")
+    sys.path.insert(0, str(ROOT / "lessons"))
+    import kit
+
+    return kit
+
+
+def test_the_ink_palette_draws_every_pure_grey_in_a_pure_grey():
+    import numpy as np
+
+    palette = load_kit().InkPalette(["#f2a900", "#6fa8dc"])
+    greys = np.repeat(np.arange(256, dtype=np.uint8)[:, None, None], 3, axis=2)  # 256 × 1 × 3
+    drawn = np.asarray(palette.quantize(greys).convert("RGB")).astype(int)
+    assert (drawn.max(axis=2) == drawn.min(axis=2)).all(), "a grey came out tinted"
+    assert np.abs(drawn[:, 0, 0] - np.arange(256)).max() <= 3, "a grey moved by more than half a step of the ramp"
+
+
+def test_the_ink_palette_keeps_each_ink_and_white_exact():
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    kit = load_kit()
+    inks = ["#f2a900", "#101820", *kit.COLORS.values()]
+    colours = np.array([[round(255 * c) for c in to_rgb(ink)] for ink in [*inks, "white"]], dtype=np.uint8)[:, None, :]
+    drawn = np.asarray(kit.InkPalette(inks).quantize(colours).convert("RGB"))
+    assert (drawn == colours).all()

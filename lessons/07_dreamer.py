@@ -38,7 +38,7 @@ from matplotlib.ticker import MaxNLocator
 EVALUATION_EPISODES = 20  # episodes per policy for the normalised score (seeds 0 … 19)
 CONTEXT = 5  # the dream watches this many real frames, then imagines the rest
 LONG_FACTOR = 2  # --long trains this many times the default number of updates
-# What this implementation measured at each budget (issue 11; normalised scores over the 20 episodes below).
+# What this implementation measured at each budget (normalised scores over the 20 episodes below).
 MEASURED = {
     "default": "after 800 updates seeds 0, 1 and 2 scored 0.57, 0.58 and 0.35 (mean 0.50) over these 20 "
     "episodes, each world seeded from its run's generator (mdp.world_seed); when the world shared the run's seed "
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     size = config.image_size
     print(__doc__.split("\n\n")[0])
     print(f"\nThe world: {size}×{size} pictures of the point mass, 50 steps an episode, reward −distance to the target.")
-    print("DreamerV3 here, beside the paper (the paper's smallest published setting; see CONSTANTS.md):")
+    print("DreamerV3 here, beside the paper (its small model size; the paper's numbers are in papers/CONSTANTS.md):")
     rows = [
         ("recurrent state (GRU)", "512 units or more", f"{config.gru_units} units"),
         ("stochastic state", "32 categoricals × 32 classes", f"{config.categoricals} × {config.classes}"),

@@ -6,7 +6,7 @@
     uv run python maintainer/bench.py --no-runs         # without the lesson and grader rows
 
 Each kernel row times our function and the fastest idiom measured on these machines
-(../shared/PERFORMANCE.md) on the same realistic shapes, alternating the two so that load on
+(maintainer/PERFORMANCE.md) on the same realistic shapes, alternating the two so that load on
 a shared machine hits both alike, and keeps the best of several repeats. The ratio is ours
 over the idiom's rate: 1.0 means no overhead beyond the arithmetic. Later layers add rows to
 KERNELS. Nothing here is a test: timings are reported, never asserted.

@@ -9,7 +9,7 @@ seen, how fast the agent acts, and how fast each of its learners updates.
 Each row is the best of a few repeats (process time), so load from other work on a shared
 machine hurts it less. Nothing here is a test: the numbers are reported, never asserted.
 
-Where an update's time goes (issue 11, one core, Python 3.11, defaults): about 0.6 s, four
+Where an update's time goes (measured here: one core, Python 3.11, defaults): about 0.6 s, four
 fifths of it in the dense kernels. The world model about 0.25 s (observe 0.06, loss 0.03,
 backward through time 0.15); behaviour about 0.35 s (imagination 0.08, returns and losses
 0.07, the actor's backprop through the dynamics 0.16, the critic 0.04). Two given speed-ups

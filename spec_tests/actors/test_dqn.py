@@ -107,7 +107,7 @@ def normalised_score(agent, **world_options):
 
 
 def test_config_defaults_are_the_settings_measured_to_learn_the_catcher():
-    # ../shared/PERFORMANCE.md, "Prototype findings": conv 4 filters 4×4 stride 2 → dense 32 → 3;
+    # maintainer/PERFORMANCE.md, "The sizing trials": conv 4 filters 4×4 stride 2 → dense 32 → 3;
     # 3-step returns; target sync every 100 updates; γ 0.9; Adam 1e-3; Huber; batch 32;
     # ε 1 → 0.05 over 5k steps; learning starts at 500; an update every 2 environment steps.
     config = dqn.Config()
@@ -791,7 +791,7 @@ def test_dqn_learns_to_catch_on_a_reduced_budget():
 @exercise("actors.dqn.train")
 def test_dqn_at_its_defaults_catches_well_on_every_seed():
     # The lesson's run, 3 seeds: every greedy normalised score at least 0.8. Measured under the
-    # seeding rule of mdp.world_seed (issue 18): 0.72, 0.91 and 0.94; seed 0 falls below the bar
-    # (it scored 0.89 when the world shared the run's seed), an open finding of issue 18's note.
+    # seeding rule of mdp.world_seed: 0.72, 0.91 and 0.94; seed 0 falls below the bar (it scored
+    # 0.89 when the world shared the run's seed), an open finding.
     scores = [normalised_score(dqn.train(catcher.Catcher(), dqn.Config(), seed=seed).agent) for seed in range(3)]
     assert min(scores) >= 0.8, scores

@@ -305,7 +305,8 @@ def test_config_defaults_are_the_papers_where_the_lesson_keeps_them():
 
 def test_config_deviations_from_the_paper_are_the_measured_ones():
     # Named in the module docstring, each with its measurement: the prediction terms ×10 (the
-    # image's since the prototype, the reward's and continue's since issue 11's diagnosis),
+    # image's from the sizing trials, the reward's and continue's from the read-out of the
+    # model state the docstring reports),
     # and 21 twohot bins on [−5, 5] in symlog space instead of the paper's 255 on [−20, 20].
     c = dreamer_world_model.Config()
     assert (c.image_scale, c.reward_scale, c.continue_scale, c.head_units) == (10.0, 10.0, 10.0, 32)
@@ -367,7 +368,7 @@ def test_after_a_reduced_budget_the_world_model_dreams_rewards_better_than_the_m
     # 15 steps into a dream the model has seen no picture for 15 steps: to beat the mean it must
     # have learned where the target is, how the pushes move the mass, and what the distance
     # pays. Required: the dream removes at least a quarter of the mean predictor's error.
-    # Calibration (issue 11): seeds 0, 1, 2 gave ratios 0.30, 0.37, 0.36 after 600 updates, and
+    # Calibration: seeds 0, 1, 2 gave ratios 0.30, 0.37, 0.36 after 600 updates, and
     # seed 2 between 0.39 and 0.56 at 400–800 updates. One dream per window over 10 episodes
     # was too noisy to test: it gave seed 2 a ratio of 1.02 at 600 updates.
     ratio = dreamed_reward_error_ratio(seed=0)
@@ -406,11 +407,11 @@ def normalised_scores(agent, seeds):
 @pytest.mark.timeout(7200)
 @exercise("actors.dreamer_agent.train")
 def test_at_the_defaults_the_greedy_agent_acts_well_in_the_real_world():
-    # The issue's outcome: over 3 seeds, the greedy actor's normalised score in the REAL world
+    # The lesson's outcome: over 3 seeds, the greedy actor's normalised score in the REAL world
     # is at least 0.5 on average and at least 0.3 for every seed (20 evaluation episodes).
-    # Measured with each world seeded by mdp.world_seed (issue 18): 0.565, 0.582 and 0.351, mean
-    # 0.499, just under the bar (reported in issue 18's note). When the world shared the run's
-    # seed (issue 11): 0.48, 0.66 and 0.70, mean 0.61; after 750 updates the same seeds stood at
+    # Measured with each world seeded by mdp.world_seed: 0.565, 0.582 and 0.351, mean 0.499,
+    # just under the bar (an open finding). When the world still shared the run's seed: 0.48,
+    # 0.66 and 0.70, mean 0.61; after 750 updates the same seeds stood at
     # 0.37, 0.65 and −0.05, after 900 at 0.62, 0.56 and 0.76: the margin is thin in time.
     scores = [normalised_scores(dreamer_agent.train(dreamer_world_model.Config(), seed=seed).agent, list(range(20))) for seed in range(3)]
     assert sum(scores) / 3 >= 0.5 and min(scores) >= 0.3, f"scores {scores}"

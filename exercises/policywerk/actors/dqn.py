@@ -76,8 +76,9 @@ OPTIMIZERS = ("adam", "rmsprop")
 @dataclass(frozen=True)
 class Config:
     """Every setting of a run. The defaults are the setting measured to learn the catcher
-    (PERFORMANCE.md, "Prototype findings"): 12,500 environment steps, 6,001 updates. The
-    paper's value is given beside each where it differs (2013 unless marked 2015)."""
+    (maintainer/PERFORMANCE.md, "The sizing trials"): 12,500 environment steps, 6,001
+    updates. The paper's value is given beside each where it differs (2013 unless marked
+    2015; papers/CONSTANTS.md lists them all)."""
 
     # the Q-network: conv → ReLU → dense → ReLU → dense (the paper: conv 16×8×8/4 → conv 32×4×4/2 → 256);
     # for a vector observation dense → ReLU → dense (build_dense_q_network), which reads only `hidden`

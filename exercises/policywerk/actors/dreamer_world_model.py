@@ -33,10 +33,10 @@ What differs here, and why (the paper's value first; each is in `Config`):
 - sizes: GRU 32 units and 4 categoricals × 8 classes (paper: ≥ 512 units, 32 × 32), MLPs of
   16–64 units with ELU and no layer norm, replay batches of 8 × 16 (paper 16 × 64) and 16
   imagination starts per update (paper: every replayed state): pure Python multiplies far
-  more slowly than numpy, and these are the sizes the prototype found to learn within the
-  lesson's budget.
+  more slowly than numpy, and these are the sizes the sizing trials found to learn within
+  the lesson's budget (maintainer/PERFORMANCE.md).
 - the image loss is scaled ×10: summed over only 64 pixels it is the size of the KL terms,
-  and the world model then encoded nothing (the prototype's one decisive change). The reward
+  and the world model then encoded nothing (the trials' one decisive change). The reward
   and continue terms are scaled ×10 as well, so the representation is shaped by the reward
   too: after 400 world-model updates on random play, a linear read-out of the model state
   predicted the reward with R² 0.65 instead of 0.17 (measured).
@@ -94,7 +94,8 @@ from policywerk.primitives.vector import linspace
 @dataclass(frozen=True)
 class Config:
     """Every setting of the agent: the paper's value where we use it, else the deviation and why
-    (see the module docstring). The defaults are the lesson's (the prototype's best setting)."""
+    (see the module docstring). The defaults are the lesson's: the best setting of the sizing
+    trials (maintainer/PERFORMANCE.md)."""
 
     # the world and the replayed data
     image_size: int = 8  # the pixel point mass's picture is image_size × image_size
@@ -142,8 +143,8 @@ class Config:
     actor_critic_clip: float = 100.0
     # the schedule of a run
     prefill_steps: int = 5000  # random steps before the first update
-    train_every: int = 20  # environment steps per update (the prototype: more data is nearly free)
-    updates: int = 800  # the lesson's budget (a world-model-only warm-up made the prototype worse: none)
+    train_every: int = 20  # environment steps per update (the trials: more data is nearly free)
+    updates: int = 800  # the lesson's budget (a world-model-only warm-up made the trials worse: none)
     eval_every: int = 50  # updates between greedy evaluations
     eval_episodes: int = 5
 

@@ -33,6 +33,7 @@ from operator import itemgetter, mul
 from policywerk.building_blocks.dense import Parameter, accumulate, require_batch, require_tape
 from policywerk.primitives.random import Rng
 
+# math.sumprod exists from Python 3.12 on; on 3.11 the dot product is sum(map(mul, …)).
 _sumprod = getattr(math, "sumprod", None)
 UNROLL_LIMIT = 64  # longer weighted sums are written as dot products, which are fast at that length
 

@@ -62,8 +62,8 @@ ADVANTAGE_EPSILON = 1e-8  # keeps the normalisation finite when a minibatch's ad
 # given
 @dataclass(frozen=True)
 class Config:
-    """The settings of a run. The paper's MuJoCo values where they fit (CONSTANTS.md); where
-    ours differ, the comment says why."""
+    """The settings of a run. The paper's MuJoCo values where they fit (papers/CONSTANTS.md);
+    where ours differ, the comment says why."""
 
     total_steps: int = 20_480  # environment steps of training: 20 updates (the paper: 10⁶ per MuJoCo task)
     rollout_steps: int = 1024  # T, steps collected per update (the paper: 2048; our task is short)
@@ -77,7 +77,7 @@ class Config:
     entropy_coef: float = 0.0  # c₂ (the paper: 0 for MuJoCo)
     max_grad_norm: float = 0.5  # global-norm clip of each network's gradient (the authors' later code)
     hidden: int = 16  # tanh units in each network's one hidden layer (the paper: two layers of 64)
-    initial_log_std: float = 0.0  # ℓ at the start, σ = 1 (the paper)
+    initial_log_std: float = 0.0  # ℓ at the start, σ = 1 (the authors' code)
 
     def __post_init__(self):
         for name in ("total_steps", "rollout_steps", "epochs", "minibatch_size", "hidden"):

@@ -136,7 +136,7 @@ def affine(inputs: list[list[float]], weights: list[list[float]], bias: list[flo
     >>> affine([[1.0, 1.0], [0.0, -1.0]], [[1.0, 2.0]], [0.5])
     [[3.5], [-1.5]]
     """
-    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; CI runs 3.11
+    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; the coverage gate runs 3.11
         return [[_sumprod(x, w) + b for w, b in zip(weights, bias)] for x in inputs]
     return [[sum(map(mul, x, w), b) for w, b in zip(weights, bias)] for x in inputs]
 
@@ -156,14 +156,14 @@ def affine_backward(
     grad_columns = list(zip(*grad_outputs))  # (out × B)
     input_columns = list(zip(*inputs))  # (in × B)
     grad_bias = list(map(sum, grad_columns))
-    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; CI runs 3.11
+    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; the coverage gate runs 3.11
         grad_weights = [[_sumprod(g, x) for x in input_columns] for g in grad_columns]
     else:
         grad_weights = [[sum(map(mul, g, x)) for x in input_columns] for g in grad_columns]
     if not input_gradient:
         return grad_weights, grad_bias, None
     weight_columns = list(zip(*weights))  # Wᵀ: (in × out)
-    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; CI runs 3.11
+    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; the coverage gate runs 3.11
         return grad_weights, grad_bias, [[_sumprod(g, w) for w in weight_columns] for g in grad_outputs]
     return grad_weights, grad_bias, [[sum(map(mul, g, w)) for w in weight_columns] for g in grad_outputs]
 

@@ -131,7 +131,7 @@ def matvec(m: list[list[float]], x: list[float]) -> list[float]:
     _, cols = _require_matrix("matvec", "m", m)
     if cols != len(x):
         raise ValueError(f"matvec: m has shape ({len(m)}, {cols}) but x has length {len(x)}; expected length {cols}")
-    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; CI runs 3.11
+    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; the coverage gate runs 3.11
         return [_sumprod(row, x) for row in m]
     return [sum(map(_mul, row, x)) for row in m]
 
@@ -157,7 +157,7 @@ def matmul_transposed(a: list[list[float]], b: list[list[float]]) -> list[list[f
             f"matmul_transposed: a has shape ({rows_a}, {cols_a}) and b has shape ({rows_b}, {cols_b}); "
             "their rows must have the same length"
         )
-    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; CI runs 3.11
+    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; the coverage gate runs 3.11
         return [[_sumprod(row_a, row_b) for row_b in b] for row_a in a]
     return [[sum(map(_mul, row_a, row_b)) for row_b in b] for row_a in a]
 
@@ -181,7 +181,7 @@ def matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
             f"expected b to have {cols_a} rows"
         )
     b_columns = list(zip(*b))
-    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; CI runs 3.11
+    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; the coverage gate runs 3.11
         return [[_sumprod(row, column) for column in b_columns] for row in a]
     return [[sum(map(_mul, row, column)) for column in b_columns] for row in a]
 

@@ -122,7 +122,7 @@ def dot(x: list[float], y: list[float]) -> float:
     32.0
     """
     require_same_length("dot", x, y)
-    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; CI runs 3.11
+    if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; the coverage gate runs 3.11
         return _sumprod(x, y)
     return sum(map(_mul, x, y))
 

@@ -12,10 +12,10 @@ with d the distance in pixels from a pixel's centre to the blob's centre and σ 
 A picture shows where things are, not how fast they move: an agent must infer the velocity
 from successive frames, which is what DreamerV3's recurrent state is for.
 
-Why these choices (measured with a prototype of lesson 07, see PERFORMANCE.md): a one-pixel
-mass was never encoded by the world model, while smooth blobs give a gradient everywhere
-near them; grey in the middle lets one blob be brighter and the other darker; and 8×8
-learned at least as fast as 16×16, at a quarter of the cost.
+Why these choices (measured in the sizing trials of lesson 07, maintainer/PERFORMANCE.md):
+a one-pixel mass was never encoded by the world model, while smooth blobs give a gradient
+everywhere near them; grey in the middle lets one blob be brighter and the other darker; and
+8×8 learned at least as fast as 16×16, at a quarter of the cost.
 
 Coordinates: the table's corner (−1, 1) (left, top) is the centre of pixel (row 0, column 0)
 and (1, −1) the centre of pixel (size − 1, size − 1); images are flat lists, row by row, with
@@ -35,8 +35,8 @@ from policywerk.primitives.random import Rng
 from policywerk.world import pointmass
 from policywerk.world.pointmass import EPISODE_STEPS, PointMass
 
-IMAGE_SIZE = 8  # pixels per side (8×8 learned at least as fast as 16×16 in the prototype)
-BLOB_SIGMA = 1.0  # σ of each blob in pixels at 8×8 (the prototype used 1.5 at 16×16)
+IMAGE_SIZE = 8  # pixels per side (8×8 learned at least as fast as 16×16 in the sizing trials)
+BLOB_SIGMA = 1.0  # σ of each blob in pixels at 8×8 (the trials used 1.5 at 16×16)
 BACKGROUND = 0.5  # grey, so the mass can be brighter and the target darker
 AGENT_CONTRAST = 0.5  # the mass adds up to +0.5 (white at its centre)
 TARGET_CONTRAST = -0.5  # the target adds down to −0.5 (black at its centre)

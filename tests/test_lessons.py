@@ -61,7 +61,7 @@ def test_a_ready_lesson_has_its_captured_example(number):
 
 @pytest.mark.parametrize("number", READY)
 def test_a_ready_lessons_gif_at_its_defaults_stays_under_2_mb(number):
-    # The defaults take minutes, too long for a test: capture_examples.py runs them and
+    # The defaults take minutes, too long for a test: maintainer/capture_examples.py runs them and
     # records the GIF's size beside the example, and this reads that record.
     name = Path(manifest.load().lessons[number].script).stem
     record = ROOT / "examples" / name / f"{name}_gif.json"

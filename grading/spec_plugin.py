@@ -21,6 +21,7 @@ traceback: the learner's own line.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import sys
@@ -77,11 +78,58 @@ def _exercises(item) -> list[str]:
     return [name for marker in item.iter_markers("exercise") for name in marker.args]
 
 
+def _keep_rewritten_specs(config) -> bool:
+    """Let pytest keep its assertion-rewritten spec files between runs, and write no other bytecode.
+
+    The grader runs pytest with bytecode writing off, so that no bytecode of the learner's code
+    is ever written (a file saved twice within one second, at one size, looks unchanged to a
+    timestamped .pyc). Off, pytest also rewrites every spec file's asserts on every run, most
+    of a collection's time. Its rewritten files are safe to keep: it checks each against a hash
+    of the spec file's source (PEP 552's checked-hash form), so an edited spec is rewritten
+    again. So writing is switched on only from the moment pytest's hook starts loading a spec
+    file until it has looked for that file's cached copy: pytest has by then decided whether
+    to write it, and the spec file's own imports (the learner's code) run with writing off.
+
+    Done only where this pytest's internals are the ones read here (the hook reads the flag
+    and calls _read_pyc, its cached files are checked-hash); else every run rewrites, as before.
+    Returns whether it is done.
+    """
+    try:
+        from _pytest.assertion import rewrite
+
+        hook = config.stash[rewrite.assertstate_key].hook
+        written = io.BytesIO()
+        rewrite._write_pyc_fp(written, b"\0" * 8, compile("", "<probe>", "exec"))
+        names = type(hook).exec_module.__code__.co_names
+    except Exception:  # another pytest, or assertion rewriting off (--assert=plain)
+        return False
+    checked_hash = written.getvalue()[4:8] == b"\x03\x00\x00\x00"
+    if not (sys.dont_write_bytecode and checked_hash and {"dont_write_bytecode", "_read_pyc"} <= set(names)):
+        return False
+    read_pyc, exec_module = rewrite._read_pyc, hook.exec_module
+
+    def read_with_writing_off(*args, **kwargs):
+        sys.dont_write_bytecode = True  # pytest has read the flag: whatever it imports next writes nothing
+        return read_pyc(*args, **kwargs)
+
+    def exec_with_writing_on(module):
+        sys.dont_write_bytecode = False
+        try:
+            return exec_module(module)
+        finally:
+            sys.dont_write_bytecode = True
+
+    rewrite._read_pyc = read_with_writing_off
+    hook.exec_module = exec_with_writing_on
+    return True
+
+
 def pytest_configure(config):
     global _events
     path = os.environ.get("POLICYWERK_GRADER_EVENTS")
     if not path or hasattr(config, "workerinput"):
         return
+    _keep_rewritten_specs(config)
     _events = open(path, "a", encoding="utf-8")
     real_exit = os._exit
 

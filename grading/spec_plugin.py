@@ -16,6 +16,10 @@ at once, so the grader knows what happened even when the run does not end normal
 
 A spec's "location" is the innermost line of the tested tree ($POLICYWERK_TREE) in its
 traceback: the learner's own line.
+
+When $POLICYWERK_NO_BYTECODE names a folder, no bytecode is written or read from the first
+conftest on (pytest's own rewritten spec files aside, which are checked against their source):
+the learner's code runs as it is on disk.
 """
 
 from __future__ import annotations
@@ -78,17 +82,22 @@ def _exercises(item) -> list[str]:
     return [name for marker in item.iter_markers("exercise") for name in marker.args]
 
 
-def _keep_rewritten_specs(config) -> bool:
-    """Let pytest keep its assertion-rewritten spec files between runs, and write no other bytecode.
+_bytecode_prefix = None  # sys.pycache_prefix as pytest was started with it
+_nowhere = None  # the folder without bytecode that Python is sent to instead, once it is
 
-    The grader runs pytest with bytecode writing off, so that no bytecode of the learner's code
-    is ever written (a file saved twice within one second, at one size, looks unchanged to a
-    timestamped .pyc). Off, pytest also rewrites every spec file's asserts on every run, most
-    of a collection's time. Its rewritten files are safe to keep: it checks each against a hash
-    of the spec file's source (PEP 552's checked-hash form), so an edited spec is rewritten
-    again. So writing is switched on only from the moment pytest's hook starts loading a spec
-    file until it has looked for that file's cached copy: pytest has by then decided whether
-    to write it, and the spec file's own imports (the learner's code) run with writing off.
+
+def _keep_rewritten_specs(config) -> bool:
+    """Let pytest keep its assertion-rewritten spec files between runs, and use no other bytecode.
+
+    The grader's spec runs neither write nor read bytecode once the conftests load (see
+    pytest_load_initial_conftests): a file saved twice within one second, at one size, looks
+    unchanged to a timestamped .pyc. Without bytecode pytest also rewrites every spec file's
+    asserts on every run, most of a collection's time. Its rewritten files are safe to keep:
+    it checks each against a hash of the spec file's source (PEP 552's checked-hash form), so
+    an edited spec is rewritten again. So bytecode is switched back on only from the moment
+    pytest's hook starts loading a spec file until it has looked for that file's cached copy:
+    pytest has by then decided where and whether to write it, and the spec file's own imports
+    (the learner's code) run with bytecode off.
 
     Done only where this pytest's internals are the ones read here (the hook reads the flag
     and calls _read_pyc, its cached files are checked-hash); else every run rewrites, as before.
@@ -104,24 +113,37 @@ def _keep_rewritten_specs(config) -> bool:
     except Exception:  # another pytest, or assertion rewriting off (--assert=plain)
         return False
     checked_hash = written.getvalue()[4:8] == b"\x03\x00\x00\x00"
-    if not (sys.dont_write_bytecode and checked_hash and {"dont_write_bytecode", "_read_pyc"} <= set(names)):
+    bytecode_off = _nowhere is not None and sys.dont_write_bytecode and sys.pycache_prefix == _nowhere
+    if not (bytecode_off and checked_hash and {"dont_write_bytecode", "_read_pyc"} <= set(names)):
         return False
-    read_pyc, exec_module = rewrite._read_pyc, hook.exec_module
+    read_pyc, exec_module, nowhere = rewrite._read_pyc, hook.exec_module, _nowhere
 
-    def read_with_writing_off(*args, **kwargs):
-        sys.dont_write_bytecode = True  # pytest has read the flag: whatever it imports next writes nothing
+    def read_with_bytecode_off(*args, **kwargs):
+        # pytest has chosen its cached file and whether to write it: whatever it imports next uses no bytecode
+        sys.dont_write_bytecode, sys.pycache_prefix = True, nowhere
         return read_pyc(*args, **kwargs)
 
-    def exec_with_writing_on(module):
-        sys.dont_write_bytecode = False
+    def exec_with_bytecode_on(module):
+        sys.dont_write_bytecode, sys.pycache_prefix = False, _bytecode_prefix
         try:
             return exec_module(module)
         finally:
-            sys.dont_write_bytecode = True
+            sys.dont_write_bytecode, sys.pycache_prefix = True, nowhere
 
-    rewrite._read_pyc = read_with_writing_off
-    hook.exec_module = exec_with_writing_on
+    rewrite._read_pyc = read_with_bytecode_off
+    hook.exec_module = exec_with_bytecode_on
     return True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    # The grader starts pytest with bytecode used as usual (runner._PYTEST), for pytest and its
+    # plugins alone: from the first conftest on, none is written, and none is read (the folder
+    # named by $POLICYWERK_NO_BYTECODE holds none), so the learner's code runs as it is on disk.
+    global _bytecode_prefix, _nowhere
+    if os.environ.get("POLICYWERK_NO_BYTECODE"):
+        _bytecode_prefix, _nowhere = sys.pycache_prefix, os.environ["POLICYWERK_NO_BYTECODE"]
+        sys.dont_write_bytecode, sys.pycache_prefix = True, _nowhere
 
 
 def pytest_configure(config):

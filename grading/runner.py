@@ -15,6 +15,7 @@ taken from what reported back: it is collected against the reference (`collect_r
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -228,8 +229,17 @@ def _pytest(tree: Path, files: list[str], *options: str) -> tuple[list[dict], st
 
 
 def _module_of_spec(nodeid: str, modules: list[str]) -> str | None:
-    path = Path(ROOT / nodeid.split("::", 1)[0])
-    return next((m for m in modules if spec_file(m) == path), None)
+    return _spec_files(tuple(modules)).get(ROOT / nodeid.split("::", 1)[0])
+
+
+@functools.lru_cache(maxsize=16)
+def _spec_files(modules: tuple[str, ...]) -> dict[Path, str]:
+    """Each module's spec file -> the module (the first, were two to share one), built once per
+    list of modules: a run's thousands of events each ask which module they belong to."""
+    index: dict[Path, str] = {}
+    for module in modules:
+        index.setdefault(spec_file(module), module)
+    return index
 
 
 def _shown_location(location: str | None) -> str | None:

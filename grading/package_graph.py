@@ -52,12 +52,20 @@ def package_imports(path: Path, tree: Path = SOLUTIONS) -> set[str]:
     }
 
 
-def import_closure(modules: set[str], tree: Path = SOLUTIONS) -> set[str]:
-    """Every package module reached from these by imports, directly or not (themselves included)."""
+def import_closure(modules: set[str], tree: Path = SOLUTIONS, read: dict[str, set[str]] | None = None) -> set[str]:
+    """Every package module reached from these by imports, directly or not (themselves included).
+
+    `read`, when given, keeps each module's direct imports as parsed, for the next call: the
+    grader's status reads the closure of every module at one moment, and would otherwise parse
+    the lower layers' files once per module above them.
+    """
+    read = {} if read is None else read
     closure, frontier = set(), set(modules)
     while frontier:
         module = frontier.pop()
         if module not in closure:
             closure.add(module)
-            frontier |= package_imports(tree / "policywerk" / (module.replace(".", "/") + ".py"), tree)
+            if module not in read:
+                read[module] = package_imports(tree / "policywerk" / (module.replace(".", "/") + ".py"), tree)
+            frontier |= read[module]
     return closure

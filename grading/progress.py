@@ -196,9 +196,9 @@ def set_goal(number: str | None) -> None:
 # ── fingerprints ─────────────────────────────────────────────────────────────────────────
 
 
-def _learner_files(tree: Path, module: str) -> list[Path]:
+def _learner_files(tree: Path, module: str, read: dict[str, set[str]] | None = None) -> list[Path]:
     try:
-        modules = import_closure({module}, tree=tree)
+        modules = import_closure({module}, tree=tree, read=read)
     except (SyntaxError, ValueError, OSError):  # a file that does not parse: any change may matter
         return sorted((tree / "policywerk").rglob("*.py"))
     return sorted(module_file(tree, m) for m in modules)
@@ -212,8 +212,9 @@ def _digest(paths: list[Path], start: str = "") -> str:
     return digest.hexdigest()
 
 
-def fingerprint(tree: Path, module: str) -> str:
-    return _digest([spec_file(module), *HARNESS, *_learner_files(tree, module)], start=str(tree))
+def fingerprint(tree: Path, module: str, read: dict[str, set[str]] | None = None) -> str:
+    """A hash of what a module's result depends on (`read`: as for package_graph.import_closure)."""
+    return _digest([spec_file(module), *HARNESS, *_learner_files(tree, module, read)], start=str(tree))
 
 
 def _reference_key() -> str:
@@ -266,7 +267,8 @@ def statuses(tree: Path, modules: list[str], fresh: bool = False) -> dict[str, M
     expected, problems = expected_specs(state, modules)
     entries = state.setdefault("trees", {}).setdefault(str(tree), {})
     borrowed = {m: borrow.state(tree, m) for m in modules}
-    prints = {m: fingerprint(tree, m) for m in modules}
+    read: dict[str, set[str]] = {}  # each file's imports, parsed once for all the fingerprints
+    prints = {m: fingerprint(tree, m, read) for m in modules}
 
     def valid(module: str) -> bool:
         entry = entries.get(module, {})

@@ -15,6 +15,7 @@ taken from what reported back: it is collected against the reference (`collect_r
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -72,9 +73,22 @@ def spec_file(module: str) -> Path:
     return ROOT / "spec_tests" / layer / f"test_{name}.py"
 
 
+# Bytecode and the learner's code: a .pyc counts as current when its source's size and mtime
+# (whole seconds) match, so a file saved twice within one second at one size would run as it
+# was at the first save. The grader's runs therefore never write bytecode of the learner's
+# code, and never read any either: before the first of the learner's modules is imported,
+# Python is sent to look for bytecode in a folder that holds none ($POLICYWERK_NO_BYTECODE).
+_NO_BYTECODE = "POLICYWERK_NO_BYTECODE"
+
+
+def _no_bytecode(environment: dict, folder: str) -> dict:
+    return {**environment, "PYTHONDONTWRITEBYTECODE": "1", _NO_BYTECODE: str(Path(folder) / "no-bytecode")}
+
+
 _PROBE = r"""
-import faulthandler, importlib, json, sys, time, traceback
+import faulthandler, importlib, json, os, sys, time, traceback
 tree, names, hung = sys.argv[1], sys.argv[2].split(","), set(filter(None, sys.argv[3].split(",")))
+sys.pycache_prefix = os.environ["POLICYWERK_NO_BYTECODE"]  # no bytecode found for what is imported from here on
 # At the time limit, print where each thread is and stop: the line of an endless loop at
 # module level, which the grader reads back from stderr.
 deadline = time.monotonic() + float(sys.argv[4])
@@ -117,63 +131,76 @@ def probe_imports(tree: Path, modules: list[str]) -> dict[str, ImportFailure]:
     """Import each module of the tree in a subprocess; return the ones that failed or hung."""
     failures: dict[str, ImportFailure] = {}
     remaining = list(modules)
-    while remaining:
-        hung = [m for m, f in failures.items() if f.message.startswith(STOPPED_THE_PROBE)]
-        command = [sys.executable, "-c", _PROBE, str(tree), ",".join(remaining), ",".join(hung), str(IMPORT_TIME_LIMIT)]
-        try:
-            completed = subprocess.run(
-                command, capture_output=True, text=True, timeout=IMPORT_TIME_LIMIT + PROBE_GRACE, cwd=ROOT
+    with tempfile.TemporaryDirectory() as folder:
+        environment = _no_bytecode(dict(os.environ), folder)
+        while remaining:
+            hung = [m for m, f in failures.items() if f.message.startswith(STOPPED_THE_PROBE)]
+            command = [sys.executable, "-c", _PROBE, str(tree), ",".join(remaining), ",".join(hung), str(IMPORT_TIME_LIMIT)]
+            try:
+                completed = subprocess.run(
+                    command, capture_output=True, text=True, timeout=IMPORT_TIME_LIMIT + PROBE_GRACE, cwd=ROOT, env=environment
+                )
+                output, stderr = completed.stdout, completed.stderr
+                timed_out = re.search(r"^Timeout \(\d", stderr, re.M) is not None  # faulthandler's dump
+            except subprocess.TimeoutExpired as timeout:
+                output, stderr = (
+                    stream.decode(errors="replace") if isinstance(stream, bytes) else (stream or "")
+                    for stream in (timeout.stdout, timeout.stderr)
+                )
+                timed_out = True
+            last_started = None
+            for line in output.splitlines():
+                # The learner's code may print too: only the probe's own lines count.
+                if not line.startswith("@@probe "):
+                    continue
+                kind, _, rest = line.removeprefix("@@probe ").partition(" ")
+                if kind == "importing":
+                    last_started = rest
+                elif kind == "imported":
+                    remaining.remove(rest)
+                    last_started = None
+                elif kind == "failed":
+                    record = json.loads(rest)
+                    where, path, message = record["where"], module_file(tree, record["module"]), record["message"]
+                    location = f"{shown(where[0])}:{where[1]}" if where else shown(path)
+                    if where is None and not path.exists():
+                        message = (
+                            f"the file is missing (deleted?): uv run python grader.py reset {record['module']} "
+                            "writes the stub again"
+                        )
+                    failures[record["module"]] = ImportFailure(record["module"], location, message)
+                    remaining.remove(record["module"])
+                    last_started = None
+            if last_started is None:  # every module answered, or the probe was too slow to start
+                break
+            # The probe stopped inside an import: it timed out (its own stack dump, or the grader's
+            # timeout), or the module ended the process (os._exit, a crash of Python itself).
+            message = (
+                f"did not finish importing within {IMPORT_TIME_LIMIT:g} s: is there an endless loop at module level "
+                "(outside any function)?"
+                if timed_out
+                else "ended the Python process while importing (os._exit? a crash of Python itself?)"
             )
-            output, stderr = completed.stdout, completed.stderr
-            timed_out = re.search(r"^Timeout \(\d", stderr, re.M) is not None  # faulthandler's dump
-        except subprocess.TimeoutExpired as timeout:
-            output, stderr = (
-                stream.decode(errors="replace") if isinstance(stream, bytes) else (stream or "")
-                for stream in (timeout.stdout, timeout.stderr)
-            )
-            timed_out = True
-        last_started = None
-        for line in output.splitlines():
-            # The learner's code may print too: only the probe's own lines count.
-            if not line.startswith("@@probe "):
-                continue
-            kind, _, rest = line.removeprefix("@@probe ").partition(" ")
-            if kind == "importing":
-                last_started = rest
-            elif kind == "imported":
-                remaining.remove(rest)
-                last_started = None
-            elif kind == "failed":
-                record = json.loads(rest)
-                where, path, message = record["where"], module_file(tree, record["module"]), record["message"]
-                location = f"{shown(where[0])}:{where[1]}" if where else shown(path)
-                if where is None and not path.exists():
-                    message = (
-                        f"the file is missing (deleted?): uv run python grader.py reset {record['module']} "
-                        "writes the stub again"
-                    )
-                failures[record["module"]] = ImportFailure(record["module"], location, message)
-                remaining.remove(record["module"])
-                last_started = None
-        if last_started is None:  # every module answered, or the probe was too slow to start
-            break
-        # The probe stopped inside an import: it timed out (its own stack dump, or the grader's
-        # timeout), or the module ended the process (os._exit, a crash of Python itself).
-        message = (
-            f"did not finish importing within {IMPORT_TIME_LIMIT:g} s: is there an endless loop at module level "
-            "(outside any function)?"
-            if timed_out
-            else "ended the Python process while importing (os._exit? a crash of Python itself?)"
-        )
-        location = _stuck_at(stderr, tree) or shown(module_file(tree, last_started))
-        failures[last_started] = ImportFailure(last_started, location, message)
-        remaining.remove(last_started)
+            location = _stuck_at(stderr, tree) or shown(module_file(tree, last_started))
+            failures[last_started] = ImportFailure(last_started, location, message)
+            remaining.remove(last_started)
     return failures
 
 
 # What the child pytest must not inherit: options and plugins from the learner's shell would
 # change which specs run (PYTEST_ADDOPTS="-k clip" runs a third of a module).
 _UNINHERITED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+
+
+# How the spec runs start pytest: as `python -m pytest`, but with bytecode written and read as
+# usual until the grader's plugin turns both off, just before the first conftest loads
+# (spec_plugin.py). So pytest and its plugins, installed packages, are compiled once, not on
+# every run, while what the specs load (the learner's code above all) never has bytecode used.
+_PYTEST = r"""
+import runpy, sys
+sys.dont_write_bytecode = False
+runpy.run_module("pytest", run_name="__main__", alter_sys=True)
+"""
 
 
 def _pytest(tree: Path, files: list[str], *options: str) -> tuple[list[dict], str]:
@@ -185,15 +212,13 @@ def _pytest(tree: Path, files: list[str], *options: str) -> tuple[list[dict], st
     with tempfile.TemporaryDirectory() as folder:
         events = Path(folder) / "events.jsonl"
         command = [
-            sys.executable, "-m", "pytest", *files, "-q", "--tb=line", "-p", "no:cacheprovider", "-n", "0",
+            sys.executable, "-c", _PYTEST, *files, "-q", "--tb=line", "-p", "no:cacheprovider", "-n", "0",
             "-p", "grading.spec_plugin", "--confcutdir", str(ROOT / "spec_tests"), "--tree", str(tree),
             "--timeout", f"{SPEC_TIME_LIMIT:g}", "--continue-on-collection-errors",
             "-o", "addopts=-m 'not slow and not heavy'", *options,
         ]  # fmt: skip
-        environment = {k: v for k, v in os.environ.items() if k not in _UNINHERITED}
-        environment.update(
-            PYTHONDONTWRITEBYTECODE="1", POLICYWERK_TREE=str(tree), POLICYWERK_GRADER_EVENTS=str(events)
-        )
+        environment = _no_bytecode({k: v for k, v in os.environ.items() if k not in _UNINHERITED}, folder)
+        environment.update(POLICYWERK_TREE=str(tree), POLICYWERK_GRADER_EVENTS=str(events))
         try:
             completed = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIME_LIMIT, cwd=ROOT, env=environment)
             output = completed.stdout + completed.stderr
@@ -204,8 +229,17 @@ def _pytest(tree: Path, files: list[str], *options: str) -> tuple[list[dict], st
 
 
 def _module_of_spec(nodeid: str, modules: list[str]) -> str | None:
-    path = Path(ROOT / nodeid.split("::", 1)[0])
-    return next((m for m in modules if spec_file(m) == path), None)
+    return _spec_files(tuple(modules)).get(ROOT / nodeid.split("::", 1)[0])
+
+
+@functools.lru_cache(maxsize=16)
+def _spec_files(modules: tuple[str, ...]) -> dict[Path, str]:
+    """Each module's spec file -> the module (the first, were two to share one), built once per
+    list of modules: a run's thousands of events each ask which module they belong to."""
+    index: dict[Path, str] = {}
+    for module in modules:
+        index.setdefault(spec_file(module), module)
+    return index
 
 
 def _shown_location(location: str | None) -> str | None:

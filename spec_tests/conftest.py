@@ -11,6 +11,7 @@ the grader and the maintainers' checks.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -82,15 +83,29 @@ def _short_message(report) -> str:
     return str(report.longrepr).strip().splitlines()[-1]
 
 
+@functools.cache
+def _inside(tree: str, filename: str) -> str | None:
+    """A frame's file as an absolute path when it lies in the tested tree, else None.
+
+    Cached and done on strings: a failing spec's traceback has some twenty frames, nearly all
+    in the same few pytest files, and a pathlib path per frame costs more than the spec.
+    """
+    path = os.path.abspath(filename)
+    return path if path == tree or path.startswith(tree.rstrip(os.sep) + os.sep) else None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
     if call.excinfo is not None:
-        # Where in the tested tree the failure happened: the learner's own line, for the grader.
-        tree = item.config.policywerk_tree
-        inside = [entry for entry in call.excinfo.traceback if Path(str(entry.path)).is_relative_to(tree)]
-        if inside:
-            report.user_properties.append(("location", f"{inside[-1].path}:{inside[-1].lineno + 1}"))
+        # Where in the tested tree the failure happened (the innermost such frame): the learner's own line.
+        tree, found, tb = str(item.config.policywerk_tree), None, call.excinfo.tb
+        while tb is not None:
+            path = _inside(tree, tb.tb_frame.f_code.co_filename)
+            found = f"{path}:{tb.tb_lineno}" if path else found
+            tb = tb.tb_next
+        if found:
+            report.user_properties.append(("location", found))
 
 
 _records: list[dict] = []

@@ -3,11 +3,14 @@ to the run (stopping it, skipping, deselecting, ending the process)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import marshal
 import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -154,3 +157,16 @@ def test_ctrl_c_during_check_ends_cleanly_and_records_nothing(repo):
     assert all("primitives.scalar" not in entries for entries in trees.values())
 
 
+def test_bytecode_beside_a_learner_file_that_looks_current_is_never_run_in_its_place(repo):
+    """A .pyc of other code in __pycache__, stamped with the learner's file's own mtime and size
+    (what a second save within one second, at one size, leaves behind): Python would load it
+    instead of the file. The grader runs the file as it is, the stubs, and nothing passes."""
+    scalar = learner_file(repo)
+    reference = compile((repo / "solutions/policywerk/primitives/scalar.py").read_text(), str(scalar), "exec")
+    stat = scalar.stat()
+    header = importlib.util.MAGIC_NUMBER + struct.pack("<III", 0, int(stat.st_mtime) & 0xFFFFFFFF, stat.st_size & 0xFFFFFFFF)
+    pyc = Path(importlib.util.cache_from_source(str(scalar)))
+    pyc.parent.mkdir(parents=True, exist_ok=True)
+    pyc.write_bytes(header + marshal.dumps(reference))
+    output = handled(grader(repo, "check", "primitives.scalar"), status=(1,))
+    assert f"primitives.scalar: 0 of {TOTAL} specs pass" in output

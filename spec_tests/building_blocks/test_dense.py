@@ -118,11 +118,19 @@ def test_an_initialiser_gives_the_same_weights_for_the_same_seed_and_others_for_
     assert initialise(4, 3, Rng(7)) != initialise(4, 3, Rng(8))
 
 
+@pytest.mark.parametrize("name", [_initialiser("xavier_uniform"), _initialiser("he_normal")])
+def test_an_initialiser_accepts_sizes_of_one(name):
+    # the docstrings refuse sizes below 1 only: one input and one output is a (1 × 1) matrix
+    weights = getattr(dense, name)(1, 1, Rng(0))
+    assert len(weights) == 1 and len(weights[0]) == 1
+
+
 @pytest.mark.parametrize(
     "name, sizes",
     [
         pytest.param("xavier_uniform", (0, 3), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-in"),
         pytest.param("xavier_uniform", (2, -1), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-out"),
+        pytest.param("xavier_uniform", (2, 0), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-out-zero"),
         pytest.param("he_normal", (0, 3), marks=exercise("building_blocks.dense.he_normal"), id="he-in"),
         pytest.param("he_normal", (2, 0), marks=exercise("building_blocks.dense.he_normal"), id="he-out"),
     ],

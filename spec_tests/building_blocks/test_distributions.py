@@ -208,11 +208,15 @@ def test_log_prob_gradient_matches_central_differences(unimix):
         )
 
 
-@exercise("building_blocks.distributions.categorical_log_prob_gradient")
-def test_log_prob_gradient_refuses_an_index_outside_the_classes_naming_it():
+@pytest.mark.parametrize(
+    "index",
+    [pytest.param(i, marks=exercise("building_blocks.distributions.categorical_log_prob_gradient"), id=repr(i)) for i in (5, 3, -1, 1.0)],
+)
+def test_log_prob_gradient_refuses_an_index_outside_the_classes_naming_it(index):
+    # 3 = K is the first index past the end: [0, K) leaves it out
     with pytest.raises(ValueError) as error:
-        distributions.categorical_log_prob_gradient([0.0, 1.0, 2.0], 5)
-    assert_names(error, 5, 3)  # the index, and K = 3
+        distributions.categorical_log_prob_gradient([0.0, 1.0, 2.0], index)
+    assert_names(error, index, 3)  # the index, and K = 3
 
 
 # --- categorical_entropy -------------------------------------------------------------------------
@@ -432,12 +436,26 @@ def test_gaussian_log_prob_far_out_in_the_tail_stays_finite():
     assert value == pytest.approx(-500000.0 - 0.5 * math.log(2.0 * math.pi), rel=1e-12)
 
 
-@exercise("building_blocks.distributions.gaussian_log_prob")
-def test_gaussian_log_prob_refuses_lengths_that_differ():
-    with pytest.raises(ValueError):
-        distributions.gaussian_log_prob([0.0, 0.0], [0.0], [0.0])
-    with pytest.raises(ValueError):
-        distributions.gaussian_log_prob([0.0], [0.0], [0.0, 0.0])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=exercise(f"building_blocks.distributions.{name}"), id=name)
+        for name in ("gaussian_log_prob", "gaussian_log_prob_gradients")
+    ],
+)
+@pytest.mark.parametrize(
+    "x, mean, log_std",
+    [
+        pytest.param([0.0, 0.0, 0.0], [0.0], [0.0], id="x-longer"),
+        pytest.param([0.0], [0.0, 0.0], [0.0, 0.0], id="x-shorter"),
+        pytest.param([0.0], [0.0], [0.0, 0.0, 0.0], id="log-std-longer"),
+    ],
+)
+def test_gaussian_log_prob_and_its_gradients_refuse_lengths_that_differ_naming_them(name, x, mean, log_std):
+    # The gradients' docstring: "Raises ValueError as gaussian_log_prob does" (naming the lengths).
+    with pytest.raises(ValueError) as error:
+        getattr(distributions, name)(x, mean, log_std)
+    assert_names(error, *{len(x), len(mean), len(log_std)})
 
 
 # --- gaussian_log_prob_gradients -----------------------------------------------------------------
@@ -527,10 +545,22 @@ def test_gaussian_kl_sums_over_dimensions_and_is_not_symmetric():
     assert distributions.gaussian_kl([0.0], [math.log(2.0)], [1.0], [0.0]) == pytest.approx(2.0 - math.log(2.0), rel=1e-12)
 
 
-@exercise("building_blocks.distributions.gaussian_kl")
-def test_gaussian_kl_refuses_lengths_that_differ():
-    with pytest.raises(ValueError):
-        distributions.gaussian_kl([0.0, 0.0], [0.0, 0.0], [0.0], [0.0, 0.0])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=exercise(f"building_blocks.distributions.{name}"), id=name)
+        for name in ("gaussian_kl", "gaussian_kl_gradients")
+    ],
+)
+@pytest.mark.parametrize("short", [0, 1, 2, 3], ids=["mean_p", "log_std_p", "mean_q", "log_std_q"])
+def test_gaussian_kl_and_its_gradients_refuse_lengths_that_differ_naming_them(name, short):
+    # One of the four arguments has one entry where the other three have two. The gradients'
+    # docstring: "Raises ValueError as gaussian_kl does" (naming the lengths).
+    args = [[0.0, 0.0] for _ in range(4)]
+    args[short] = [0.0]
+    with pytest.raises(ValueError) as error:
+        getattr(distributions, name)(*args)
+    assert_names(error, 1, 2)
 
 
 # --- gaussian_kl_gradients -----------------------------------------------------------------------
@@ -576,13 +606,16 @@ GAUSSIAN_CALLS = {
     "gaussian_entropy": lambda bad: distributions.gaussian_entropy([0.0, bad]),
     "gaussian_kl": lambda bad: distributions.gaussian_kl([0.0, 0.0], [0.0, bad], [0.0, 0.0], [0.0, 0.0]),
     "gaussian_kl_gradients": lambda bad: distributions.gaussian_kl_gradients([0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, bad]),
+    # the KL's docstrings: a log-std of either side; the other side of each from the two above
+    "gaussian_kl q": lambda bad: distributions.gaussian_kl([0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, bad]),
+    "gaussian_kl_gradients p": lambda bad: distributions.gaussian_kl_gradients([0.0, 0.0], [0.0, bad], [0.0, 0.0], [0.0, 0.0]),
 }
 
 
 @pytest.mark.parametrize(
     "name, bad",
     [
-        pytest.param(name, bad, marks=exercise(f"building_blocks.distributions.{name}"), id=f"{name}-{bad}")
+        pytest.param(name, bad, marks=exercise(f"building_blocks.distributions.{name.split()[0]}"), id=f"{name}-{bad}")
         for name in GAUSSIAN_CALLS
         for bad in (math.nan, math.inf, -math.inf)
     ],

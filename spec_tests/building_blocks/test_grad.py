@@ -92,6 +92,20 @@ def test_backpropagate_gives_the_gradient_of_the_mean_loss(what):
 
 
 @exercise("building_blocks.grad.backpropagate")
+def test_backpropagate_hands_the_loss_each_prediction_first_and_its_target_second():
+    # loss(predictionₙ, targetₙ), step 2 of the module docstring; cross-entropy, unlike the mse,
+    # tells the two apart. The identity layer gives logits [ln 3, 0] (softmax [3/4, 1/4]) and
+    # [0, 0] (softmax [1/2, 1/2]): against targets [0, 1] and [1, 0] that is −log ¼ and −log ½,
+    # mean (log 4 + log 2)/2 = (3/2)·log 2. The seeds (softmax − t)/2 are [3/8, −3/8] and
+    # [−1/4, 1/4], so ∂L/∂b = [1/8, −1/8].
+    layer = _Linear([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])
+    inputs, targets = [[math.log(3.0), 0.0], [0.0, 0.0]], [[0.0, 1.0], [1.0, 0.0]]
+    loss = grad.backpropagate(layer, inputs, targets, losses.cross_entropy, losses.cross_entropy_gradient)
+    assert loss == pytest.approx(1.5 * math.log(2.0), rel=1e-12)
+    assert layer.bias.grad[0] == pytest.approx([0.125, -0.125], rel=1e-12)
+
+
+@exercise("building_blocks.grad.backpropagate")
 def test_backpropagate_runs_the_forward_pass_once():
     # One forward gives both the predictions for the loss and the tape for the backward pass.
     layer = _Linear([[1.0, 2.0]], [0.0])

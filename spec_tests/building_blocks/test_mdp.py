@@ -259,6 +259,15 @@ def test_rollout_stops_after_max_steps_even_if_the_episode_goes_on():
 
 
 @exercise("building_blocks.mdp.rollout")
+def test_rollout_of_max_steps_one_takes_a_single_step():
+    # max_steps >= 1 is allowed, so one step is the shortest rollout there is
+    world = _Corridor(length=3)
+    episode = mdp.rollout(world, _always(1), max_steps=1)
+    assert [(t.observation, t.action, t.next_observation) for t in episode.transitions] == [(0, 1, 1)]
+    assert world.steps == 1
+
+
+@exercise("building_blocks.mdp.rollout")
 def test_rollout_by_default_stops_after_ten_thousand_steps():
     episode = mdp.rollout(_Corridor(length=3), _always(0))
     assert episode.length == 10_000

@@ -107,6 +107,15 @@ def test_rmsprop_two_steps_keep_a_running_average_of_the_squares():
     assert weight.value[0][0] == pytest.approx(-math.sqrt(2.0) - 2.0 / math.sqrt(3.0), rel=1e-12)
 
 
+@exercise("building_blocks.optimizers.RMSProp.step")
+def test_rmsprop_adds_epsilon_to_the_root_mean_square():
+    # ρ = ¾, g = 2, so s = ¼·4 = 1 as in the docstring's example; with ε = 1 the step is
+    # 0.1·2/(√1 + 1) = 0.1 instead of 0.2
+    weight = _parameter([[0.0]], [[2.0]])
+    optimizers.RMSProp([weight], lr=0.1, decay=0.75, epsilon=1.0).step()
+    assert weight.value[0][0] == pytest.approx(-0.1, rel=1e-12)
+
+
 # --- Adam ----------------------------------------------------------------------------------
 
 

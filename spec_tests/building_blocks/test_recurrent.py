@@ -332,6 +332,24 @@ def test_backward_sequence_input_and_initial_state_gradients_match_central_diffe
 
 
 @exercise("building_blocks.recurrent.GRU.backward_sequence")
+def test_backward_sequence_of_a_single_step_matches_central_differences():
+    # the docstring asks for at least one tape: one step is the shortest sequence there is
+    cell, sequence, start, weights = sequence_setup(seed=45, steps=1)
+    _, tapes = run_steps(cell, sequence, start)
+    grad_sequence, grad_start = cell.backward_sequence(tapes, weights)
+    assert len(grad_sequence) == 1
+    check_gradient(
+        lambda x: sequence_loss(cell, [shaped(x, sequence[0])], start, weights),
+        flat(sequence[0]),
+        flat(grad_sequence[0]),
+        what="∂L/∂x_0 of a one-step sequence",
+    )
+    check_gradient(
+        lambda h: sequence_loss(cell, sequence, shaped(h, start), weights), flat(start), flat(grad_start), what="∂L/∂h_0"
+    )
+
+
+@exercise("building_blocks.recurrent.GRU.backward_sequence")
 def test_backward_sequence_parameter_gradients_sum_over_the_five_steps():
     cell, sequence, start, weights = sequence_setup(seed=42)
     _, tapes = run_steps(cell, sequence, start)

@@ -185,6 +185,19 @@ def test_box_index_numbers_all_162_boxes_as_x_plus_3_xdot_plus_9_theta_plus_54_t
 
 
 @exercise("world.balance.box_index")
+def test_box_index_gives_the_states_on_the_limits_a_box():
+    # has_failed: "the limits themselves still count as balanced", so they have a box; the outer
+    # intervals of x and θ hold them: i_x = 0 or 2, i_θ = 0 or 5
+    on_limits = {
+        (balance.X_LIMIT, 0.0, 0.0, 0.0): box_of(2, 1, 3, 1),
+        (-balance.X_LIMIT, 0.0, 0.0, 0.0): box_of(0, 1, 3, 1),
+        (0.0, 0.0, balance.THETA_LIMIT, 0.0): box_of(1, 1, 5, 1),
+        (0.0, 0.0, -balance.THETA_LIMIT, 0.0): box_of(1, 1, 0, 1),
+    }
+    assert {state: balance.box_index(state) for state in on_limits} == on_limits
+
+
+@exercise("world.balance.box_index")
 def test_box_index_puts_a_value_on_an_edge_in_the_interval_above():
     base = [0.5, 0.0, 3 * DEG, 0.0]  # box_of(1, 1, 4, 1)
 

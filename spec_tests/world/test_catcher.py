@@ -260,6 +260,17 @@ def test_the_tracker_moves_toward_the_fruits_column(fruit_col, paddle_col, actio
     assert catcher.reference_policy(draw(6, 15 - fruit_col, 15 - paddle_col)) == 2 - action
 
 
+@pytest.mark.parametrize(
+    "missing", [pytest.param(m, marks=exercise("world.catcher.reference_policy"), id=f"no {m}") for m in ("paddle", "fruit")]
+)
+def test_the_tracker_refuses_a_frame_without_a_paddle_or_without_a_fruit(missing):
+    pixels = draw(6, 3, 8)
+    shown = 0.5 if missing == "paddle" else 1.0
+    pixels = [0.0 if p == shown else p for p in pixels]
+    with pytest.raises(ValueError):
+        catcher.reference_policy(pixels)
+
+
 @exercise("world.catcher.reference_policy")
 def test_the_tracker_catches_every_fruit():
     returns = [rollout(catcher.Catcher(), catcher.reference_policy, seed=seed).total_reward for seed in range(20)]

@@ -58,6 +58,8 @@ def test_dynamics_clips_each_force_coordinate_to_minus_one_one():
     assert pointmass.dynamics(state, [3.0, -7.0]) == pytest.approx(pointmass.dynamics(state, [1.0, -1.0]), abs=1e-15)
     assert pointmass.dynamics(state, [0.3, 5.0]) == pytest.approx(expected_step(state, [0.3, 1.0]), abs=1e-12)
     assert pointmass.dynamics(state, [0.3, 5.0])[2] == pytest.approx(0.9 * 0.1 + 0.1 * 0.3, abs=1e-12)  # 0.3 kept as it is
+    # and the other way round: x pushed below −1, y above 1
+    assert pointmass.dynamics(state, [-3.0, 7.0]) == pytest.approx(expected_step(state, [-1.0, 1.0]), abs=1e-12)
 
 
 @exercise("world.pointmass.dynamics")

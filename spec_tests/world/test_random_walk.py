@@ -252,6 +252,57 @@ def test_true_values_satisfy_the_bellman_equation_of_the_model():
         assert values[state] == pytest.approx(0.5 * left + 0.5 * right, abs=1e-10), state
 
 
+class _OneStep(random_walk.RandomWalk):
+    """The five-state walk where every inner state ends the episode at once, paying its reward
+    on the way out: V(s) = reward, found by the first sweep and confirmed by the second."""
+
+    def __init__(self, reward):
+        super().__init__(size=5)
+        self.reward = reward
+
+    def transitions(self, state, action):
+        if state in (LEFT_EXIT, RIGHT_EXIT):
+            return [(1.0, state, 0.0, True)]
+        return [(1.0, RIGHT_EXIT, self.reward, True)]
+
+
+class _TwoActions(random_walk.RandomWalk):
+    """The five-state walk with a second action: action 0 ends at once paying 1, action 1 at
+    once paying −1."""
+
+    def __init__(self):
+        super().__init__(size=5)
+        self.actions = [0, 1]
+
+    def transitions(self, state, action):
+        if state in (LEFT_EXIT, RIGHT_EXIT):
+            return [(1.0, state, 0.0, True)]
+        return [(1.0, RIGHT_EXIT, 1.0 if action == 0 else -1.0, True)]
+
+
+@exercise("world.random_walk.true_values")
+def test_true_values_stop_after_the_first_sweep_that_changes_nothing():
+    # reward 0: the first sweep leaves every value at 0, so one sweep is enough
+    assert random_walk.true_values(_OneStep(0.0), max_sweeps=1) == [0.0] * 7
+    # reward ½: sweep 1 moves the values from 0 to ½, sweep 2 changes nothing
+    assert random_walk.true_values(_OneStep(0.5), max_sweeps=2) == [0.0] + [0.5] * 5 + [0.0]
+
+
+@exercise("world.random_walk.true_values")
+def test_true_values_count_a_change_of_exactly_the_tolerance_as_still_moving():
+    # "until a sweep changes no value by tolerance or more": sweep 1 changes each value by ½
+    # exactly, so with tolerance ½ and a single sweep allowed the values have not settled
+    with pytest.raises(RuntimeError) as error:
+        random_walk.true_values(_OneStep(0.5), tolerance=0.5, max_sweeps=1)
+    assert_names(error, 1)
+
+
+@exercise("world.random_walk.true_values")
+def test_true_values_of_a_world_with_several_actions_follow_the_first_action():
+    # the docstring: "always take the first action", here the one that pays 1
+    assert random_walk.true_values(_TwoActions()) == [0.0] + [1.0] * 5 + [0.0]
+
+
 @exercise("world.random_walk.true_values")
 def test_true_values_raise_when_the_sweeps_run_out_naming_the_limit():
     with pytest.raises(RuntimeError) as error:

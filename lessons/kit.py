@@ -11,30 +11,28 @@ Every lesson's animation has one layout:
 
 A lesson builds its artists once (an image, arrows, lines), then for each frame updates their
 data and calls `Animation.capture()`. Redrawing a figure that exists is fast and keeps memory
-flat; frames are kept as small palette images. At the end `save_lesson_outputs` writes the
-four files every lesson leaves in output/: NAME.gif, NAME_poster.png, NAME_trace.png and
-NAME_trace.json (the numbers behind the trace, which `grader.py compare lesson` draws again).
+flat; frames are kept as small palette images. Artists handed to `Animation.moving` are drawn
+over a kept picture of everything else, which is drawn again only when something else changed.
+At the end `save_lesson_outputs` writes the four files every lesson leaves in output/: NAME.gif,
+NAME_poster.png, NAME_trace.png and NAME_trace.json (the numbers behind the trace, which
+`grader.py compare lesson` draws again). `in_workers` runs independent jobs (other seeds, other
+settings) in worker processes.
 
 Drawing lives here, outside both package trees: it is not an exercise, and the package never
-imports matplotlib.
+imports matplotlib. Nor does this module until something is drawn, so a lesson starts at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display needed, and the same pixels everywhere
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,6 +42,43 @@ OUTPUT = ROOT / "output"
 FIGURE_SIZE = (9.6, 7.2)  # inches; at DPI 80 a frame is 768 × 576 pixels
 DPI = 80
 COLORS = {"ours": "#1f77b4", "second": "#d62728", "reference": "#7f7f7f", "accent": "#2ca02c"}
+
+
+def new_figure(figsize, dpi=DPI):
+    """A figure drawn by Agg, made without pyplot (whose import costs more than the figure)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def __getattr__(name):
+    """`kit.plt`, imported on first use (the grader draws with it)."""
+    if name == "plt":
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display needed, and the same pixels everywhere
+        import matplotlib.pyplot
+
+        return matplotlib.pyplot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def in_workers(function, jobs: list) -> list:
+    """`function(job)` for each job, the results in the jobs' order, the jobs shared among worker
+    processes (one per core) where the system can fork; elsewhere one after the other, here.
+    Each job must depend on nothing but its arguments (its own seed), so the results are the same
+    either way. Returns an iterator: a result is ready as soon as it and those before it are."""
+    jobs = list(jobs)
+    if len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return map(function, jobs)
+    workers = min(len(jobs), os.cpu_count() or 1)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    results = pool.map(function, jobs)
+    pool.shutdown(wait=False)  # the workers finish the jobs already given, then stop
+    return results
 
 
 # ── command line ─────────────────────────────────────────────────────────────────────────
@@ -104,7 +139,7 @@ class Animation:
     """A figure in the lessons' three-pane layout, and the frames captured from it."""
 
     def __init__(self, title: str, world_title: str, internals_title: str, trace_title: str):
-        self.figure = plt.figure(figsize=FIGURE_SIZE, dpi=DPI)
+        self.figure = new_figure(FIGURE_SIZE)
         grid = self.figure.add_gridspec(2, 2, height_ratios=(1.35, 1.0), hspace=0.32, wspace=0.22)
         self.world = self.figure.add_subplot(grid[0, 0])
         self.internals = self.figure.add_subplot(grid[0, 1])
@@ -114,14 +149,43 @@ class Animation:
         self.trace.set_title(trace_title, fontsize=11)
         self.heading = self.figure.suptitle(title, fontsize=13, fontweight="bold")
         self.figure.subplots_adjust(left=0.07, right=0.97, top=0.9, bottom=0.08)
-        self.frames: list[Image.Image] = []
+        self.frames: list = []  # PIL palette images
         self.durations: list[int] = []
+        self._moving: list = []  # artists drawn afresh on every frame, over the kept background
+        self._background = None  # the pixels of everything else, while nothing else changes
+        self._palette = None  # the colours of the last frame drawn whole, reused until the next
+
+    def moving(self, *artists):
+        """Mark artists that change from frame to frame (a cart, a line, a title): `capture` draws
+        them over a kept picture of the rest, which it draws again only when the rest changed.
+        They are drawn after everything else, by zorder: give here, too, what must lie above them.
+        Returns the artists, the one given if only one."""
+        for artist in artists:
+            artist.set_animated(True)  # an animated artist does not mark the figure stale
+            self._moving.append(artist)
+        self._moving.sort(key=lambda artist: artist.get_zorder())  # stable: ties in the order given
+        return artists[0] if len(artists) == 1 else artists
 
     def capture(self, seconds: float = 0.5) -> None:
         """Draw the figure as it is now and keep it as one frame shown for `seconds`."""
-        self.figure.canvas.draw()
-        pixels = np.asarray(self.figure.canvas.buffer_rgba())[..., :3]
-        self.frames.append(Image.fromarray(pixels).convert("P", palette=Image.Palette.ADAPTIVE, colors=96))
+        import numpy as np
+        from PIL import Image
+
+        canvas = self.figure.canvas
+        whole = self._background is None or self.figure.stale  # stale: an artist not moving changed
+        if whole:
+            canvas.draw()  # everything but the moving artists
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._moving:
+            self.figure.draw_artist(artist)
+        frame = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
+        if whole:
+            self._palette = frame.convert("P", palette=Image.Palette.ADAPTIVE, colors=96)
+            self.frames.append(self._palette)
+        else:  # only the moving artists differ: the same colours serve, and are found faster
+            self.frames.append(frame.quantize(palette=self._palette, dither=Image.Dither.NONE))
         self.durations.append(int(seconds * 1000))
 
     def save_gif(self, path: Path) -> None:
@@ -131,7 +195,7 @@ class Animation:
         first.save(path, save_all=True, append_images=rest, duration=self.durations, loop=0, optimize=True)
 
     def close(self) -> None:
-        plt.close(self.figure)
+        self.figure.clear()
 
 
 # ── the trace and the outputs ────────────────────────────────────────────────────────────
@@ -203,7 +267,9 @@ def state_result(trace: Trace, name: str, value: float, bar: float, higher_is_be
 
 def draw_trace(axes, trace: Trace, style: str = "-", alpha: float = 1.0, label_suffix: str = "", colors=None) -> None:
     """Draw every series of a trace on the given axes (used by lessons and by the grader)."""
-    palette = colors or plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    import matplotlib
+
+    palette = colors or matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for index, (name, points) in enumerate(trace.series.items()):
         axes.plot(points["x"], points["y"], style, color=palette[index % len(palette)], alpha=alpha, label=name + label_suffix)
     axes.set_xlabel(trace.x_label)
@@ -224,12 +290,12 @@ def save_trace(trace: Trace, out: Path) -> list[Path]:
     """Write NAME_trace.png (the trace drawn) and NAME_trace.json (its numbers)."""
     out.mkdir(parents=True, exist_ok=True)
     trace_png, trace_json = out / f"{trace.lesson}_trace.png", out / f"{trace.lesson}_trace.json"
-    figure, axes = plt.subplots(figsize=(8, 4), dpi=DPI)
+    figure = new_figure((8, 4))
+    axes = figure.add_subplot()
     draw_trace(axes, trace)
     axes.set_title(trace.title)
     figure.tight_layout()
     figure.savefig(trace_png)
-    plt.close(figure)
     trace_json.write_text(json.dumps(asdict(trace), indent=1) + "\n")
     return [trace_png, trace_json]
 

@@ -153,7 +153,7 @@ class Animation:
         self.durations: list[int] = []
         self._moving: list = []  # artists drawn afresh on every frame, over the kept background
         self._background = None  # the pixels of everything else, while nothing else changes
-        self._palette = None  # the colours of the last frame drawn whole, reused until the next
+        self._whole = None  # the last frame drawn whole: its pixels, its palette indices, its palette
 
     def moving(self, *artists):
         """Mark artists that change from frame to frame (a cart, a line, a title): `capture` draws
@@ -180,12 +180,26 @@ class Animation:
             canvas.restore_region(self._background)
         for artist in self._moving:
             self.figure.draw_artist(artist)
-        frame = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
+        pixels = np.array(canvas.buffer_rgba())  # rows × columns × RGBA
+        packed = pixels.view(np.uint32)[..., 0]  # one number per pixel, to compare frames fast
         if whole:
-            self._palette = frame.convert("P", palette=Image.Palette.ADAPTIVE, colors=96)
-            self.frames.append(self._palette)
-        else:  # only the moving artists differ: the same colours serve, and are found faster
-            self.frames.append(frame.quantize(palette=self._palette, dither=Image.Dither.NONE))
+            frame = Image.fromarray(pixels[..., :3]).convert("P", palette=Image.Palette.ADAPTIVE, colors=96)
+            palette = frame.getpalette()
+            self._whole = (packed, np.asarray(frame), palette, np.array(palette, dtype=np.int32).reshape(-1, 3))
+        else:  # only the moving artists differ: the same colours serve, and only changed pixels are looked up
+            whole_packed, whole_indices, palette, colors = self._whole
+            changed = packed != whole_packed
+            indices = whole_indices.copy()
+            if changed.any():
+                # Each distinct new colour gets its nearest palette colour, exactly (PIL's palette
+                # lookup is coarser: it turned white into (252, 252, 252)).
+                distinct, where = np.unique(packed[changed], return_inverse=True)
+                rgb = distinct.view(np.uint8).reshape(-1, 4)[:, :3].astype(np.int32)
+                nearest = ((rgb[:, None, :] - colors[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+                indices[changed] = nearest[where.reshape(-1)]
+            frame = Image.fromarray(indices.astype(np.uint8))
+            frame.putpalette(palette)
+        self.frames.append(frame)
         self.durations.append(int(seconds * 1000))
 
     def save_gif(self, path: Path) -> None:

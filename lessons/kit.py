@@ -136,10 +136,13 @@ class Progress:
 
 
 class Animation:
-    """A figure in the lessons' three-pane layout, and the frames captured from it."""
+    """A figure in the lessons' three-pane layout, and the frames captured from it. A frame
+    drawn whole gets a palette of `colors` colours (at most 255); more keep a small mark's colour
+    true where the most common colours would otherwise take its place."""
 
-    def __init__(self, title: str, world_title: str, internals_title: str, trace_title: str):
+    def __init__(self, title: str, world_title: str, internals_title: str, trace_title: str, colors: int = 96):
         self.figure = new_figure(FIGURE_SIZE)
+        self.colors = colors
         grid = self.figure.add_gridspec(2, 2, height_ratios=(1.35, 1.0), hspace=0.32, wspace=0.22)
         self.world = self.figure.add_subplot(grid[0, 0])
         self.internals = self.figure.add_subplot(grid[0, 1])
@@ -180,10 +183,13 @@ class Animation:
             canvas.restore_region(self._background)
         for artist in self._moving:
             self.figure.draw_artist(artist)
+        # Drawing some artists (a legend, a scatter) marks their parts stale, which reaches the
+        # figure: no change to the rest, so it does not call for a whole drawing next time.
+        self.figure.stale = False
         pixels = np.array(canvas.buffer_rgba())  # rows × columns × RGBA
         packed = pixels.view(np.uint32)[..., 0]  # one number per pixel, to compare frames fast
         if whole:
-            frame = Image.fromarray(pixels[..., :3]).convert("P", palette=Image.Palette.ADAPTIVE, colors=96)
+            frame = Image.fromarray(pixels[..., :3]).convert("P", palette=Image.Palette.ADAPTIVE, colors=self.colors)
             palette = frame.getpalette()
             self._whole = (packed, np.asarray(frame), palette, np.array(palette, dtype=np.int32).reshape(-1, 3))
         else:  # only the moving artists differ: the same colours serve, and only changed pixels are looked up

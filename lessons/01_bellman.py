@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         "the gridworld: greedy path from the start",
         "V(s) and the greedy policy",
         "value iteration: the values settle sweep by sweep",
+        colors=255,  # the small marks (dots, arrows, letters) keep their colours
     )
     layout = world.render()
     layout[divmod(gridworld.START, cols)[0]][divmod(gridworld.START, cols)[1]] = 0.0  # the start is drawn as a letter

@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         "the cart-pole",
         "ASE weights per box (red: push right)",
         "steps balanced per trial",
+        colors=255,  # the small marks (dots, arrows, letters) keep their colours
     )
     animation.figure.subplots_adjust(right=0.93)  # room for the colour bar's labels
     world_axes = animation.world

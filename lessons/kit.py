@@ -41,11 +41,13 @@ import treepath  # noqa: E402
 OUTPUT = ROOT / "output"
 FIGURE_SIZE = (9.6, 7.2)  # inches; at DPI 80 a frame is 768 × 576 pixels
 DPI = 80
+NEW_COLOR = 3 * 10**2  # squared RGB distance from the palette beyond which a colour is new to it
+NEW_COLOR_PIXELS = 200  # pixels of new colours that call for a new palette (fewer: edges, blends)
 COLORS = {"ours": "#1f77b4", "second": "#d62728", "reference": "#7f7f7f", "accent": "#2ca02c"}
 
 
 def new_figure(figsize, dpi=DPI):
-    """A figure drawn by Agg, made without pyplot (whose import costs more than the figure)."""
+    """A figure drawn by Agg, made without pyplot: no global state to close afterwards."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -188,23 +190,29 @@ class Animation:
         self.figure.stale = False
         pixels = np.array(canvas.buffer_rgba())  # rows × columns × RGBA
         packed = pixels.view(np.uint32)[..., 0]  # one number per pixel, to compare frames fast
-        if whole:
-            frame = Image.fromarray(pixels[..., :3]).convert("P", palette=Image.Palette.ADAPTIVE, colors=self.colors)
-            palette = frame.getpalette()
-            self._whole = (packed, np.asarray(frame), palette, np.array(palette, dtype=np.int32).reshape(-1, 3))
-        else:  # only the moving artists differ: the same colours serve, and only changed pixels are looked up
+        frame, fresh_palette = None, whole
+        if not fresh_palette:  # only the moving artists differ: look up only the changed pixels' colours
             whole_packed, whole_indices, palette, colors = self._whole
             changed = packed != whole_packed
             indices = whole_indices.copy()
             if changed.any():
                 # Each distinct new colour gets its nearest palette colour, exactly (PIL's palette
                 # lookup is coarser: it turned white into (252, 252, 252)).
-                distinct, where = np.unique(packed[changed], return_inverse=True)
+                distinct, where, counts = np.unique(packed[changed], return_inverse=True, return_counts=True)
                 rgb = distinct.view(np.uint8).reshape(-1, 4)[:, :3].astype(np.int32)
-                nearest = ((rgb[:, None, :] - colors[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+                distances = ((rgb[:, None, :] - colors[None, :, :]) ** 2).sum(axis=2)
+                nearest = distances.argmin(axis=1)
                 indices[changed] = nearest[where.reshape(-1)]
-            frame = Image.fromarray(indices.astype(np.uint8))
-            frame.putpalette(palette)
+                # Colours the palette lacks, over more than an edge's few pixels (a cell's new
+                # shade): this frame gets a palette of its own.
+                fresh_palette = int(counts[distances.min(axis=1) > NEW_COLOR].sum()) > NEW_COLOR_PIXELS
+            if not fresh_palette:
+                frame = Image.fromarray(indices.astype(np.uint8))
+                frame.putpalette(palette)
+        if fresh_palette:
+            frame = Image.fromarray(pixels[..., :3]).convert("P", palette=Image.Palette.ADAPTIVE, colors=self.colors)
+            palette = frame.getpalette()
+            self._whole = (packed, np.asarray(frame), palette, np.array(palette, dtype=np.int32).reshape(-1, 3))
         self.frames.append(frame)
         self.durations.append(int(seconds * 1000))
 

@@ -115,7 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         axes.set_xticks([c + 0.5 for c in range(cols - 1)], labels=[])
         axes.set_yticks([r + 0.5 for r in range(rows - 1)], labels=[])
         axes.tick_params(length=0)
-        axes.grid(color="white", linewidth=1.5)
+    animation.world.grid(color="white", linewidth=1.5)
+    # The values' cell borders as lines of their own, drawn over the heat map on every frame.
+    borders = [animation.internals.vlines([c + 0.5 for c in range(cols - 1)], -0.5, rows - 0.5, colors="white", linewidth=1.5),
+               animation.internals.hlines([r + 0.5 for r in range(rows - 1)], -0.5, cols - 0.5, colors="white", linewidth=1.5)]
+    for line in borders:
+        line.set_zorder(0.5)  # over the heat map (0), under the numbers and arrows
     # Sweep 0 is the start, V = 0 everywhere: the trace has a point from the first frame on.
     (change_line,) = animation.trace.plot([], [], "-o", color=kit.COLORS["second"], label="max |ΔV| in the sweep")
     (start_line,) = animation.trace.plot([], [], "-o", color=kit.COLORS["ours"], label="V(start)")
@@ -127,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     animation.trace.legend(loc="upper center", ncols=2, fontsize=9)
     story = animation.trace.text(0.01, 0.62, "", transform=animation.trace.transAxes, ha="left", va="top", fontsize=9,
                                  linespacing=1.5)  # fmt: skip
+    animation.moving(path_line, heatmap, *borders, *(text for row in numbers for text in row), arrows, animation.internals.title,
+                     *animation.internals.spines.values(), change_line, start_line, story, animation.heading)  # fmt: skip
     events = ["before the first sweep: V = 0 everywhere"]
 
     def draw(values, shown_sweeps, sweep_label):
@@ -159,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         arrows.set_color(inks)
         path = greedy_path(policy, decided, gridworld.START, world.terminal_states, cols)
         path_line.set_data([s % cols for s in path], [s // cols for s in path])
-        animation.internals.set_title(f"V(s) and the greedy policy · {sweep_label}", fontsize=11)
+        animation.internals.title.set_text(f"V(s) and the greedy policy · {sweep_label}")
         change_line.set_data(sweeps[:shown_sweeps], changes[:shown_sweeps])
         start_line.set_data([0, *sweeps[:shown_sweeps]], [0.0, *start_values[:shown_sweeps]])
         return path

@@ -20,9 +20,6 @@ import time
 from collections import deque
 
 import kit
-import matplotlib
-from matplotlib.colors import SymLogNorm
-from matplotlib.patches import Rectangle
 
 CAP = 100_000  # the paper's test: a trial of 100,000 steps (about 33 minutes of simulated time)
 QUICK_CAP = 5_000
@@ -50,6 +47,28 @@ def balance_steps(world, policy, seed):
         state = step.observation
 
 
+def mean_steps(world, make_policy, episodes):
+    """Mean steps balanced over episodes 0 … episodes − 1, the policy for each made from its seed."""
+    return sum(balance_steps(world, make_policy(seed), seed) for seed in range(episodes)) / episodes
+
+
+def work(task):
+    """One job for a worker process (kit.in_workers). ("train", seed, cap): train one more seed,
+    return (seed, balanced, failures). ("steps", policy, episodes, cap): the mean steps balanced by
+    the hand-made "controller" or by "random" pushes."""
+    from policywerk.actors import barto_sutton
+    from policywerk.primitives.random import Rng
+    from policywerk.world import balance
+
+    if task[0] == "train":
+        _, seed, cap = task
+        other = barto_sutton.train(balance.BalanceWorld(max_steps=cap), barto_sutton.Config(), seed=seed)
+        return seed, other.balanced, other.failures
+    _, name, episodes, cap = task
+    policies = {"controller": lambda seed: balance.reference_policy, "random": lambda seed: balance.random_policy(Rng(2000 + seed))}
+    return mean_steps(balance.BalanceWorld(max_steps=cap), policies[name], episodes)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = kit.parse_args(__doc__, argv)
     from policywerk.actors import barto_sutton
@@ -67,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ASE α = {config.alpha:g}, δ = {config.delta}, σ = {config.noise_std}; ACE β = {config.beta}, "
           f"λ = {config.lam}, γ = {config.gamma} (the paper's values).")  # fmt: skip
     print(f"Code: {args.tree}. Training seed {args.seed} until a trial lasts {cap:,} steps, or {config.max_failures} failures…")
+
+    # ── worker processes: the yardsticks, and more seeds for the success rate (defaults only) ──
+    extra_seeds = [] if args.quick else [args.seed + seed for seed in EXTRA_SEEDS]
+    tasks = [("steps", name, episodes, evaluation_cap) for name in ("controller", "random")]
+    tasks += [("train", seed, cap) for seed in extra_seeds]
+    results = kit.in_workers(work, tasks)
 
     # ── training, keeping what the animation needs ──────────────────────────────────────
     heads: dict[int, list] = {}  # trial -> its first KEEP_FIRST states
@@ -86,40 +111,29 @@ def main(argv: list[str] | None = None) -> int:
         weights_before[report.trial + 1] = report.ase.weights()
         progress.update(report.trial, f"lasted {report.length:,} steps{'' if report.failed else ': balanced'}")
 
+    train_started = time.process_time()  # the CPU time of this process: the workers run beside it
     result = barto_sutton.train(balance.BalanceWorld(max_steps=cap), config, seed=args.seed, on_trial=on_trial, on_step=on_step)
+    trained_in = time.process_time() - train_started
     progress.close()
-    trained_in = time.perf_counter() - started
     lengths = result.trial_lengths
     trials = list(range(1, len(lengths) + 1))
 
-    # ── more seeds, for the success rate (defaults only) ────────────────────────────────
-    seed_outcomes = [(args.seed, result.balanced, result.failures)]
-    if not args.quick:
-        seed_progress = kit.Progress(label="further seeds", total=len(EXTRA_SEEDS))
-        for done, seed in enumerate(EXTRA_SEEDS, start=1):
-            other = barto_sutton.train(balance.BalanceWorld(max_steps=cap), config, seed=args.seed + seed)
-            seed_outcomes.append((args.seed + seed, other.balanced, other.failures))
-            outcome = f"balanced after {other.failures} failures" if other.balanced else f"not within {config.max_failures} failures"
-            seed_progress.update(done, f"seed {args.seed + seed}: {outcome}")
-        seed_progress.close()
-
     # ── how good is the learned ASE, frozen? ────────────────────────────────────────────
-    evaluation_world = balance.BalanceWorld(max_steps=evaluation_cap)
-
-    def mean_steps(make_policy):
-        return sum(balance_steps(evaluation_world, make_policy(seed), seed) for seed in range(episodes)) / episodes
-
-    agent_steps = mean_steps(lambda seed: barto_sutton.ase_policy(result.ase_weights, Rng(1000 + seed), config.noise_std))
-    reference_steps = mean_steps(lambda seed: balance.reference_policy)
-    random_steps = mean_steps(lambda seed: balance.random_policy(Rng(2000 + seed)))
-    score = (agent_steps - random_steps) / (reference_steps - random_steps)
+    agent_steps = mean_steps(balance.BalanceWorld(max_steps=evaluation_cap),
+                             lambda seed: barto_sutton.ase_policy(result.ase_weights, Rng(1000 + seed), config.noise_std),
+                             episodes)  # fmt: skip
 
     # ── the picture: the cart-pole, the ASE's weights per box, steps per trial ──────────
+    import matplotlib
+    from matplotlib.colors import SymLogNorm
+    from matplotlib.patches import Rectangle
+
     animation = kit.Animation(
         "Lesson 02 · Barto, Sutton & Anderson 1983 · ASE + ACE",
         "the cart-pole",
         "ASE weights per box (red: push right)",
         "steps balanced per trial",
+        colors=255,  # the small marks (dots, arrows, letters) keep their colours
     )
     animation.figure.subplots_adjust(right=0.93)  # room for the colour bar's labels
     world_axes = animation.world
@@ -137,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     (pole,) = world_axes.plot([], [], color="#8c5a2b", linewidth=5, solid_capstyle="round")
     push = world_axes.annotate("", xy=(0, 0), xytext=(0, 0), arrowprops={"arrowstyle": "-|>", "color": kit.COLORS["second"], "lw": 2.5})
     label = world_axes.text(0.0, -0.35, "", fontsize=10, ha="center", va="top")
+    animation.moving(cart, limits, pole, push, label, world_axes.title)  # what changes step by step
 
     # The 162 boxes as an 18 × 9 grid: rows θ̇-block × θ interval, columns ẋ-block × x interval.
     def grid_of(weights):
@@ -155,13 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     for edge in (5.5, 11.5):
         animation.internals.axhline(edge, color="white", linewidth=3)
     animation.internals.set_xticks([1, 4, 7], ["ẋ < −0.5 m/s", "|ẋ| < 0.5", "ẋ > 0.5"], fontsize=8)
-    animation.internals.set_yticks([2.5, 8.5, 14.5], ["θ̇ < −50°/s", "|θ̇| < 50°/s", "θ̇ > 50°/s"], fontsize=8, rotation=90, va="center")
+    # θ̇ (the angular velocity) as mathtext: the font draws no combining dot over a θ.
+    theta_dot = r"$\dot{\theta}$"
+    animation.internals.set_yticks([2.5, 8.5, 14.5], [f"{theta_dot} < −50°/s", f"|{theta_dot}| < 50°/s", f"{theta_dot} > 50°/s"],
+                                   fontsize=8, rotation=90, va="center")  # fmt: skip
     animation.internals.set_xlabel("in each block: x from left to right, θ from −12° (bottom) to 12° (top)", fontsize=8)
     colorbar = animation.figure.colorbar(heatmap, ax=animation.internals, fraction=0.06, pad=0.02)
     colorbar.set_ticks([-1000, -100, -10, 0, 10, 100, 1000], labels=["−10³", "−10²", "−10", "0", "10", "10²", "10³"])
     colorbar.ax.tick_params(labelsize=8)
     current = Rectangle((0, 0), 1, 1, fill=False, edgecolor="black", linewidth=2)
     animation.internals.add_patch(current)
+    animation.moving(current)  # the box the state is in
 
     trace_axes = animation.trace
     trace_axes.set_yscale("log")
@@ -195,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
             push.set_visible(True)
         else:
             push.set_visible(False)
-        world_axes.set_title(f"trial {trial} · step {step:,} ({step * balance.TIME_STEP:.1f} s){note}", fontsize=11)
+        # The title's own text: set_title would touch the axes' other titles, and so redraw all.
+        world_axes.title.set_text(f"trial {trial} · step {step:,} ({step * balance.TIME_STEP:.1f} s){note}")
         label.set_text(f"θ = {math.degrees(theta):+.1f}°   x = {x:+.2f} m")
         if not balance.has_failed(state):
             i_x, i_x_dot, i_theta, i_theta_dot = balance.box_intervals(balance.box_index(state))
@@ -244,12 +264,24 @@ def main(argv: list[str] | None = None) -> int:
     animation.heading.set_text(f"Lesson 02 · ASE + ACE · {outcome}")
     animation.capture(seconds=4.0)
 
+    # ── what the workers found ──────────────────────────────────────────────────────────
+    reference_steps, random_steps = next(results), next(results)
+    score = (agent_steps - random_steps) / (reference_steps - random_steps)
+    seed_outcomes = [(args.seed, result.balanced, result.failures)]
+    if extra_seeds:
+        seed_progress = kit.Progress(label="further seeds", total=len(extra_seeds))
+        for done, (seed, balanced, failures) in enumerate(results, start=1):
+            seed_outcomes.append((seed, balanced, failures))
+            outcome = f"balanced after {failures} failures" if balanced else f"not within {config.max_failures} failures"
+            seed_progress.update(done, f"seed {seed}: {outcome}")
+        seed_progress.close()
+
     # ── the narrative ───────────────────────────────────────────────────────────────────
     print("\nPaper (Barto, Sutton & Anderson 1983): the ASE and ACE learned to balance the pole; the authors'")
     print(f"  simulator logged {PAPER_FAILURES} failures, then a trial of 100,000 steps.")
     if result.balanced:
         print(f"Ours (seed {args.seed}): {result.failures} failures, then a trial of {cap:,} steps "
-              f"({result.steps:,} steps in all, trained in {trained_in:.1f} s: {trained_in / result.steps * 1e6:.1f} µs a step).")  # fmt: skip
+              f"({result.steps:,} steps in all, trained in {trained_in:.1f} s of CPU: {trained_in / result.steps * 1e6:.1f} µs a step).")  # fmt: skip
     else:
         print(f"Ours (seed {args.seed}): no trial reached {cap:,} steps within {config.max_failures} failures "
               f"(longest {max(lengths):,} steps); some seeds lock into a repeating trial.")  # fmt: skip

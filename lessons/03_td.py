@@ -15,6 +15,8 @@ The classic mistakes of this lesson, and the spec that catches each: MISTAKES.md
 
 from __future__ import annotations
 
+import math
+import statistics
 import time
 
 import kit
@@ -43,6 +45,73 @@ def mean_curve(curves):
     return [sum(column) / len(column) for column in zip(*curves)]
 
 
+UPDATES = ("offline λ-return", "TD(λ)")  # the two ways through the 19-state walk's λ sweep
+# Filled before the worker processes fork, which inherit it: the 19-state training episodes,
+# too many to send to every job.
+SHARED: dict = {}
+
+
+def work(task):
+    """One job for a worker process (kit.in_workers), depending only on its arguments.
+
+    ("example", method, alpha, seeds, kept): Example 6.2 at one step size, one run per seed:
+        the mean RMS-error curve, and V(s) of every run after each episode in `kept`;
+    ("batch", seed, indices): the paper's experiment 1 on those training sets: per set, the
+        RMS error batch TD(0) and batch Monte Carlo settle on;
+    ("sweep", name, lam): the 19-state walk at one λ: (mean error, α) of the best α.
+    """
+    from policywerk.actors import td_learner
+    from policywerk.building_blocks.mdp import rollout
+    from policywerk.world import random_walk
+
+    world = random_walk.five_state()
+    truth = random_walk.true_values(world)
+    walk = list(range(1, world.size + 1))
+    if task[0] == "example":
+        _, method, alpha, seeds, kept = task
+        config = td_learner.Config(method=method, alpha=alpha, episodes=EPISODES, initial_value=0.5)
+        per_run, kept_values = [], []
+        for seed in seeds:
+            values_at = {0: [0.0] + [0.5] * world.size + [0.0]} if 0 in kept else {}
+
+            def on_episode(report, values_at=values_at):
+                if report.episode in kept:
+                    values_at[report.episode] = list(report.values)
+
+            per_run.append(td_learner.train(world, config, seed=seed, on_episode=on_episode if kept else None, true_values=truth).rms_errors)
+            kept_values.append(values_at)
+        return mean_curve(per_run), kept_values
+    if task[0] == "batch":
+        _, seed, indices = task
+        errors = []
+        for index in indices:
+            training_set = [rollout(world, random_walk.only_action, seed=seed + 1000 + index if k == 0 else None)
+                            for k in range(BATCH_SEQUENCES)]  # fmt: skip
+            settled = [td_learner.batch_train([0.0] + [0.5] * world.size + [0.0], training_set, BATCH_ALPHA, lam=lam,
+                                              tolerance=BATCH_TOLERANCE) for lam in (0.0, 1.0)]  # fmt: skip
+            errors.append(tuple(td_learner.rms_error(result.values, truth, walk) for result in settled))
+        return errors
+    _, name, lam = task
+    training, long_truth, long_walk, n_states = SHARED["training"], SHARED["truth"], SHARED["walk"], SHARED["n_states"]
+    update = td_learner.lambda_return_episode if name == UPDATES[0] else td_learner.td_lambda_episode
+    best = (float("inf"), None)
+    for alpha in SWEEP_ALPHAS:
+        total = 0.0
+        for episodes in training:
+            values = [0.0] * n_states
+            for episode in episodes:
+                update(values, episode, alpha, 1.0, lam)
+                error = td_learner.rms_error(values, long_truth, long_walk)
+                if not error < 10.0:  # this α diverges at this λ: out of the race
+                    total = float("inf")
+                    break
+                total += error
+            if total == float("inf"):
+                break
+        best = min(best, (total / (len(training) * SWEEP_EPISODES), alpha))
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     args = kit.parse_args(__doc__, argv)
     from policywerk.actors import td_learner
@@ -69,94 +138,64 @@ def main(argv: list[str] | None = None) -> int:
     print("What is measured is prediction: the RMS error of V over the five states against the true values.")
     print(f"Code: {args.tree}. {runs} runs of {EPISODES} episodes for each step size, V = 0.5 at the start…")
 
-    # ── Example 6.2: TD(0) against constant-α Monte Carlo, online ─────────────────────────
-    progress = kit.Progress(label="Example 6.2: run", total=runs * (len(TD_ALPHAS) + len(MC_ALPHAS)))
-    curves: dict[tuple[str, float], list[float]] = {}
-    done = 0
-    for method, alphas in (("td0", TD_ALPHAS), ("mc", MC_ALPHAS)):
-        for alpha in alphas:
-            config = td_learner.Config(method=method, alpha=alpha, episodes=EPISODES, initial_value=0.5)
-            per_run = []
-            for run in range(runs):
-                per_run.append(td_learner.train(world, config, seed=args.seed + run, true_values=truth).rms_errors)
-                done += 1
-                progress.update(done, f"{method} α = {alpha}")
-            curves[(method, alpha)] = mean_curve(per_run)
-    progress.close()
-    td_curve, mc_curve = curves[("td0", SHOWN_TD_ALPHA)], curves[("mc", SHOWN_MC_ALPHA)]
+    # ── the work, shared among worker processes ─────────────────────────────────────────
+    # Example 6.2 (TD(0) against constant-α Monte Carlo, online); the paper's experiment 1
+    # (repeated presentations of small training sets, in chunks of ten sets); the
+    # 19-state walk's λ sweep (each λ with its best α), on training episodes made here.
+    long_world = random_walk.nineteen_state()
+    SHARED["truth"], SHARED["walk"] = random_walk.true_values(long_world), list(range(1, long_world.size + 1))
+    SHARED["n_states"] = long_world.n_states
+    SHARED["training"] = [[rollout(long_world, random_walk.only_action, seed=args.seed + 2000 + run if k == 0 else None)
+                           for k in range(SWEEP_EPISODES)] for run in range(sweep_runs)]  # fmt: skip
+    seeds = [args.seed + run for run in range(runs)]
+    settings = [("td0", alpha) for alpha in TD_ALPHAS] + [("mc", alpha) for alpha in MC_ALPHAS]
+    shown_settings = (("td0", SHOWN_TD_ALPHA), ("mc", SHOWN_MC_ALPHA))
+    tasks = [("example", method, alpha, seeds, frame_episodes if (method, alpha) in shown_settings else ())
+             for method, alpha in settings]  # fmt: skip
+    sweep_settings = [(name, lam) for name in reversed(UPDATES) for lam in sweep_lambdas]  # TD(λ), the longest, first
+    tasks += [("sweep", name, lam) for name, lam in sweep_settings]
+    batch_chunks = [range(start, min(start + 10, batch_sets)) for start in range(0, batch_sets, 10)]
+    tasks += [("batch", args.seed, chunk) for chunk in batch_chunks]
+    results = kit.in_workers(work, tasks)
 
     # ── one run of each, on the same episodes, recorded for the animation ─────────────────
-    snapshots = {"td0": {}, "mc": {}}
-    walks, single = {}, {"td0": [], "mc": []}
-    for method, alpha in (("td0", SHOWN_TD_ALPHA), ("mc", SHOWN_MC_ALPHA)):
+    walks, single, run_values = {}, {"td0": [], "mc": []}, {}
+    for method, alpha in shown_settings:
 
         def on_episode(report, method=method):
             single[method].append(report.rms_error)
             if report.episode in frame_episodes:
                 steps = report.trajectory.transitions
-                snapshots[method][report.episode] = list(report.values)
                 walks[report.episode] = [steps[0].observation] + [t.next_observation for t in steps]
 
         config = td_learner.Config(method=method, alpha=alpha, episodes=EPISODES, initial_value=0.5)
         result = td_learner.train(world, config, seed=args.seed, on_episode=on_episode, true_values=truth)
         single[method].insert(0, result.rms_errors[0])
-        snapshots[method][0] = [0.0] + [0.5] * world.size + [0.0]
+        run_values[method] = list(result.values)
 
-    # ── the paper's experiment 1: repeated presentations of small training sets ─────────────
-    progress = kit.Progress(label="repeated presentations: training set", total=batch_sets)
-    batch_errors = {0.0: [], 1.0: []}
-    for index in range(batch_sets):
-        training_set = [rollout(world, random_walk.only_action, seed=args.seed + 1000 + index if k == 0 else None)
-                        for k in range(BATCH_SEQUENCES)]  # fmt: skip
-        for lam in batch_errors:
-            settled = td_learner.batch_train([0.0] + [0.5] * world.size + [0.0], training_set, BATCH_ALPHA, lam=lam,
-                                             tolerance=BATCH_TOLERANCE)  # fmt: skip
-            batch_errors[lam].append(td_learner.rms_error(settled.values, truth, walk))
-        progress.update(index + 1)
+    progress = kit.Progress(label="Example 6.2: step size", total=len(settings))
+    curves: dict[tuple[str, float], list[float]] = {}
+    kept: dict[str, list[dict]] = {}
+    for done, (method, alpha) in enumerate(settings, start=1):
+        curves[(method, alpha)], values_per_run = next(results)
+        if (method, alpha) in shown_settings:
+            kept[method] = values_per_run
+        progress.update(done, f"{method} α = {alpha}: {runs} runs")
     progress.close()
-    batch_td, batch_mc = (sum(batch_errors[lam]) / batch_sets for lam in (0.0, 1.0))
+    td_curve, mc_curve = curves[("td0", SHOWN_TD_ALPHA)], curves[("mc", SHOWN_MC_ALPHA)]
 
-    # ── the 19-state walk: sweeping λ (and α) ───────────────────────────────────────────
-    long_world = random_walk.nineteen_state()
-    long_truth = random_walk.true_values(long_world)
-    long_walk = list(range(1, long_world.size + 1))
-    training = [[rollout(long_world, random_walk.only_action, seed=args.seed + 2000 + run if k == 0 else None)
-                 for k in range(SWEEP_EPISODES)] for run in range(sweep_runs)]  # fmt: skip
-    sweep = {}
-    updates = {
-        "offline λ-return": lambda values, episode, alpha, lam: td_learner.lambda_return_episode(values, episode, alpha, 1.0, lam),
-        "TD(λ)": lambda values, episode, alpha, lam: td_learner.td_lambda_episode(values, episode, alpha, 1.0, lam),
-    }
-    progress = kit.Progress(label="19-state λ sweep: setting", total=len(updates) * len(sweep_lambdas) * len(SWEEP_ALPHAS))
-    done = 0
-    for name, update in updates.items():
-        for lam in sweep_lambdas:
-            best = (float("inf"), None)
-            for alpha in SWEEP_ALPHAS:
-                total = 0.0
-                for episodes in training:
-                    values = [0.0] * long_world.n_states
-                    for episode in episodes:
-                        update(values, episode, alpha, lam)
-                        error = td_learner.rms_error(values, long_truth, long_walk)
-                        if not error < 10.0:  # this α diverges at this λ: out of the race
-                            total = float("inf")
-                            break
-                        total += error
-                    if total == float("inf"):
-                        break
-                best = min(best, (total / (sweep_runs * SWEEP_EPISODES), alpha))
-                done += 1
-                progress.update(done, f"{name} λ = {lam}")
-            sweep[(name, lam)] = best
-    progress.close()
+    def state_errors(method, episode):
+        """Per state, the root-mean-square over the runs of V(s) − its true value."""
+        return [math.sqrt(statistics.fmean((values[episode][state] - truth[state]) ** 2 for values in kept[method]))
+                for state in walk]  # fmt: skip
 
-    # ── the picture: built once, updated per frame ──────────────────────────────────────
+    # ── the picture, drawn while the workers go on: built once, updated per frame ─────────
     animation = kit.Animation(
         "Lesson 03 · Sutton 1988 · TD(0) beside Monte Carlo on the random walk",
-        "the walk of this episode",
+        "one walk: an episode of the run drawn thin below",
         "V(s): TD(0) beside Monte Carlo",
-        f"RMS error over the five states (mean of {runs} runs; thin: the run shown above)",
+        f"RMS error over the five states (thick: mean of {runs} runs; thin: one run, its walks shown above)",
+        colors=255,  # the small marks (dots, arrows, letters) keep their colours
     )
     letters = ["0"] + list(names) + ["+1"]
     world_axes = animation.world
@@ -166,71 +205,107 @@ def main(argv: list[str] | None = None) -> int:
     world_axes.axvspan(world.n_states - 1.5, world.n_states - 0.5, color="#60b060", alpha=0.3)
     world_axes.set_ylabel("step")
     world_axes.grid(alpha=0.3)
+    # One scale for every walk shown, so their lengths compare; time runs downward.
+    world_axes.set_ylim(max(10, *(len(states) - 1 for states in walks.values())) + 0.8, -0.8)
     (walk_line,) = world_axes.plot([], [], "-o", color=kit.COLORS["reference"], markersize=5, linewidth=1.5)
     (start_dot,) = world_axes.plot([], [], "o", color=kit.COLORS["accent"], markersize=10)
-    (end_dot,) = world_axes.plot([], [], "s", color="#222222", markersize=10)
+    (end_dot,) = world_axes.plot([], [], "s", color="#222222", markersize=10, clip_on=False)
+    animation.moving(walk_line, start_dot, end_dot, world_axes.title)
 
+    # Every run's V(s) as a dot, TD(0) left of each state and Monte Carlo right, spread sideways
+    # by run number: how tightly a method's runs gather about the true value is its error.
     internals = animation.internals
     positions = list(range(1, world.size + 1))
-    td_bars = internals.bar([p - 0.2 for p in positions], [0.5] * world.size, width=0.38, color=kit.COLORS["ours"],
-                            label=f"TD(0) α = {SHOWN_TD_ALPHA}")  # fmt: skip
-    mc_bars = internals.bar([p + 0.2 for p in positions], [0.5] * world.size, width=0.38, color=kit.COLORS["second"],
-                            label=f"MC α = {SHOWN_MC_ALPHA}")  # fmt: skip
-    internals.hlines([truth[s] for s in walk], [p - 0.45 for p in positions], [p + 0.45 for p in positions],
-                     colors="#222222", linewidth=2.5, label="true value")  # fmt: skip
+    sideways = [0.3 * (run / max(1, runs - 1) - 0.5) for run in range(runs)]
+    centres = {"td0": [p - 0.21 for p in positions], "mc": [p + 0.21 for p in positions]}
+    dot_x = {m: [x + d for x in centres[m] for d in sideways] for m in centres}
+    clouds = {
+        m: internals.scatter(dot_x[m], [0.5] * len(dot_x[m]), s=9, color=kit.COLORS["ours" if m == "td0" else "second"],
+                             alpha=0.45, linewidths=0, label=label)
+        for m, label in (("td0", f"TD(0) α = {SHOWN_TD_ALPHA}"), ("mc", f"MC α = {SHOWN_MC_ALPHA}"))
+    }  # fmt: skip
+    truth_lines = internals.hlines([truth[s] for s in walk], [p - 0.45 for p in positions], [p + 0.45 for p in positions],
+                                   colors="#222222", linewidth=2, label="true value", zorder=3)  # fmt: skip
     internals.set_xticks(positions, labels=list(names))
+    internals.set_xlim(0.4, world.size + 0.6)
     internals.set_ylim(0.0, 1.0)
     internals.set_ylabel("V(s)")
     internals.grid(axis="y", alpha=0.3)
-    internals.legend(loc="upper left", fontsize=9)
+    legend = internals.legend(loc="upper left", fontsize=9, markerscale=2.0)
+    errors_note = internals.text(0.98, 0.03, "", transform=internals.transAxes, ha="right", va="bottom", fontsize=9,
+                                 bbox={"facecolor": "white", "edgecolor": "#cccccc", "alpha": 0.9})  # fmt: skip
+    animation.moving(*clouds.values(), truth_lines, legend, errors_note, internals.title)
 
     trace_axes = animation.trace
-    (td_mean_line,) = trace_axes.plot([], [], color=kit.COLORS["ours"], linewidth=2.5, label=f"TD(0) α = {SHOWN_TD_ALPHA}")
-    (mc_mean_line,) = trace_axes.plot([], [], color=kit.COLORS["second"], linewidth=2.5, label=f"MC α = {SHOWN_MC_ALPHA}")
+    (td_mean_line,) = trace_axes.plot([], [], "-", color=kit.COLORS["ours"], linewidth=2.5, label=f"TD(0) α = {SHOWN_TD_ALPHA}")
+    (mc_mean_line,) = trace_axes.plot([], [], "-", color=kit.COLORS["second"], linewidth=2.5, label=f"MC α = {SHOWN_MC_ALPHA}")
     (td_run_line,) = trace_axes.plot([], [], color=kit.COLORS["ours"], linewidth=1.0, alpha=0.45)
     (mc_run_line,) = trace_axes.plot([], [], color=kit.COLORS["second"], linewidth=1.0, alpha=0.45)
+    heads = trace_axes.plot([], [], "o", [], [], "o", markersize=6)  # where each mean curve has got to
+    for head, color in zip(heads, (kit.COLORS["ours"], kit.COLORS["second"])):
+        head.set_color(color)
     trace_axes.set_xlim(0, EPISODES)
     trace_axes.set_ylim(0.0, 0.3)
     trace_axes.set_xlabel("episode")
     trace_axes.set_ylabel("RMS error")
     trace_axes.grid(alpha=0.3)
-    trace_axes.legend(loc="upper right", fontsize=9)
+    trace_legend = trace_axes.legend(loc="upper right", fontsize=9)
+    animation.moving(td_mean_line, mc_mean_line, td_run_line, mc_run_line, *heads, trace_legend)
 
     def draw(episode_number):
         states = walks.get(episode_number)
         if states is None:  # before the first episode: only the start
-            world_axes.set_title("before the first episode: the walk starts at C", fontsize=11)
+            world_axes.title.set_text("before the first episode: the walk starts at C")
             walk_line.set_data([], [])
             start_dot.set_data([world.start_state], [0])
             end_dot.set_data([], [])
-            world_axes.set_ylim(10.5, -0.5)
         else:
             side = "right (+1)" if states[-1] == world.right_exit else "left (0)"
-            world_axes.set_title(f"episode {episode_number}: {len(states) - 1} steps, out on the {side}", fontsize=11)
+            world_axes.title.set_text(f"episode {episode_number}: {len(states) - 1} steps, out on the {side}")
             walk_line.set_data(states, range(len(states)))
             start_dot.set_data([states[0]], [0])
             end_dot.set_data([states[-1]], [len(states) - 1])
-            world_axes.set_ylim(max(len(states) - 1, 10) + 0.5, -0.5)  # time runs downward
-        for bars, method in ((td_bars, "td0"), (mc_bars, "mc")):
-            for bar, state in zip(bars, walk):
-                bar.set_height(snapshots[method][episode_number][state])
-        internals.set_title(f"V(s) after {episode_number} episodes: TD(0) beside Monte Carlo", fontsize=11)
+        for method in ("td0", "mc"):
+            heights = [values[episode_number][state] for state in walk for values in kept[method]]
+            clouds[method].set_offsets(list(zip(dot_x[method], heights)))
+        internals.title.set_text(f"V(s) after {episode_number} episodes in each of the {runs} runs")
+        errors_note.set_text(f"RMS error, mean of {runs} runs: TD(0) {td_curve[episode_number]:.3f} · "
+                             f"MC {mc_curve[episode_number]:.3f}")  # fmt: skip
         shown = range(episode_number + 1)
         td_mean_line.set_data(shown, td_curve[: episode_number + 1])
         mc_mean_line.set_data(shown, mc_curve[: episode_number + 1])
         td_run_line.set_data(shown, single["td0"][: episode_number + 1])
         mc_run_line.set_data(shown, single["mc"][: episode_number + 1])
+        heads[0].set_data([episode_number], [td_curve[episode_number]])
+        heads[1].set_data([episode_number], [mc_curve[episode_number]])
 
-    progress = kit.Progress(label="drawing frame", total=len(frame_episodes))
+    drawing = kit.Progress(label="drawing frame", total=len(frame_episodes))
     for index, episode_number in enumerate(frame_episodes):
         draw(episode_number)
         animation.capture(seconds=1.2 if episode_number == 0 else 0.6)
-        progress.update(index + 1)
-    progress.close()
+        drawing.update(index + 1)
+    drawing.close()
     animation.heading.set_text(
         f"Lesson 03 · after {EPISODES} episodes: TD(0) {td_curve[-1]:.3f} beside Monte Carlo {mc_curve[-1]:.3f} RMS error"
     )
     animation.capture(seconds=4.0)
+
+    # ── what the workers found ──────────────────────────────────────────────────────────
+    progress = kit.Progress(label="19-state λ sweep: setting", total=len(sweep_settings))
+    sweep = {}
+    for done, (name, lam) in enumerate(sweep_settings, start=1):
+        sweep[(name, lam)] = next(results)
+        progress.update(done, f"{name} λ = {lam}")
+    progress.close()
+    progress = kit.Progress(label="repeated presentations: training set", total=batch_sets)
+    batch_errors = {0.0: [], 1.0: []}
+    for chunk in batch_chunks:
+        for td_error, mc_error in next(results):
+            batch_errors[0.0].append(td_error)
+            batch_errors[1.0].append(mc_error)
+        progress.update(chunk[-1] + 1)
+    progress.close()
+    batch_td, batch_mc = (sum(batch_errors[lam]) / batch_sets for lam in (0.0, 1.0))
 
     # ── the narrative: our numbers beside the book's ────────────────────────────────────
     print(f"\nRMS error after {EPISODES} episodes, mean of {runs} runs (Sutton & Barto, Example 6.2, the right-hand figure):")
@@ -243,11 +318,14 @@ def main(argv: list[str] | None = None) -> int:
     if td_curve[lowest] < td_curve[-1] - 0.003:
         print(f"  The TD curve dips to {td_curve[lowest]:.3f} at episode {lowest}, then creeps back up to {td_curve[-1]:.3f}, "
               "as in the book's figure; its Exercise 6.5 asks why.")  # fmt: skip
-    print(f"\nThe run drawn (seed {args.seed}) after {EPISODES} episodes:")
+    print(f"\nAfter {EPISODES} episodes: the run drawn thin (seed {args.seed}); then, per state, the root-mean-square "
+          f"error of V(s) over the {runs} runs drawn as dots (how far they scatter about the true value):")  # fmt: skip
     print("  state    " + "  ".join(f"{n:>6}" for n in names))
     print("  true     " + "  ".join(f"{truth[s]:6.3f}" for s in walk))
     for method, label in (("td0", "TD(0)  "), ("mc", "MC     ")):
-        print(f"  {label}  " + "  ".join(f"{snapshots[method][EPISODES][s]:6.3f}" for s in walk))
+        print(f"  {label}  " + "  ".join(f"{run_values[method][s]:6.3f}" for s in walk))
+    for method, label in (("td0", "TD(0)"), ("mc", "MC")):
+        print(f"  {label + ' error':<11}" + "  ".join(f"{e:6.3f}" for e in state_errors(method, EPISODES)))
 
     print(f"\nRepeated presentations (the paper's experiment 1): {batch_sets} training sets of {BATCH_SEQUENCES} "
           f"sequences, each presented until V moves by less than {BATCH_TOLERANCE:g} (α = {BATCH_ALPHA}).")  # fmt: skip
@@ -258,9 +336,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\nThe 19-state walk (−1 left, +1 right, V = 0 at the start): RMS error averaged over the first "
           f"{SWEEP_EPISODES} episodes and {sweep_runs} runs, each λ with its best α from {list(SWEEP_ALPHAS)}:")  # fmt: skip
-    for name in updates:
+    for name in UPDATES:
         print(f"  {name:17}" + "   ".join(f"λ = {lam}: {sweep[(name, lam)][0]:.3f} (α {sweep[(name, lam)][1]})" for lam in sweep_lambdas))
-    for name in updates:
+    for name in UPDATES:
         best_error, best_lambda = min((sweep[(name, lam)][0], lam) for lam in sweep_lambdas)
         print(f"  {name}: the best λ is {best_lambda} with {best_error:.3f}; the book: about {BOOK_SWEEP_BEST} near λ = 0.8 "
               f"(figure {'12.3' if 'return' in name else '12.6'}), far below λ = 0 and λ = 1.")  # fmt: skip

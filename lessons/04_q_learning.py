@@ -20,9 +20,6 @@ import time
 from collections import Counter
 
 import kit
-import matplotlib
-from matplotlib.colors import ListedColormap
-from matplotlib.patches import Rectangle
 
 STEP_SIZE, EPSILON, GAMMA = 0.5, 0.1, 1.0  # Sutton & Barto, Example 6.6 (Figure 6.4)
 EPISODES, RUNS = 500, 100  # the figure's 500 episodes; the trace is the mean over RUNS runs
@@ -34,10 +31,11 @@ EVALUATION_EPISODES = 20  # episodes per policy for the normalised score (seeds 
 RESULT_BAR = 1.0
 LATE = (200, 500)  # the episodes over which the online returns are compared (inclusive)
 SMOOTHING = 10  # episodes in the moving average drawn in the animation
+FLOOR = -100.0  # the trace's scale ends here, as the textbook's figure does
 FRAME_EPISODES = (1, 2, 3, 5, 8, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500)
 NAMES = {"q_learning": "Q-learning", "sarsa": "Sarsa"}
 # Arrow (dx, dy) per action in image coordinates, where rows grow downward: up is −y.
-ARROW = {0: (0.0, -0.32), 1: (0.32, 0.0), 2: (0.0, 0.32), 3: (-0.32, 0.0)}
+ARROW = {0: (0.0, -0.62), 1: (0.62, 0.0), 2: (0.0, 0.62), 3: (-0.62, 0.0)}
 
 
 def greedy_route(world, q_table, start, cols, max_length=60):
@@ -87,6 +85,31 @@ def moving_average(values, width):
     return averaged
 
 
+def ink_on(color):
+    """Arrow colour that reads on a cell of this colour: white on dark cells, near-black on light."""
+    red, green, blue = color[:3]
+    return "white" if 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.45 else "#222222"
+
+
+def train_runs(task):
+    """A job for a worker process (kit.in_workers): train both rules on each seed of the task at
+    the lesson's settings; per seed and rule, (its returns, its greedy route at the end)."""
+    from policywerk.actors import q_learner
+    from policywerk.world import cliffworld
+
+    seeds, episodes = task
+    world = cliffworld.CliffWorld()
+    outcomes = []
+    for seed in seeds:
+        outcome = {}
+        for method in q_learner.METHODS:
+            config = q_learner.Config(method=method, step_size=STEP_SIZE, epsilon=EPSILON, gamma=GAMMA, episodes=episodes)
+            result = q_learner.train(world, config, seed=seed)
+            outcome[method] = (result.returns, greedy_route(world, result.q.table, cliffworld.START, cliffworld.COLS))
+        outcomes.append(outcome)
+    return outcomes
+
+
 def main(argv: list[str] | None = None) -> int:
     args = kit.parse_args(__doc__, argv)
     from policywerk.actors import q_learner
@@ -107,46 +130,59 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Code: {args.tree}. ε-greedy with ε = {EPSILON}, α = {STEP_SIZE}; {runs} runs of {episodes} episodes "
           f"for each rule (seeds {args.seed} … {args.seed + runs - 1}).")  # fmt: skip
 
-    # ── training: every run of both rules; the first run's Q tables are kept for the frames ──
+    # ── training: every run of both rules, the first here (its Q tables kept for the frames),
+    #    the others in worker processes, a few seeds to a job ─────────────────────────────
+    seeds = [args.seed + run for run in range(1, runs)]
+    results = kit.in_workers(train_runs, [(seeds[start : start + 5], episodes) for start in range(0, len(seeds), 5)])
     frame_episodes = [e for e in FRAME_EPISODES if e <= episodes]
     snapshots = {method: {} for method in q_learner.METHODS}  # method -> {episode: Q table}
+    featured = {}  # method -> the first run's result
+    for method in q_learner.METHODS:
+
+        def on_episode(report, method=method):
+            if report.episode in frame_episodes:
+                snapshots[method][report.episode] = [list(row) for row in report.q.table]
+
+        featured[method] = q_learner.train(world, configs[method], seed=args.seed, on_episode=on_episode)
+    outcomes = [{m: (featured[m].returns, greedy_route(world, featured[m].q.table, cliffworld.START, cols)) for m in featured}]
     returns = {method: [] for method in q_learner.METHODS}  # method -> one list of returns per run
-    featured, final_routes = {}, {method: [] for method in q_learner.METHODS}
+    final_routes = {method: [] for method in q_learner.METHODS}
     second_half = {method: [] for method in q_learner.METHODS}  # each run's mean return over its second half
     progress = kit.Progress(label="training: run", total=runs)
     for run in range(runs):
-        seed = args.seed + run
+        if run == len(outcomes):
+            outcomes += next(results)
         for method in q_learner.METHODS:
-
-            def on_episode(report, method=method):
-                if report.episode in frame_episodes:
-                    snapshots[method][report.episode] = [list(row) for row in report.q.table]
-
-            result = q_learner.train(world, configs[method], seed=seed, on_episode=on_episode if run == 0 else None)
-            returns[method].append(result.returns)
-            second_half[method].append(statistics.fmean(result.returns[episodes // 2 :]))
-            final_routes[method].append(greedy_route(world, result.q.table, cliffworld.START, cols))
-            if run == 0:
-                featured[method] = result
+            run_returns, route = outcomes[run][method]
+            returns[method].append(run_returns)
+            second_half[method].append(statistics.fmean(run_returns[episodes // 2 :]))
+            final_routes[method].append(route)
         progress.update(run + 1, "mean return, second half: "
                         + ", ".join(f"{NAMES[m]} {statistics.fmean(v):.1f}" for m, v in second_half.items()))  # fmt: skip
     progress.close()
     mean_returns = {m: [statistics.fmean(run[e] for run in r) for e in range(episodes)] for m, r in returns.items()}
 
     # ── the picture: built once, updated per frame ────────────────────────────────────────
+    import matplotlib
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Rectangle
+
     animation = kit.Animation(
         "Lesson 04 · Watkins 1989 · Q-learning and Sarsa on the cliff",
         "the cliff: greedy routes from the start",
         "greedy action per state · colour: max_a Q(s, a)",
         f"sum of rewards per episode (mean of {runs} runs, {SMOOTHING}-episode moving average)",
+        colors=255,  # the small marks (dots, arrows, letters) keep their colours
     )
+    animation.figure.subplots_adjust(right=0.92)  # room for the colour bar's labels
     colors = {"q_learning": kit.COLORS["ours"], "sarsa": kit.COLORS["second"]}
     layout = cliffworld.CliffWorld().render()  # a world never reset: no agent drawn on it
     # render(): floor 0, cliff 0.5, goal 0.75, agent 1 (0.25 is unused); one colour per quarter
     cells = ListedColormap(["#f4f4f4", "#f4f4f4", "#8c6d46", "#60b060", "#6fa8dc"])
     animation.world.imshow(layout, cmap=cells, vmin=-0.125, vmax=1.125, extent=(-0.5, cols - 0.5, rows - 0.5, -0.5))
-    animation.world.text(0, 3, "S", ha="center", va="center", fontsize=13, fontweight="bold")
-    animation.world.text(11, 3, "G", ha="center", va="center", fontsize=13, fontweight="bold")
+    # The letters sit low in their cells: the routes run through the cells' centres.
+    animation.world.text(-0.44, 3.46, "S", ha="left", va="bottom", fontsize=10, fontweight="bold")
+    animation.world.text(11.44, 3.46, "G", ha="right", va="bottom", fontsize=10, fontweight="bold")
     animation.world.text(5.5, 3, "the cliff  −100", ha="center", va="center", fontsize=10, color="white")
     offsets = {"q_learning": 0.12, "sarsa": -0.12}  # so the two routes stay visible where they overlap
     route_lines = {
@@ -155,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     animation.world.legend(loc="upper center", bbox_to_anchor=(0.5, -0.04), ncols=2, fontsize=9, frameon=False)
     notes = animation.world.text(0.0, -0.42, "", transform=animation.world.transAxes, va="top", fontsize=8.5, family="monospace")
+    animation.moving(*route_lines.values(), notes)
     # Six bands of 5: few colours, so the GIF palette keeps the routes' red and blue exact.
     value_colors = matplotlib.colormaps["viridis"].resampled(6).with_extremes(bad="#e4e4e4")  # grey: nothing tried yet
     tops = {"q_learning": 0.0, "sarsa": rows + 1.2}  # the two grids stacked in the internals pane
@@ -166,11 +203,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         arrows[method] = animation.internals.quiver(
             [c for r in range(rows) for c in range(cols)], [top + r for r in range(rows) for c in range(cols)],
-            [0.0] * (rows * cols), [0.0] * (rows * cols), angles="xy", scale_units="xy", scale=1, width=0.006,
-            color="white", pivot="middle",
+            [0.0] * (rows * cols), [0.0] * (rows * cols), angles="xy", scale_units="xy", scale=1, width=0.008,
+            headwidth=3.2, headlength=3.5, headaxislength=3.2, color="white", pivot="middle",
         )  # fmt: skip
-        animation.internals.add_patch(Rectangle((0.5, top + 2.5), cols - 2, 1, color="#8c6d46", zorder=3))  # the cliff
-        animation.internals.text(11, top + 3, "G", ha="center", va="center", fontsize=10, fontweight="bold", color="white")
+        cliff = Rectangle((0.5, top + 2.5), cols - 2, 1, color="#8c6d46", zorder=3)
+        animation.internals.add_patch(cliff)
+        # The goal's value is 0, the top of the colour scale: a dark letter reads on it.
+        goal = animation.internals.text(11, top + 3, "G", ha="center", va="center", fontsize=10, fontweight="bold", color="#222222")
+        animation.moving(heatmaps[method], arrows[method], cliff, goal)  # cliff and goal over the heat map
     colorbar = animation.figure.colorbar(heatmaps["sarsa"], ax=animation.internals, fraction=0.035, pad=0.02, shrink=0.8)
     colorbar.ax.tick_params(labelsize=8)
     animation.internals.set_xlim(-0.5, cols - 0.5)
@@ -197,12 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     animation.trace.text(0.01, 0.97, "textbook (S&B Figure 6.4): Sarsa ≈ −25, Q-learning ≈ −50 while exploring",
                          transform=animation.trace.transAxes, va="top", fontsize=8, color=kit.COLORS["reference"])  # fmt: skip
     animation.trace.set_xlim(0, episodes)
-    animation.trace.set_ylim(-100, 0)
+    animation.trace.set_ylim(FLOOR, 0)
     animation.trace.set_xlabel("episode")
     animation.trace.set_ylabel("sum of rewards")
     animation.trace.grid(alpha=0.3)
     animation.trace.legend(loc="lower right", fontsize=9)
     smoothed = {m: moving_average(mean_returns[m], SMOOTHING) for m in q_learner.METHODS}
+    # The first episodes wander for hundreds of steps, far below the floor of the scale: they are
+    # drawn on the floor, and a note says how far below it they are.
+    below = animation.trace.annotate("", xy=(0, FLOOR), xytext=(0.12 * episodes, FLOOR + 9), fontsize=8.5, va="center",
+                                     arrowprops={"arrowstyle": "->", "color": "#444444"})  # fmt: skip
+    animation.moving(*trace_lines.values(), below, animation.heading)
 
     def draw(episode):
         lines = []
@@ -222,15 +267,27 @@ def main(argv: list[str] | None = None) -> int:
             grid[3][11] = 0.0  # the goal: nothing follows it
             heatmaps[method].set_data(grid)
             arrows[method].set_UVC(u, v)
+            shades = heatmaps[method].cmap(heatmaps[method].norm([0.0 if value != value else value for value in values]))
+            arrows[method].set_color([ink_on(shade) for shade in shades])
             recent = featured[method].returns[max(0, episode - 10) : episode]
             lengths = featured[method].lengths[max(0, episode - 10) : episode]
             falls = sum(round((-r - n) / 99) for r, n in zip(recent, lengths))
             reached = route[-1] == cliffworld.GOAL
             walked = f"return {-(len(route) - 1):>3}" if reached else "misses goal"
             lines.append(f"{NAMES[method]:<10} greedy {walked} · falls, last {len(recent):>2} episodes: {falls}")
+        if episode == 0:
+            lines = ["before the first episode: Q = 0 everywhere,", "no action preferred anywhere (grey), no route yet"]
         notes.set_text("\n".join(lines) + f"\n(the first run, seed {args.seed})")
         for method in q_learner.METHODS:
-            trace_lines[method].set_data(range(1, episode + 1), smoothed[method][:episode])
+            trace_lines[method].set_data(range(1, episode + 1), [max(value, FLOOR) for value in smoothed[method][:episode]])
+        cut = [(number, value) for m in q_learner.METHODS for number, value in enumerate(smoothed[m][:episode], start=1) if value < FLOOR]
+        if cut:
+            last_cut = max(number for number, _ in cut)
+            lowest = min(value for _, value in cut)
+            below.set_text(f"episodes 1–{last_cut} lie below {FLOOR:.0f} (the lowest at {lowest:,.0f}): drawn on the floor"
+                           .replace("-", "−"))  # fmt: skip
+            below.xy = (last_cut / 2, FLOOR)
+        below.set_visible(bool(cut))
         animation.heading.set_text(f"Lesson 04 · Watkins 1989 · Q-learning and Sarsa on the cliff · episode {episode}")
 
     for episode in [0] + frame_episodes:
@@ -289,8 +346,8 @@ def main(argv: list[str] | None = None) -> int:
           + " (the random walk is so poor that any route to the goal scores near 1; the returns above say more)")  # fmt: skip
 
     # The first episodes wander for hundreds of steps (returns near −1,000 and below); like the
-    # textbook's figure, the trace is cut at −100 so the comparison of the two rules stays readable.
-    floor = -100.0
+    # textbook's figure, the trace is cut at FLOOR so the comparison of the two rules stays readable.
+    floor = FLOOR
     trace = kit.Trace(
         lesson="04_q_learning",
         title=f"Sum of rewards per episode on the cliff (ε = {EPSILON}, α = {STEP_SIZE}, mean of {runs} runs, cut at −100)",

@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     handles = [returns_line, greedy_line, loss_line]
     legend = loss_axes.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=8.5)
     (now_line,) = animation.trace.plot([0, 0], [-11, 11], ":", color="black", linewidth=1)
-    animation.animate(screen, *bars, *bar_labels, tracker_mark, q_note, screen_note, animation.internals.title, q_map,
+    animation.moving(screen, *bars, *bar_labels, tracker_mark, q_note, screen_note, animation.internals.title, q_map,
                       q_map_greedy, q_map_now, returns_line, greedy_line, loss_line, now_line, legend, animation.heading)  # fmt: skip
 
     def draw(index, demo_step, final=False):

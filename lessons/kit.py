@@ -11,30 +11,28 @@ Every lesson's animation has one layout:
 
 A lesson builds its artists once (an image, arrows, lines), then for each frame updates their
 data and calls `Animation.capture()`. Redrawing a figure that exists is fast and keeps memory
-flat; frames are kept as small palette images. At the end `save_lesson_outputs` writes the
-four files every lesson leaves in output/: NAME.gif, NAME_poster.png, NAME_trace.png and
-NAME_trace.json (the numbers behind the trace, which `grader.py compare lesson` draws again).
+flat; frames are kept as small palette images. Artists handed to `Animation.moving` are drawn
+over a kept picture of everything else, which is drawn again only when something else changed.
+At the end `save_lesson_outputs` writes the four files every lesson leaves in output/: NAME.gif,
+NAME_poster.png, NAME_trace.png and NAME_trace.json (the numbers behind the trace, which
+`grader.py compare lesson` draws again). `in_workers` runs independent jobs (other seeds, other
+settings) in worker processes.
 
 Drawing lives here, outside both package trees: it is not an exercise, and the package never
-imports matplotlib.
+imports matplotlib. Nor does this module until something is drawn, so a lesson starts at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display needed, and the same pixels everywhere
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,7 +41,46 @@ import treepath  # noqa: E402
 OUTPUT = ROOT / "output"
 FIGURE_SIZE = (9.6, 7.2)  # inches; at DPI 80 a frame is 768 × 576 pixels
 DPI = 80
+NEW_COLOR = 3 * 10**2  # squared RGB distance from the palette beyond which a colour is new to it
+NEW_COLOR_PIXELS = 200  # pixels of new colours that call for a new palette (fewer: edges, blends)
 COLORS = {"ours": "#1f77b4", "second": "#d62728", "reference": "#7f7f7f", "accent": "#2ca02c"}
+
+
+def new_figure(figsize, dpi=DPI):
+    """A figure drawn by Agg, made without pyplot: no global state to close afterwards."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def __getattr__(name):
+    """`kit.plt`, imported on first use (the grader draws with it)."""
+    if name == "plt":
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display needed, and the same pixels everywhere
+        import matplotlib.pyplot
+
+        return matplotlib.pyplot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def in_workers(function, jobs: list) -> list:
+    """`function(job)` for each job, the results in the jobs' order, the jobs shared among worker
+    processes (one per core) where the system can fork; elsewhere one after the other, here.
+    Each job must depend on nothing but its arguments (its own seed), so the results are the same
+    either way. Returns an iterator: a result is ready as soon as it and those before it are."""
+    jobs = list(jobs)
+    if len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return map(function, jobs)
+    workers = min(len(jobs), os.cpu_count() or 1)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    results = pool.map(function, jobs)
+    pool.shutdown(wait=False)  # the workers finish the jobs already given, then stop
+    return results
 
 
 # ── command line ─────────────────────────────────────────────────────────────────────────
@@ -111,6 +148,9 @@ class InkPalette:
     would turn white into a light grey and a grey into a tinted one."""
 
     def __init__(self, inks):
+        import matplotlib.colors
+        import numpy as np
+
         white = np.ones(3)
         colours = [np.full(3, g) for g in np.linspace(0.0, 1.0, GREY_LEVELS)]
         for ink in inks:
@@ -122,8 +162,11 @@ class InkPalette:
         self.flat = [int(v) for v in self.table.reshape(-1)]
         self.lookup = np.full(1 << 24, 255, dtype=np.uint8)  # 24-bit colour -> index; 255: not yet seen
 
-    def quantize(self, pixels: np.ndarray) -> Image.Image:
+    def quantize(self, pixels):
         """An RGB array (height, width, 3) as a "P" image of this palette."""
+        import numpy as np
+        from PIL import Image
+
         codes = (pixels[..., 0].astype(np.int64) << 16) | (pixels[..., 1].astype(np.int64) << 8) | pixels[..., 2]
         indices = self.lookup[codes]
         unseen = indices == 255
@@ -138,15 +181,17 @@ class InkPalette:
 
 
 class Animation:
-    """A figure in the lessons' three-pane layout, and the frames captured from it."""
+    """A figure in the lessons' three-pane layout, and the frames captured from it. Without
+    `inks`, a frame drawn whole gets an adaptive palette of `colors` colours (at most 255); more
+    keep a small mark's colour true where the most common colours would otherwise take its place.
+    With `inks`, every frame is mapped to one fixed `InkPalette`."""
 
-    def __init__(self, title: str, world_title: str, internals_title: str, trace_title: str, inks=None):
+    def __init__(self, title: str, world_title: str, internals_title: str, trace_title: str, colors: int = 96, inks=None):
         """inks: the colours the lesson draws with besides COLORS (any matplotlib colour). Given,
         every frame is mapped to one fixed `InkPalette` of them: frames share their colours (a
-        grey picture stays grey, a small patch of colour is never merged away) and the GIF
-        stores only the pixels that changed. Not given, each frame gets its own adaptive
-        palette of 96 colours."""
-        self.figure = plt.figure(figsize=FIGURE_SIZE, dpi=DPI)
+        grey picture stays grey, a small patch of colour is never merged away)."""
+        self.figure = new_figure(FIGURE_SIZE)
+        self.colors = colors
         grid = self.figure.add_gridspec(2, 2, height_ratios=(1.35, 1.0), hspace=0.32, wspace=0.22)
         self.world = self.figure.add_subplot(grid[0, 0])
         self.internals = self.figure.add_subplot(grid[0, 1])
@@ -156,44 +201,73 @@ class Animation:
         self.trace.set_title(trace_title, fontsize=11)
         self.heading = self.figure.suptitle(title, fontsize=13, fontweight="bold")
         self.figure.subplots_adjust(left=0.07, right=0.97, top=0.9, bottom=0.08)
-        self.frames: list[Image.Image] = []
+        self.frames: list = []  # PIL palette images
         self.durations: list[int] = []
+        self._moving: list = []  # artists drawn afresh on every frame, over the kept background
+        self._background = None  # the pixels of everything else, while nothing else changes
+        self._whole = None  # the last frame drawn whole: its pixels, its palette indices, its palette
         self.palette = None if inks is None else InkPalette([*COLORS.values(), "black", *inks])
-        self.moving: list = []  # the artists redrawn each frame, when the lesson names them
-        self.background = None  # the figure without them, drawn once
         self.last_pixels = None  # the last frame before quantisation: the poster
 
-    def animate(self, *artists) -> None:
-        """Name the artists that change from frame to frame. Then capture() draws everything
-        else once and only these each frame (drawn over the rest, in zorder). Call refresh()
-        after changing anything else (a limit, a static text)."""
+    def moving(self, *artists):
+        """Mark artists that change from frame to frame (a cart, a line, a title): `capture` draws
+        them over a kept picture of the rest, which it draws again only when the rest changed.
+        They are drawn after everything else, by zorder: give here, too, what must lie above them.
+        Returns the artists, the one given if only one."""
         for artist in artists:
-            artist.set_animated(True)
-        self.moving.extend(artists)
-        self.background = None
-
-    def refresh(self) -> None:
-        """Draw the still part of the figure again at the next capture()."""
-        self.background = None
+            artist.set_animated(True)  # an animated artist does not mark the figure stale
+            self._moving.append(artist)
+        self._moving.sort(key=lambda artist: artist.get_zorder())  # stable: ties in the order given
+        return artists[0] if len(artists) == 1 else artists
 
     def capture(self, seconds: float = 0.5) -> None:
         """Draw the figure as it is now and keep it as one frame shown for `seconds`."""
+        import numpy as np
+        from PIL import Image
+
         canvas = self.figure.canvas
-        if not self.moving:
-            canvas.draw()
+        whole = self._background is None or self.figure.stale  # stale: an artist not moving changed
+        if whole:
+            canvas.draw()  # everything but the moving artists
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
         else:
-            if self.background is None:
-                canvas.draw()  # animated artists are left out of a full draw
-                self.background = canvas.copy_from_bbox(self.figure.bbox)
-            canvas.restore_region(self.background)
-            for artist in sorted(self.moving, key=lambda a: a.get_zorder()):
-                self.figure.draw_artist(artist)
-        pixels = np.asarray(canvas.buffer_rgba())[..., :3]
-        self.last_pixels = pixels.copy()
-        if self.palette is None:
-            self.frames.append(Image.fromarray(pixels).convert("P", palette=Image.Palette.ADAPTIVE, colors=96))
-        else:
-            self.frames.append(self.palette.quantize(pixels))
+            canvas.restore_region(self._background)
+        for artist in self._moving:
+            self.figure.draw_artist(artist)
+        # Drawing some artists (a legend, a scatter) marks their parts stale, which reaches the
+        # figure: no change to the rest, so it does not call for a whole drawing next time.
+        self.figure.stale = False
+        pixels = np.array(canvas.buffer_rgba())  # rows × columns × RGBA
+        self.last_pixels = pixels[..., :3].copy()
+        if self.palette is not None:  # one fixed palette: every pixel its nearest colour
+            self.frames.append(self.palette.quantize(pixels[..., :3]))
+            self.durations.append(int(seconds * 1000))
+            return
+        packed = pixels.view(np.uint32)[..., 0]  # one number per pixel, to compare frames fast
+        frame, fresh_palette = None, whole
+        if not fresh_palette:  # only the moving artists differ: look up only the changed pixels' colours
+            whole_packed, whole_indices, palette, colors = self._whole
+            changed = packed != whole_packed
+            indices = whole_indices.copy()
+            if changed.any():
+                # Each distinct new colour gets its nearest palette colour, exactly (PIL's palette
+                # lookup is coarser: it turned white into (252, 252, 252)).
+                distinct, where, counts = np.unique(packed[changed], return_inverse=True, return_counts=True)
+                rgb = distinct.view(np.uint8).reshape(-1, 4)[:, :3].astype(np.int32)
+                distances = ((rgb[:, None, :] - colors[None, :, :]) ** 2).sum(axis=2)
+                nearest = distances.argmin(axis=1)
+                indices[changed] = nearest[where.reshape(-1)]
+                # Colours the palette lacks, over more than an edge's few pixels (a cell's new
+                # shade): this frame gets a palette of its own.
+                fresh_palette = int(counts[distances.min(axis=1) > NEW_COLOR].sum()) > NEW_COLOR_PIXELS
+            if not fresh_palette:
+                frame = Image.fromarray(indices.astype(np.uint8))
+                frame.putpalette(palette)
+        if fresh_palette:
+            frame = Image.fromarray(pixels[..., :3]).convert("P", palette=Image.Palette.ADAPTIVE, colors=self.colors)
+            palette = frame.getpalette()
+            self._whole = (packed, np.asarray(frame), palette, np.array(palette, dtype=np.int32).reshape(-1, 3))
+        self.frames.append(frame)
         self.durations.append(int(seconds * 1000))
 
     def save_gif(self, path: Path) -> None:
@@ -203,7 +277,7 @@ class Animation:
         first.save(path, save_all=True, append_images=rest, duration=self.durations, loop=0, optimize=True)
 
     def close(self) -> None:
-        plt.close(self.figure)
+        self.figure.clear()
 
 
 # ── the trace and the outputs ────────────────────────────────────────────────────────────
@@ -275,7 +349,9 @@ def state_result(trace: Trace, name: str, value: float, bar: float, higher_is_be
 
 def draw_trace(axes, trace: Trace, style: str = "-", alpha: float = 1.0, label_suffix: str = "", colors=None) -> None:
     """Draw every series of a trace on the given axes (used by lessons and by the grader)."""
-    palette = colors or plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    import matplotlib
+
+    palette = colors or matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for index, (name, points) in enumerate(trace.series.items()):
         axes.plot(points["x"], points["y"], style, color=palette[index % len(palette)], alpha=alpha, label=name + label_suffix)
     axes.set_xlabel(trace.x_label)
@@ -296,12 +372,12 @@ def save_trace(trace: Trace, out: Path) -> list[Path]:
     """Write NAME_trace.png (the trace drawn) and NAME_trace.json (its numbers)."""
     out.mkdir(parents=True, exist_ok=True)
     trace_png, trace_json = out / f"{trace.lesson}_trace.png", out / f"{trace.lesson}_trace.json"
-    figure, axes = plt.subplots(figsize=(8, 4), dpi=DPI)
+    figure = new_figure((8, 4))
+    axes = figure.add_subplot()
     draw_trace(axes, trace)
     axes.set_title(trace.title)
     figure.tight_layout()
     figure.savefig(trace_png)
-    plt.close(figure)
     trace_json.write_text(json.dumps(asdict(trace), indent=1) + "\n")
     return [trace_png, trace_json]
 
@@ -313,6 +389,8 @@ def report_written(written: list[Path], started: float) -> None:
 def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, started: float, poster_frame: int = -1) -> list[Path]:
     """Write NAME.gif, NAME_poster.png, NAME_trace.png and NAME_trace.json, close the figure,
     and say what was written and how long the lesson took (since `started`, a perf_counter)."""
+    from PIL import Image
+
     out.mkdir(parents=True, exist_ok=True)
     gif, poster = out / f"{trace.lesson}.gif", out / f"{trace.lesson}_poster.png"
     animation.save_gif(gif)

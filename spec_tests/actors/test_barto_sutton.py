@@ -229,6 +229,21 @@ def test_trace_fades_by_the_decay_at_every_update_of_another_box():
     assert element.trace(1) == 0.0 and element.trace(0) == pytest.approx(1.0 - 0.8**40, rel=1e-12)
 
 
+@exercise("actors.barto_sutton.TracedWeights.update")
+@exercise("actors.barto_sutton.TracedWeights.weight")
+@exercise("actors.barto_sutton.TracedWeights.trace")
+def test_a_trace_of_exactly_one_fades_and_teaches_like_any_other():
+    # δ = ½, amount 2: e[0] = ½·2 = 1 exactly. Then box 1 with signal 4: e[0] fades to ½ and
+    # w[0] += 1·4·½ = 2. Then box 0 again with amount 0 and no signal: e[0] = ½·½ = ¼, w[0] stays 2.
+    element = barto_sutton.TracedWeights(2, learning_rate=1.0, decay=0.5)
+    element.update(0, amount=2.0, signal=0.0)
+    assert element.trace(0) == 1.0
+    element.update(1, amount=0.0, signal=4.0)
+    assert (element.weight(0), element.trace(0)) == pytest.approx((2.0, 0.5), abs=1e-15)
+    element.update(0, amount=0.0, signal=0.0)
+    assert (element.weight(0), element.trace(0)) == pytest.approx((2.0, 0.25), abs=1e-15)
+
+
 @exercise("actors.barto_sutton.TracedWeights.clear")
 def test_clear_forgets_the_traces_but_keeps_the_weights():
     element = barto_sutton.TracedWeights(3, learning_rate=10.0, decay=0.5)
@@ -411,6 +426,22 @@ def test_train_without_noise_pushes_right_until_the_first_failure():
         by_hand += 1
     result = barto_sutton.train(balance.BalanceWorld(), barto_sutton.Config(noise_std=0.0, max_failures=1), seed=0)
     assert result.trial_lengths == [by_hand]
+
+
+class _OffTheEnd(balance.BalanceWorld):
+    """The balance world started at the end of the track, moving outward at 10 m/s: whichever
+    way it is pushed, the first step leaves the track (x = 2.4 + 0.02·10 > 2.4)."""
+
+    def _reset(self):
+        self.state = (balance.X_LIMIT, 10.0, 0.0, 0.0)
+        self.steps = 0
+        return self.state
+
+
+@exercise("actors.barto_sutton.train")
+def test_train_copes_with_trials_that_fail_on_their_first_step():
+    result = barto_sutton.train(_OffTheEnd(), barto_sutton.Config(max_failures=3), seed=0)
+    assert (result.trial_lengths, result.failures, result.balanced, result.steps) == ([1, 1, 1], 3, False, 3)
 
 
 @exercise("actors.barto_sutton.train")

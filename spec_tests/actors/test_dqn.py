@@ -204,6 +204,25 @@ def test_q_network_refuses_a_kernel_whose_windows_miss_the_last_row(kernel_size,
     assert_names(error, kernel_size, stride, 16)
 
 
+@exercise("actors.dqn.build_q_network")
+def test_q_network_accepts_any_kernel_whose_windows_tile_the_screen():
+    # 2×2 stride 3 on 8×8: (8 − 2) = 6 is a multiple of 3, so windows start at 0, 3, 6 and the
+    # last ends on row 7: H' = W' = 6//3 + 1 = 3, and the hidden layer reads 4·3·3 = 36 numbers
+    net = dqn.build_q_network((1, 8, 8), 3, dqn.Config(kernel_size=2, stride=3), Rng(0))
+    assert net.layers[2].in_features == 36
+
+
+@pytest.mark.parametrize(
+    "height, width",
+    [pytest.param(h, w, marks=exercise("actors.dqn.build_q_network"), id=f"{h}x{w}") for h, w in ((16, 15), (15, 16))],
+)
+def test_q_network_refuses_a_screen_whose_last_column_or_last_row_alone_is_missed(height, width):
+    # 4×4 stride 2: (16 − 4) is even, (15 − 4) is not; one side left out is enough to refuse
+    with pytest.raises(ValueError) as error:
+        dqn.build_q_network((1, height, width), 3, dqn.Config(), Rng(0))
+    assert_names(error, 4, 2, height, width)
+
+
 # --- build_dense_q_network (given), and the network DQN picks for its observation ----------------
 
 
@@ -243,8 +262,9 @@ def test_sync_target_copies_every_online_value_into_the_target():
     online = dqn.build_q_network(SHAPE, 3, tiny_config(), Rng(0))
     target = dqn.build_q_network(SHAPE, 3, tiny_config(), Rng(1))
     assert values_of(target) != values_of(online)
+    before = values_of(online)
     dqn.sync_target(online, target)
-    assert values_of(target) == values_of(online)
+    assert values_of(target) == values_of(online) == before  # θ⁻ ← θ: the online values, the online network untouched
     screens = random_screens(2, seed=0)
     assert target.forward(screens)[0] == online.forward(screens)[0]
 
@@ -597,6 +617,7 @@ def test_the_target_network_stays_frozen_between_syncs():
     agent.update(random_batch(4, seed=3))  # the 3rd update syncs
     synced = values_of(agent.online)
     assert values_of(agent.target) == synced
+    assert synced != initial  # θ⁻ ← θ: the online network keeps what it learned, the target takes it
     agent.update(random_batch(4, seed=4))
     assert values_of(agent.target) == synced and values_of(agent.online) != synced
 
@@ -716,6 +737,13 @@ def test_train_seeds_the_world_once_with_its_generators_first_draw_then_draws_th
 
 
 @exercise("actors.dqn.train")
+def test_train_updates_when_step_plus_one_is_a_multiple_of_update_every():
+    # update_every 3, learning from step 8 on, 20 steps: after steps 9, 12, 15 and 18
+    config = tiny_config(total_steps=20, learning_starts=8, update_every=3)
+    assert dqn.train(catcher.Catcher(fruits=1), config, seed=0).agent.updates == 4
+
+
+@exercise("actors.dqn.train")
 def test_train_is_reproducible_from_its_seed():
     first, _, _ = tiny_run(seed=3)
     again, _, _ = tiny_run(seed=3)
@@ -754,6 +782,11 @@ def test_train_stores_n_step_transitions_with_shorter_ones_at_each_episode_end(m
         assert [t.terminated for t in ending] == [False] * 12 + [True] * 3
         assert [t.reward for t in ending] == [0.0] * 12 + [0.25 * total, 0.5 * total, total]  # the landing, discounted
     assert all(t.next_observation is not t.observation for t in stored)
+    # Each step starts where the one before it led: the window starting 3 steps later starts at
+    # this window's last next observation (s_{t+3}), within each episode.
+    for episode in range(3):
+        ending = stored[15 * episode : 15 * episode + 15]
+        assert all(later.observation == first.next_observation for first, later in zip(ending, ending[3:]))
 
 
 @exercise("actors.dqn.train")

@@ -277,6 +277,16 @@ def test_sarsa_episode_bootstraps_on_truncation_from_the_next_action():
 
 
 @exercise("actors.q_learner.sarsa_episode")
+def test_sarsa_episode_chooses_its_first_action_from_the_start_states_values():
+    # Q(0) prefers forward; Q(1) and Q(2) prefer stay. ε = 0, one step allowed: forward from 0
+    # to 1 (−1), a' = greedy(Q(1)) = stay, target −1 + Q(1, stay) = 0, Q(0, fwd) ← 1 + ½·(0 − 1).
+    world, q = Corridor(max_steps=1), table([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
+    world.reset(seed=0)
+    assert q_learner.sarsa_episode(world, q, greedy_config(), Rng(0)) == (-1.0, 1)
+    assert q.table[0] == [0.0, 0.5]
+
+
+@exercise("actors.q_learner.sarsa_episode")
 def test_sarsa_episode_on_the_cliff_returns_the_sum_of_its_rewards_and_its_length():
     world, q = cliffworld.CliffWorld(), TabularQ(48, 4)
     world.reset(seed=0)

@@ -20,7 +20,7 @@ import random
 import pytest
 
 from policywerk.actors import td_learner
-from policywerk.building_blocks.mdp import Episode, Transition, rollout
+from policywerk.building_blocks.mdp import Discrete, Episode, Transition, rollout
 from policywerk.primitives.random import Rng
 from policywerk.world import random_walk
 from spec_tests.reference_math import assert_names
@@ -334,11 +334,28 @@ def test_lambda_return_bootstraps_a_truncated_episode():
     assert errors == [2.0] and values == [0.0, 2.0, 4.0]
 
 
-@exercise("actors.td_learner.lambda_return_episode")
-def test_lambda_return_refuses_a_lambda_outside_zero_to_one():
+@pytest.mark.parametrize(
+    "settings, named",
+    [
+        pytest.param({"lam": 1.01}, ("lam", 1.01), marks=exercise("actors.td_learner.lambda_return_episode"), id="lam"),
+        pytest.param({"alpha": 0.0}, ("alpha", 0.0), marks=exercise("actors.td_learner.lambda_return_episode"), id="alpha-0"),
+        pytest.param({"alpha": -0.1}, ("alpha", -0.1), marks=exercise("actors.td_learner.lambda_return_episode"), id="alpha-negative"),
+        pytest.param({"gamma": 1.5}, ("gamma", 1.5), marks=exercise("actors.td_learner.lambda_return_episode"), id="gamma"),
+    ],
+)
+def test_lambda_return_refuses_bad_settings_naming_them(settings, named):
+    arguments = {"alpha": 0.1, "gamma": 1.0, "lam": 0.5} | settings
     with pytest.raises(ValueError) as error:
-        td_learner.lambda_return_episode([0.0] * 7, walk_of([3, 4, 5, 6]), alpha=0.1, gamma=1.0, lam=1.01)
-    assert_names(error, "lam", 1.01)
+        td_learner.lambda_return_episode([0.0] * 7, walk_of([3, 4, 5, 6]), **arguments)
+    assert_names(error, *named)
+
+
+@exercise("actors.td_learner.lambda_return_episode")
+def test_lambda_return_with_gamma_zero_moves_each_state_toward_its_reward():
+    # γ = 0 is allowed: G_t^λ = r_t, so only E (paid 1 on its way out) moves, by α·1
+    values = [0.0] * 7
+    td_learner.lambda_return_episode(values, walk_of([3, 4, 5, 6]), alpha=0.5, gamma=0.0, lam=0.5)
+    assert values == [0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0]
 
 
 # --- td_lambda_increments ------------------------------------------------------------------------
@@ -517,6 +534,37 @@ def test_batch_training_with_too_large_a_step_diverges_with_a_clear_error():
     assert not isinstance(error.value, NotImplementedError)  # the stub's error is a RuntimeError too
 
 
+WIN = [Episode([step(B, 1.0, END, terminated=True)])]  # one episode: B, then +1 and the end
+
+
+@exercise("actors.td_learner.batch_train")
+def test_batch_training_stops_at_the_first_presentation_that_changes_nothing():
+    # α = 1 on a single win: presentation 1 moves V(B) from 0 to its return 1 (a change of 1),
+    # presentation 2 changes nothing. Two presentations are enough; one is not.
+    result = td_learner.batch_train([0.0, 0.0, 0.0], WIN, alpha=1.0, max_presentations=2)
+    assert (result.values, result.presentations, result.max_changes) == ([0.0, 0.0, 1.0], 2, [1.0, 0.0])
+    with pytest.raises(RuntimeError) as error:
+        td_learner.batch_train([0.0, 0.0, 0.0], WIN, alpha=1.0, max_presentations=1)
+    assert_names(error, 1)
+
+
+@exercise("actors.td_learner.batch_train")
+def test_batch_training_counts_a_change_of_exactly_the_tolerance_as_still_moving():
+    # "Stop when max_change < tolerance": the first change is 1 exactly, so tolerance 1 goes on
+    result = td_learner.batch_train([0.0, 0.0, 0.0], WIN, alpha=1.0, tolerance=1.0)
+    assert result.presentations == 2
+
+
+@exercise("actors.td_learner.batch_train")
+def test_batch_training_stops_at_the_first_change_that_is_not_finite():
+    # α = 1 on the predictor example diverges (see above); no presentation follows the one
+    # whose change overflowed
+    reports = []
+    with pytest.raises(RuntimeError):
+        td_learner.batch_train([0.0, 0.0, 0.0], PREDICTOR, alpha=1.0, lam=1.0, on_presentation=reports.append)
+    assert reports and all(math.isfinite(report.max_change) for report in reports[:-1])
+
+
 @exercise("actors.td_learner.batch_train")
 def test_batch_training_raises_when_the_presentations_run_out_naming_the_limit():
     with pytest.raises(RuntimeError) as error:
@@ -638,6 +686,32 @@ def test_train_with_td_zero_learns_the_walk_over_ten_seeds():
     # standard deviation 0.023 per run); the start is 0.236.
     finals = [td_learner.train(random_walk.five_state(), td_learner.Config(), seed=s, true_values=FIVE_TRUE).rms_errors[-1] for s in range(10)]
     assert sum(finals) / 10 < 0.1
+
+
+class _WalkWithAShortcut(random_walk.RandomWalk):
+    """The five-state walk with a second action, listed after the walk's own: action 1 jumps
+    straight off the left end for −1."""
+
+    def __init__(self):
+        super().__init__()
+        self.actions = [random_walk.ONLY_ACTION, 1]
+        self.action_space = Discrete(2)
+
+    def transitions(self, state, action):
+        if action == 1 and state not in self.terminal_states:
+            return [(1.0, self.left_exit, -1.0, True)]
+        return super().transitions(state, 0)
+
+
+@exercise("actors.td_learner.train")
+def test_train_always_takes_the_worlds_first_action():
+    # The docstring's policy: "always taking the world's first action". Here that is the walk's
+    # own, so the run is the plain walk's run (the same seeded draws, the same episodes).
+    config = td_learner.Config(method="td0", alpha=0.1, episodes=5)
+    shortcut = td_learner.train(_WalkWithAShortcut(), config, seed=1, true_values=FIVE_TRUE)
+    plain = td_learner.train(random_walk.five_state(), config, seed=1, true_values=FIVE_TRUE)
+    assert (shortcut.values, shortcut.rms_errors, shortcut.episode_lengths) == (plain.values, plain.rms_errors, plain.episode_lengths)
+    assert any(length > 1 for length in shortcut.episode_lengths)  # the shortcut would end every episode at once
 
 
 @exercise("actors.td_learner.train")

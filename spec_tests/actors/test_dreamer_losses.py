@@ -171,8 +171,10 @@ def test_kl_divergence_rejects_latents_of_different_lengths():
 
 @exercise("actors.dreamer_losses.kl_divergence")
 def test_kl_divergence_of_one_class_per_categorical_is_zero():
-    # Each side of each group is certain (p = 1): every group's KL is 1·log(1/1) = 0
+    # Each side of each group is certain (p = 1): every group's KL is 1·log(1/1) = 0, while the
+    # same numbers read as one categorical of two classes are two different distributions
     assert dreamer_losses.kl_divergence([0.3, -2.0], [1.0, 4.0], classes=1, unimix=0.01) == pytest.approx(0.0, abs=1e-15)
+    assert dreamer_losses.kl_divergence([0.3, -2.0], [1.0, 4.0], classes=2, unimix=0.01) > 0.1
 
 
 @exercise("actors.dreamer_losses.kl_divergence")

@@ -713,10 +713,11 @@ def test_ppo_update_starts_each_minibatch_from_zeroed_gradients():
     for parameter in dirty.policy.parameters() + dirty.value_net.parameters():
         parameter.grad = [[1000.0] * len(row) for row in parameter.value]
     steps, advantages, returns = distinct_rollout(8)
+    values = lambda agent: [[list(row) for row in p.value] for p in agent.policy.parameters() + agent.value_net.parameters()]  # noqa: E731
+    before = values(clean)
     for agent in (clean, dirty):
         ppo.ppo_update(agent, steps, advantages, returns, config, Rng(4))
-    values = lambda agent: [p.value for p in agent.policy.parameters() + agent.value_net.parameters()]  # noqa: E731
-    assert values(dirty) == values(clean)
+    assert values(dirty) == values(clean) != before
 
 
 @exercise("actors.ppo.ppo_update")

@@ -4,6 +4,7 @@ the agent learns: the world model's dreams after a reduced budget (slow) and the
 agent's score in the real world at the lesson's defaults (heavy).
 """
 
+import copy
 import math
 import random
 
@@ -70,7 +71,8 @@ def test_sample_batch_replays_consecutive_steps_of_one_episode_time_major():
     for label in range(3):
         buffer.add(labelled_episode(label, 8))
     batch = dreamer_agent.sample_batch(buffer, batch_size=5, length=4, rng=Rng(2))
-    assert len(batch.images) == 4 and len(batch.images[0]) == 5  # T × B
+    columns = (batch.images, batch.actions, batch.rewards, batch.continues, batch.reward_mask)
+    assert [len(column) for column in columns] == [4] * 5 and all(len(step) == 5 for column in columns for step in column)  # T × B
     replay = Rng(2)
     for b in range(5):  # an episode (one draw), then a start where 4 steps fit (one draw)
         label = replay.integers(0, 3)
@@ -80,6 +82,9 @@ def test_sample_batch_replays_consecutive_steps_of_one_episode_time_major():
         assert [batch.rewards[t][b] for t in range(4)] == [-float(start + t) for t in range(4)]
         assert [batch.reward_mask[t][b] for t in range(4)] == [0.0 if start + t == 0 else 1.0 for t in range(4)]
         assert [batch.continues[t][b] for t in range(4)] == [1.0] * 4
+    for seed in range(3):  # a single sequence, which mostly ends before its episode does: still T = 3 of everything
+        single = dreamer_agent.sample_batch(buffer, batch_size=1, length=3, rng=Rng(seed))
+        assert [len(column) for column in (single.images, single.actions, single.rewards, single.continues, single.reward_mask)] == [3] * 5
 
 
 @exercise("actors.dreamer_agent.sample_batch")
@@ -141,6 +146,26 @@ def test_the_greedy_agent_acts_on_the_posterior_mode_with_the_mean_action():
 
 
 @exercise("actors.dreamer_agent.Dreamer.act")
+def test_the_greedy_mode_is_taken_in_each_categorical_on_its_own():
+    # Posterior logits fixed by its last layer's bias: (0, 1, 0 | 5, 0, 0). The first group's
+    # mode is its class 1, whatever the larger logit of the second group says.
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    last_weight, last_bias = agent.model.posterior.weights[-1], agent.model.posterior.biases[-1]
+    last_weight.value = [[0.0] * len(row) for row in last_weight.value]
+    last_bias.value = [[0.0, 1.0, 0.0, 5.0, 0.0, 0.0]]
+    _, memory = agent.act(random_episodes(1, 4)[0].images[0], None, None, greedy=True)
+    assert memory.latent == [0.0, 1.0, 0.0, 1.0, 0.0, 0.0]
+
+
+@exercise("actors.dreamer_agent.Dreamer.act")
+def test_the_greedy_mode_of_one_class_per_categorical_is_all_ones():
+    # classes = 1: each categorical is certain, its mode its only class
+    agent = dreamer_agent.Dreamer(small_config(classes=1, categoricals=3), Rng(0))
+    _, memory = agent.act(random_episodes(1, 4)[0].images[0], None, None, greedy=True)
+    assert memory.latent == [1.0, 1.0, 1.0]
+
+
+@exercise("actors.dreamer_agent.Dreamer.act")
 def test_act_rejects_an_image_of_the_wrong_size():
     agent = dreamer_agent.Dreamer(small_config(), Rng(0))
     with pytest.raises(ValueError) as error:
@@ -186,6 +211,126 @@ def test_an_update_steps_all_three_learners_and_moves_the_slow_critic_two_percen
     assert stats.model_loss == pytest.approx(sum(stats.model_terms.values()), abs=1e-9) and stats.model_loss > 0.0
     assert stats.return_scale >= 1.0 and stats.entropy > 0.0
     assert agent.normaliser.high_value != 0.0 or agent.normaliser.low_value != 0.0
+
+
+def small_batch(seed=1):
+    buffer = ReplayBuffer(5)
+    for record in random_episodes(2, seed):
+        buffer.add(record)
+    return dreamer_agent.sample_batch(buffer, 4, 5, Rng(seed))
+
+
+def all_values(agent):
+    return [[list(row) for row in p.value] for n in (agent.model, agent.actor, agent.critic, agent.slow_critic) for p in n.parameters()]
+
+
+@exercise("actors.dreamer_agent.Dreamer.update")
+def test_an_update_starts_each_learner_from_zeroed_gradients():
+    # Gradients left over from elsewhere must not leak into any step: an agent whose gradients
+    # hold 1000 before the update ends exactly where an identical agent with zero gradients does.
+    clean, dirty = dreamer_agent.Dreamer(small_config(), Rng(0)), dreamer_agent.Dreamer(small_config(), Rng(0))
+    for network in (dirty.model, dirty.actor, dirty.critic):
+        for parameter in network.parameters():
+            parameter.grad = [[1000.0] * len(row) for row in parameter.value]
+    batch, before = small_batch(), all_values(clean)
+    for agent in (clean, dirty):
+        agent.update(batch, Rng(2))
+    assert all_values(dirty) == all_values(clean) != before
+
+
+@exercise("actors.dreamer_agent.Dreamer.update")
+def test_an_update_clips_each_learners_gradient_to_its_global_norm():
+    # Clipped to a norm of 1e-12, every gradient is far below Adam's ε (1e-8 for the model, 1e-5
+    # for the actor and critic), so no weight moves by more than a ten-thousandth of its
+    # learning rate; with the usual clips the first Adam step moves some weight by about lr.
+    def largest_moves(**clips):
+        agent = dreamer_agent.Dreamer(small_config(**clips), Rng(0))
+        randomise([agent.critic], 5)  # the zero-initialised critic head would give the actor no gradient to clip
+        for slow, fast in zip(agent.slow_critic.parameters(), agent.critic.parameters()):
+            slow.value = [list(row) for row in fast.value]
+        before = {name: [[list(row) for row in p.value] for p in getattr(agent, name).parameters()] for name in ("model", "actor", "critic")}
+        agent.update(small_batch(), Rng(2))
+        return {
+            name: max(abs(a - b) for p, old in zip(getattr(agent, name).parameters(), before[name])
+                      for row, old_row in zip(p.value, old) for a, b in zip(row, old_row))
+            for name in before
+        }  # fmt: skip
+
+    c = small_config()
+    tight = largest_moves(model_clip=1e-12, actor_critic_clip=1e-12)
+    usual = largest_moves()
+    for name, lr in (("model", c.model_lr), ("actor", c.actor_lr), ("critic", c.critic_lr)):
+        assert tight[name] < 1e-4 * lr, name
+        assert usual[name] > 0.5 * lr, name
+
+
+def recorded_update(monkeypatch, agent, batch, rng):
+    """Run agent.update, keeping what it observed (with a copy of rng as observe left it), the
+    loss it took, the starts and dream it imagined and the behaviour it scored."""
+    seen = {}
+    observe, loss = agent.model.observe, agent.model.loss
+    imagine, behaviour_losses = dreamer_agent.imagine, dreamer_agent.behaviour_losses
+
+    def recording_observe(images, actions, rng):
+        seen["observation"] = observe(images, actions, rng)
+        seen["rng"] = copy.deepcopy(rng)
+        return seen["observation"]
+
+    def recording_loss(observation, batch):
+        seen["loss"] = loss(observation, batch)
+        return seen["loss"]
+
+    def recording_imagine(model, actor, start_hidden, start_latents, horizon, rng):
+        seen["starts"] = ([list(h) for h in start_hidden], [list(z) for z in start_latents])
+        seen["imagination"] = imagine(model, actor, start_hidden, start_latents, horizon, rng)
+        return seen["imagination"]
+
+    def recording_behaviour(imagination, model, critic, slow_critic, normaliser):
+        seen["critics"] = (critic, slow_critic)
+        seen["behaviour"] = behaviour_losses(imagination, model, critic, slow_critic, normaliser)
+        return seen["behaviour"]
+
+    monkeypatch.setattr(agent.model, "observe", recording_observe)
+    monkeypatch.setattr(agent.model, "loss", recording_loss)
+    monkeypatch.setattr(dreamer_agent, "imagine", recording_imagine)
+    monkeypatch.setattr(dreamer_agent, "behaviour_losses", recording_behaviour)
+    seen["stats"] = agent.update(batch, rng)
+    return seen
+
+
+@exercise("actors.dreamer_agent.Dreamer.update")
+def test_an_update_imagines_from_posterior_states_picked_by_one_shuffle(monkeypatch):
+    # "shuffle the T·B indices with rng.shuffle, take the first ones, row index t·B + b": right
+    # after observe, the same shuffle of range(5·4) picks the 4 starts (t, b) = divmod(index, 4).
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    seen = recorded_update(monkeypatch, agent, small_batch(), Rng(2))
+    indices = list(range(5 * 4))
+    seen["rng"].shuffle(indices)
+    chosen = [divmod(index, 4) for index in indices[:4]]
+    observation = seen["observation"]
+    assert seen["starts"] == ([observation.hidden[t][b] for t, b in chosen], [observation.latents[t][b] for t, b in chosen])
+
+
+@exercise("actors.dreamer_agent.Dreamer.update")
+def test_an_update_reports_the_numbers_of_its_losses_and_its_dream(monkeypatch):
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    randomise([agent.critic], 5)  # a critic that predicts something, so the returns are not all 0
+    seen = recorded_update(monkeypatch, agent, small_batch(), Rng(2))
+    stats, loss, behaviour, imagination = seen["stats"], seen["loss"], seen["behaviour"], seen["imagination"]
+    assert (stats.model_terms, stats.model_loss, stats.kl) == (loss.terms, loss.total, loss.kl)
+    assert (stats.actor_loss, stats.critic_loss, stats.return_scale) == (behaviour.actor_loss, behaviour.critic_loss, behaviour.scale)
+    assert stats.imagined_return == pytest.approx(sum(behaviour.returns[0]) / 4, rel=1e-12)  # mean R_0 over the 4 starts
+    assert stats.entropy == pytest.approx(sum(flat(imagination.entropies)) / (4 * 3), rel=1e-12)  # over 4 starts and H = 3
+    assert len(set(flat(behaviour.returns))) > 1  # the returns differ from step to step: R_0 is not any R_t
+
+
+@exercise("actors.dreamer_agent.Dreamer.update")
+def test_an_update_scores_the_dream_with_the_critic_and_regularises_toward_the_slow_critic(monkeypatch):
+    # behaviour_losses(imagination, model, critic, slow_critic, normaliser): the learning critic
+    # first. (At the start both hold the same numbers, so only which is which can tell.)
+    agent = dreamer_agent.Dreamer(small_config(), Rng(0))
+    seen = recorded_update(monkeypatch, agent, small_batch(), Rng(2))
+    assert seen["critics"][0] is agent.critic and seen["critics"][1] is agent.slow_critic
 
 
 @exercise("actors.dreamer_agent.Dreamer.update")
@@ -246,6 +391,100 @@ def test_train_seeds_its_world_once_with_the_runs_first_draw(monkeypatch):
     assert len(training) == 1, [w.seeds for w in worlds]
     assert training[0].seeds[0] == world_seed(Rng(3))
     assert len(training[0].seeds) >= 2 and all(seed is None for seed in training[0].seeds[1:])  # 110 steps: 2 episodes
+
+
+def recorded_train(monkeypatch, config, seed):
+    """Run train, keeping the training world's episodes (reset observation, every observation
+    and reward), the replay's records, the images the agent acted on (with the world's latest
+    observation then), the random pushes and the shapes of the updates' batches."""
+    seen = {"episodes": [], "records": [], "acted": [], "pushed": 0, "batches": []}
+    evaluation_seeds = {dreamer_agent.EVALUATION_SEED_BASE + i for i in range(config.eval_episodes)}
+
+    class RecordingWorld(PixelPointMass):
+        def reset(self, seed=None):
+            image, info = super().reset(seed=seed)
+            self.training = getattr(self, "training", seed not in evaluation_seeds)
+            if self.training:
+                seen["episodes"].append({"observations": [image], "rewards": []})
+            return image, info
+
+        def step(self, action):
+            step = super().step(action)
+            if self.training:
+                seen["episodes"][-1]["observations"].append(step.observation)
+                seen["episodes"][-1]["rewards"].append(step.reward)
+            return step
+
+    class RecordingBuffer(ReplayBuffer):
+        def add(self, item):
+            seen["records"].append(item)
+            super().add(item)
+
+    act, update, random_policy = dreamer_agent.Dreamer.act, dreamer_agent.Dreamer.update, dreamer_agent.random_policy
+
+    def recording_act(self, image, memory, rng, greedy=False):
+        if not greedy:
+            seen["acted"].append((image, seen["episodes"][-1]["observations"][-1]))
+        return act(self, image, memory, rng, greedy)
+
+    def recording_update(self, batch, rng):
+        seen["batches"].append((len(batch.images), len(batch.images[0])))
+        return update(self, batch, rng)
+
+    def recording_random_policy(rng):
+        policy = random_policy(rng)
+
+        def push(observation):
+            seen["pushed"] += 1
+            return policy(observation)
+
+        return push
+
+    monkeypatch.setattr(dreamer_agent, "PixelPointMass", RecordingWorld)
+    monkeypatch.setattr(pixel_pointmass, "PixelPointMass", RecordingWorld)
+    monkeypatch.setattr(dreamer_agent, "ReplayBuffer", RecordingBuffer)
+    monkeypatch.setattr(dreamer_agent.Dreamer, "act", recording_act)
+    monkeypatch.setattr(dreamer_agent.Dreamer, "update", recording_update)
+    monkeypatch.setattr(dreamer_agent, "random_policy", recording_random_policy)
+    seen["result"] = dreamer_agent.train(config, seed=seed)
+    return seen
+
+
+@exercise("actors.dreamer_agent.train")
+def test_train_prefills_with_random_pushes_then_acts_with_the_agent_on_the_latest_image(monkeypatch):
+    seen = recorded_train(monkeypatch, small_config(**RUN), seed=3)
+    steps = sum(len(episode["rewards"]) for episode in seen["episodes"])
+    assert steps == seen["result"].env_steps == 120  # every real step counted once
+    assert seen["pushed"] == 100 and len(seen["acted"]) == 20  # prefill_steps random pushes, then the agent
+    assert all(image == latest for image, latest in seen["acted"])
+
+
+@exercise("actors.dreamer_agent.train")
+def test_train_keeps_each_finished_episode_whole_in_the_replay_and_returns_its_rewards(monkeypatch):
+    # EpisodeRecord: the first image with no reward, then an (action, step) per step, and the
+    # closing [0, 0] action: one entry per image in every list.
+    seen = recorded_train(monkeypatch, small_config(**RUN), seed=3)
+    finished = seen["episodes"][: len(seen["records"])]
+    assert len(seen["records"]) == 2
+    for record, episode in zip(seen["records"], finished):
+        assert record.images == episode["observations"]
+        assert record.rewards == [0.0] + episode["rewards"] and record.reward_mask == [0.0] + [1.0] * 50
+        assert len(record.actions) == len(record.continues) == 51 and record.actions[-1] == [0.0, 0.0]
+    assert seen["result"].episode_returns == pytest.approx([sum(e["rewards"]) for e in finished], abs=1e-12)
+
+
+@exercise("actors.dreamer_agent.train")
+def test_train_updates_on_batches_of_batch_size_sequences_of_sequence_length(monkeypatch):
+    seen = recorded_train(monkeypatch, small_config(**RUN), seed=3)
+    assert seen["batches"] == [(5, 4)] * 4  # T = sequence_length 5, B = batch_size 4
+
+
+@exercise("actors.dreamer_agent.train")
+def test_train_starts_updating_as_soon_as_the_replay_holds_an_episode():
+    # Prefill 30 steps, but the first episode only ends (enters the replay) at step 50: counting
+    # from there, every 5th step updates: after steps 54, 59 and 64.
+    result = dreamer_agent.train(small_config(**{**RUN, "prefill_steps": 30, "updates": 3, "eval_every": 3, "eval_episodes": 1}), seed=3)
+    assert [report.env_steps for report in result.reports] == [54, 59, 64]
 
 
 @exercise("actors.dreamer_agent.train")

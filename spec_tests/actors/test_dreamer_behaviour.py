@@ -107,12 +107,12 @@ def test_the_actor_and_critic_terms_follow_their_formulas():
     assert behaviour.grad_critic_logits[12:] == [[0.0] * 5] * 4  # no loss on the last state s_H
 
 
-def recorded_dream(**changes):
-    """A tiny agent's dream of 3 steps from 4 starts and its behaviour losses: the recorded
-    pass the behaviour gradient checks replay."""
+def recorded_dream(horizon=3, **changes):
+    """A tiny agent's dream of `horizon` steps from 4 starts and its behaviour losses: the
+    recorded pass the behaviour gradient checks replay."""
     agent = tiny_agent(2, **{"entropy_scale": 0.5, "gamma": 0.9, "lam": 0.7, **changes})
     hidden, latents = tiny_starts(agent, 3)
-    imagination = dreamer_behaviour.imagine(agent.model, agent.actor, hidden, latents, 3, Rng(4))
+    imagination = dreamer_behaviour.imagine(agent.model, agent.actor, hidden, latents, horizon, Rng(4))
     normaliser = dreamer_losses.ReturnNormaliser(decay=0.0)
     behaviour = dreamer_behaviour.behaviour_losses(imagination, agent.model, agent.critic, agent.slow_critic, normaliser)
     return agent, imagination, behaviour
@@ -143,6 +143,20 @@ def test_the_actor_gradient_passes_the_check_through_the_dynamics(entropy_scale)
                              what=f"actor (entropy scale {entropy_scale})", per_parameter=6)  # fmt: skip
 
 
+@exercise("actors.dreamer_behaviour.imagine", "actors.dreamer_behaviour.behaviour_losses", "actors.dreamer_behaviour.actor_backward")
+def test_a_dream_of_a_single_step_is_scored_and_its_actor_gradient_passes_the_check():
+    # horizon >= 1 is allowed: one step, so R_0 = r̂ + γ·ĉ·v_1 and the weights are all 1
+    agent, imagination, behaviour = recorded_dream(horizon=1, entropy_scale=2.0)
+    assert len(imagination.actions) == 1 and behaviour.weights == [[1.0] * 4]
+    assert actor_loss_replay(agent, imagination, behaviour) == pytest.approx(behaviour.actor_loss, abs=1e-12)
+
+    def backward():
+        dreamer_behaviour.actor_backward(imagination, behaviour, agent.model, agent.critic, agent.actor)
+
+    check_parameter_gradient(lambda: actor_loss_replay(agent, imagination, behaviour), backward, agent.actor.parameters(),
+                             what="actor over a one-step dream", per_parameter=6)  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "slow_regulariser",
     [pytest.param(rho, marks=exercise("actors.dreamer_behaviour.behaviour_losses")) for rho in (0.0, 3.0)],
@@ -165,7 +179,7 @@ def test_actor_backward_trains_the_actor_only():
     hidden, latents = tiny_starts(agent, 3)
     imagination = dreamer_behaviour.imagine(agent.model, agent.actor, hidden, latents, 3, Rng(4))
     behaviour = dreamer_behaviour.behaviour_losses(imagination, agent.model, agent.critic, agent.slow_critic, dreamer_losses.ReturnNormaliser())
-    heads = agent.critic.parameters() + agent.model.reward.parameters() + agent.model.prior.parameters() + agent.model.gru.parameters()
+    heads = agent.critic.parameters() + agent.model.parameters()  # the docstring: the world model, the critic and the heads
     zero_grad(heads + agent.actor.parameters())
     dreamer_behaviour.actor_backward(imagination, behaviour, agent.model, agent.critic, agent.actor)
     assert all(g == 0.0 for parameter in heads for row in parameter.grad for g in row)  # inputs only

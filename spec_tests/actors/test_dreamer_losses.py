@@ -129,6 +129,20 @@ def test_latent_sample_backward_rejects_mismatched_lengths():
     assert_names(error, 4, 3)
 
 
+@exercise("actors.dreamer_losses.latent_sample_backward")
+def test_the_straight_through_gradient_of_one_class_per_categorical_is_zero():
+    # A group of one class has s = 1 whatever its logit: (1 − u)·1·(g − 1·g) = 0, one per logit
+    grad = dreamer_losses.latent_sample_backward([0.3, -2.0, 5.0], [1.0, -1.0, 2.0], classes=1, unimix=0.01)
+    assert grad == pytest.approx([0.0, 0.0, 0.0], abs=1e-15)
+
+
+@exercise("actors.dreamer_losses.latent_sample_backward")
+def test_latent_sample_backward_rejects_groups_of_zero_classes():
+    with pytest.raises(ValueError) as error:
+        dreamer_losses.latent_sample_backward([0.0] * 4, [1.0] * 4, classes=0, unimix=0.0)
+    assert_names(error, 4)  # both lengths are 4
+
+
 # --- KL balancing and free bits ------------------------------------------------------------------
 
 
@@ -153,6 +167,21 @@ def test_kl_divergence_rejects_latents_of_different_lengths():
     with pytest.raises(ValueError) as error:
         dreamer_losses.kl_divergence([0.0] * 4, [0.0] * 6, classes=2, unimix=0.0)
     assert_names(error, 4, 6)
+
+
+@exercise("actors.dreamer_losses.kl_divergence")
+def test_kl_divergence_of_one_class_per_categorical_is_zero():
+    # Each side of each group is certain (p = 1): every group's KL is 1·log(1/1) = 0, while the
+    # same numbers read as one categorical of two classes are two different distributions
+    assert dreamer_losses.kl_divergence([0.3, -2.0], [1.0, 4.0], classes=1, unimix=0.01) == pytest.approx(0.0, abs=1e-15)
+    assert dreamer_losses.kl_divergence([0.3, -2.0], [1.0, 4.0], classes=2, unimix=0.01) > 0.1
+
+
+@exercise("actors.dreamer_losses.kl_divergence")
+def test_kl_divergence_rejects_groups_of_zero_classes():
+    with pytest.raises(ValueError) as error:
+        dreamer_losses.kl_divergence([0.0] * 4, [0.0] * 4, classes=0, unimix=0.0)
+    assert_names(error, 4)  # both lengths are 4
 
 
 BALANCE = dict(classes=3, unimix=0.01, free_bits=1.0, dynamics_scale=0.5, representation_scale=0.1)
@@ -210,6 +239,17 @@ def test_below_the_free_bits_neither_side_gets_a_gradient():
     # …while the same pair without free bits would be pulled together.
     grad_posterior, grad_prior = dreamer_losses.kl_balance_gradients(NEAR_POSTERIOR, NEAR_PRIOR, **{**BALANCE, "free_bits": 0.0})
     assert max(map(abs, grad_posterior)) > 1e-4 and max(map(abs, grad_prior)) > 1e-4
+
+
+@exercise("actors.dreamer_losses.kl_balance_gradients")
+def test_the_free_bits_compare_kl_of_the_posterior_against_the_prior():
+    # KL is not symmetric: q = (¾, ¼) against p = (½, ½) gives ¾·ln(3/2) + ¼·ln(1/2) = 0.1308…,
+    # the other way round ½·ln(2/3) + ½·ln 2 = ½·ln(4/3) = 0.1438…. Free bits of 0.135 lie between.
+    three_to_one, even = [math.log(3.0), 0.0], [0.0, 0.0]
+    settings = dict(classes=2, unimix=0.0, free_bits=0.135, dynamics_scale=0.5, representation_scale=0.1)
+    assert dreamer_losses.kl_balance_gradients(three_to_one, even, **settings) == ([0.0, 0.0], [0.0, 0.0])  # 0.1308 <= 0.135
+    grad_posterior, grad_prior = dreamer_losses.kl_balance_gradients(even, three_to_one, **settings)  # 0.1438 > 0.135
+    assert max(map(abs, grad_posterior)) > 1e-3 and max(map(abs, grad_prior)) > 1e-3
 
 
 # --- twohot heads --------------------------------------------------------------------------------

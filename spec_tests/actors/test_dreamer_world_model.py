@@ -202,21 +202,36 @@ def test_world_model_backward_reaches_every_network():
         assert any(g != 0.0 for parameter in network.parameters() for row in parameter.grad for g in row)
 
 
+@exercise(
+    "actors.dreamer_world_model.WorldModel.observe",
+    "actors.dreamer_world_model.WorldModel.loss",
+    "actors.dreamer_world_model.WorldModel.backward",
+)
+def test_the_world_model_observes_scores_and_learns_from_sequences_of_a_single_step():
+    # T = 1: only h_0 = 0 and the posterior; no GRU step at all, and still every term and its gradient
+    model, batch = tiny_model(free_bits=0.0), tiny_batch(11, steps=1)
+    recorded = model.observe(batch.images, batch.actions, Rng(3))
+    assert recorded.hidden == [[[0.0] * 3, [0.0] * 3]]
+    assert model.loss(recorded, batch).total == pytest.approx(world_model_loss_replay(model, batch, recorded), abs=1e-9)
+    check_parameter_gradient(lambda: world_model_loss_replay(model, batch, recorded),
+                             lambda: model.backward(recorded, model.loss(recorded, batch)),
+                             model.encoder.parameters() + model.posterior.parameters() + model.decoder.parameters(),
+                             what="world model over one step")  # fmt: skip
+
+
 # --- open-loop prediction ------------------------------------------------------------------------
 
 
-@exercise("actors.dreamer_world_model.open_loop")
-def test_open_loop_watches_the_context_then_dreams_on_with_the_real_actions():
-    model = tiny_model(5)
-    episode = tiny_batch(6, steps=6, size=1)
-    images, actions = [step[0] for step in episode.images], [step[0] for step in episode.actions]
-    pictures, rewards = dreamer_world_model.open_loop(model, images, actions, 2, Rng(7))
-    assert len(pictures) == 6 and len(rewards) == 6 and len(pictures[0]) == 9
-    replay, c, bins = Rng(7), model.config, model.config.bin_values
-    observation = model.observe([[x] for x in images[:2]], [[a] for a in actions[:2]], replay)
+def check_the_dream(model, images, actions, context, seed):
+    """open_loop against the docstring's recipe run here: observe the context, then the GRU and
+    the prior with the real actions, each state decoded and its reward predicted."""
+    pictures, rewards = dreamer_world_model.open_loop(model, images, actions, context, Rng(seed))
+    assert len(pictures) == len(images) and len(rewards) == len(images) and len(pictures[0]) == 9
+    replay, c, bins = Rng(seed), model.config, model.config.bin_values
+    observation = model.observe([[x] for x in images[:context]], [[a] for a in actions[:context]], replay)
     features = observation.features()
     hidden, latent = observation.hidden[-1][0], observation.latents[-1][0]
-    for t in range(2, 6):  # no more images: the GRU and the prior, with the real actions
+    for t in range(context, len(images)):  # no more images: the GRU and the prior, with the real actions
         hidden = model.gru.step([latent + actions[t - 1]], [hidden])[0][0]
         latent = dreamer_losses.latent_sample(model.prior.forward([hidden])[0][0], c.classes, c.unimix, replay)[0]
         features.append(hidden + latent)
@@ -224,6 +239,19 @@ def test_open_loop_watches_the_context_then_dreams_on_with_the_real_actions():
         decoded = model.decoder.forward([feature])[0][0]
         assert pictures[t] == pytest.approx([symexp(v) + 0.5 for v in decoded], abs=1e-12)
         assert rewards[t] == pytest.approx(dreamer_losses.twohot_mean(model.reward.forward([feature])[0][0], bins), abs=1e-12)
+
+
+@exercise("actors.dreamer_world_model.open_loop")
+def test_open_loop_watches_the_context_then_dreams_on_with_the_real_actions():
+    episode = tiny_batch(6, steps=6, size=1)
+    check_the_dream(tiny_model(5), [step[0] for step in episode.images], [step[0] for step in episode.actions], 2, 7)
+
+
+@exercise("actors.dreamer_world_model.open_loop")
+def test_open_loop_dreams_from_a_context_of_one_image_without_an_action_after_the_last():
+    # context 1: the dream starts right after the first image; 5 actions for 6 images are enough
+    episode = tiny_batch(6, steps=6, size=1)
+    check_the_dream(tiny_model(5), [step[0] for step in episode.images], [step[0] for step in episode.actions][:5], 1, 7)
 
 
 @exercise("actors.dreamer_world_model.open_loop")

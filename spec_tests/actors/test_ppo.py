@@ -22,6 +22,7 @@ Gradients are checked with the trusted central-difference checker (spec_tests/gr
 at points away from the kinks r = 1 ± ε.
 """
 
+import inspect
 import math
 import random
 
@@ -201,6 +202,14 @@ def test_clipped_surrogate_gradient_vanishes_beyond_the_clip_in_the_advantages_d
 
 
 @exercise("actors.ppo.clipped_surrogate_gradient")
+def test_clipped_surrogate_gradient_takes_ratio_times_advantage_at_the_kinks():
+    # The docstring: "At the kinks r = 1 ± ε … this takes r·Â". ε = ¼ puts them at 1.25 and 0.75
+    # exactly, on the side where the gradient would otherwise vanish.
+    assert ppo.clipped_surrogate_gradient(1.25, 2.0, 0.25) == 2.5
+    assert ppo.clipped_surrogate_gradient(0.75, -2.0, 0.25) == -1.5
+
+
+@exercise("actors.ppo.clipped_surrogate_gradient")
 def test_clipped_surrogate_gradient_passes_the_trusted_checker_away_from_the_kinks():
     # As a function of log π with log π_old fixed: f(log π) = L^CLIP(exp(log π − log π_old), Â).
     generator = random.Random(5)
@@ -263,6 +272,12 @@ def test_normalize_advantages_of_equal_values_are_zeros_not_a_division_by_zero()
 
 
 @exercise("actors.ppo.normalize_advantages")
+def test_normalize_advantages_adds_1e_8_to_the_standard_deviation():
+    # [0, 2e-8]: mean 1e-8, std 1e-8, so each is ±1e-8 / (1e-8 + 1e-8) = ±½
+    assert ppo.normalize_advantages([0.0, 2e-8]) == pytest.approx([-0.5, 0.5], rel=1e-6)
+
+
+@exercise("actors.ppo.normalize_advantages")
 def test_normalize_advantages_refuses_an_empty_minibatch():
     with pytest.raises(ValueError):
         ppo.normalize_advantages([])
@@ -304,6 +319,16 @@ def test_policy_loss_at_ratio_one_is_minus_the_mean_advantage_and_pulls_the_mean
     assert result.loss == pytest.approx(-0.5, abs=1e-12)
     assert flat(result.grad_means) == pytest.approx([-1.0, -0.5], abs=1e-12)
     assert (result.clip_fraction, result.approx_kl) == (0.0, pytest.approx(0.0, abs=1e-12))
+
+
+@exercise("actors.ppo.policy_loss")
+def test_policy_loss_of_a_minibatch_of_one_sample():
+    # The docstring's example: μ = 0, σ = 1, a = 1, log π_old = log N(1; 0, 1), so r = 1 and
+    # loss = −Â = −2, ∂loss/∂μ = −Â·(a − μ) = −2, ∂loss/∂ℓ = −Â·((a − μ)² − 1) = 0
+    result = ppo.policy_loss([[0.0]], [0.0], [[1.0]], [LOG_PROB_AT_ONE], [2.0], clip=0.2)
+    assert result.loss == pytest.approx(-2.0, abs=1e-12)
+    assert flat(result.grad_means) == pytest.approx([-2.0], abs=1e-12)
+    assert result.grad_log_std == pytest.approx([0.0], abs=1e-12)
 
 
 def random_minibatch(seed, size=8):
@@ -363,6 +388,7 @@ def test_policy_loss_reports_the_clip_fraction_and_an_approximate_kl():
     "changes, named",
     [
         ({"means": []}, ()),
+        ({"means": [], "actions": [], "old_log_probs": [], "advantages": []}, ()),  # empty, but not ragged
         ({"actions": [[0.0, 0.0]]}, (2, 1)),  # the lengths: 2 means, 1 action
         ({"old_log_probs": [0.0] * 3}, (2, 3)),
         ({"advantages": [1.0]}, (2, 1)),
@@ -516,6 +542,15 @@ def test_advantages_with_lambda_one_are_the_bootstrapped_returns_minus_the_value
 
 
 @exercise("actors.ppo.advantages_and_returns")
+def test_advantages_discount_by_gamma_and_fade_by_gamma_times_lambda():
+    # γ = ½, λ = 1 (not equal, so they cannot stand for each other): δ = (1, −1, 3) as above; the
+    # truncation after step 1 ends the first episode, so Â₁ = δ₁ and Â₀ = δ₀ + γλ·δ₁ = 1 − ½.
+    advantages, returns = ppo.advantages_and_returns(three_steps(), linear_value_net(), gamma=0.5, lam=1.0)
+    assert advantages == pytest.approx([0.5, -1.0, 3.0], abs=1e-12)
+    assert returns == pytest.approx([1.5, 1.0, 3.5], abs=1e-12)
+
+
+@exercise("actors.ppo.advantages_and_returns")
 @pytest.mark.parametrize("gamma, lam, name", [(1.5, 0.95, "gamma"), (-0.1, 0.95, "gamma"), (0.99, 1.01, "lam"), (0.99, -1.0, "lam")])
 def test_advantages_refuse_a_discount_or_lambda_outside_zero_one(gamma, lam, name):
     with pytest.raises(ValueError) as error:
@@ -582,6 +617,137 @@ def test_ppo_update_cuts_each_shuffled_epoch_into_minibatches_the_last_one_small
     for _ in range(2):  # one shuffle of the 10 indices per epoch, nothing else drawn
         replay.shuffle(list(range(10)))
     assert rng.draw() == replay.draw()
+
+
+def record_losses(monkeypatch):
+    """Wrap ppo.policy_loss and ppo.value_loss so that every call's arguments (by name) and
+    result are kept: ([(arguments, PolicyLoss)], [(arguments, (error, gradient))])."""
+    policy_calls, value_calls = [], []
+    for name, calls in (("policy_loss", policy_calls), ("value_loss", value_calls)):
+        original = getattr(ppo, name)
+
+        def recording(*args, original=original, calls=calls, **kwargs):
+            arguments = inspect.signature(original).bind(*args, **kwargs)
+            arguments.apply_defaults()
+            result = original(*args, **kwargs)
+            calls.append((dict(arguments.arguments), result))
+            return result
+
+        monkeypatch.setattr(ppo, name, recording)
+    return policy_calls, value_calls
+
+
+def distinct_rollout(count=8):
+    """`count` steps that differ in everything: step i has features [0.1·i, 0.05, 0, 0], action
+    [0.1·i, −0.1] (so the action tells the step), log π_old = −4 − 0.01·i (far below log π: the
+    ratios start well above 1 + ε), return i."""
+    steps = ppo.Rollout(features=[[0.1 * i, 0.05, 0.0, 0.0] for i in range(count)],
+                        actions=[[0.1 * i, -0.1] for i in range(count)],
+                        log_probs=[-4.0 - 0.01 * i for i in range(count)], rewards=[0.0] * count,
+                        next_features=[[0.0] * 4] * count, terminated=[False] * count, truncated=[False] * count)  # fmt: skip
+    advantages = [float((i * 7) % 5) - 2.0 + 0.1 * i for i in range(count)]
+    return steps, advantages, [float(i) for i in range(count)]
+
+
+def normalised(advantages):
+    """(Â − mean)/(std + 1e-8), written out here."""
+    mean = sum(advantages) / len(advantages)
+    std = math.sqrt(sum((a - mean) ** 2 for a in advantages) / len(advantages))
+    return [(a - mean) / (std + 1e-8) for a in advantages]
+
+
+@exercise("actors.ppo.ppo_update")
+def test_ppo_update_returns_the_mean_of_each_loss_over_its_minibatches(monkeypatch):
+    policy_calls, value_calls = record_losses(monkeypatch)
+    config = ppo.Config(epochs=2, minibatch_size=4, hidden=4)
+    steps, advantages, returns = distinct_rollout(10)  # 2 epochs of minibatches of 4, 4 and 2
+    stats = ppo.ppo_update(fresh_agent(config), steps, advantages, returns, config, Rng(3))
+    assert stats["gradient_steps"] == len(policy_calls) == len(value_calls) == 6
+
+    def mean(values):
+        return sum(values) / len(values)
+
+    expected = {
+        "policy_loss": mean([result.loss for _, result in policy_calls]),
+        "entropy": mean([result.entropy for _, result in policy_calls]),
+        "approx_kl": mean([result.approx_kl for _, result in policy_calls]),
+        "clip_fraction": mean([result.clip_fraction for _, result in policy_calls]),
+        "value_loss": mean([error for _, (error, _) in value_calls]),
+    }
+    assert {name: stats[name] for name in expected} == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert expected["clip_fraction"] > 0.0 and expected["approx_kl"] > 0.0  # log π_old is far from log π: both move
+
+
+@exercise("actors.ppo.ppo_update")
+def test_ppo_update_gives_both_losses_the_minibatchs_own_samples(monkeypatch):
+    # Every step differs, so a minibatch's actions tell which steps it holds; its old log-probs,
+    # advantages and returns must be those same steps', and (before any weight has moved) its
+    # means and value predictions the networks' outputs for those steps' features.
+    policy_calls, value_calls = record_losses(monkeypatch)
+    config = ppo.Config(epochs=2, minibatch_size=3, hidden=4)
+    agent = fresh_agent(config)
+    steps, advantages, returns = distinct_rollout(8)
+    means_before = agent.policy.means(steps.features)
+    values_before = [v[0] for v in agent.value_net.forward(steps.features)[0]]
+    ppo.ppo_update(agent, steps, advantages, returns, config, Rng(2))
+    batches = []
+    for (policy_arguments, _), (value_arguments, _) in zip(policy_calls, value_calls):
+        batch = [round(action[0] * 10) for action in policy_arguments["actions"]]
+        batches.append(batch)
+        assert policy_arguments["old_log_probs"] == [steps.log_probs[i] for i in batch]
+        assert policy_arguments["advantages"] == pytest.approx(normalised([advantages[i] for i in batch]), abs=1e-9)
+        assert value_arguments["returns"] == [returns[i] for i in batch]
+    first_policy, first_value = policy_calls[0][0], value_calls[0][0]
+    assert flat(first_policy["means"]) == pytest.approx(flat([means_before[i] for i in batches[0]]), abs=1e-12)
+    assert first_value["predictions"] == pytest.approx([values_before[i] for i in batches[0]], abs=1e-12)
+    # each epoch's minibatches (3, 3, 2) hold every step once
+    assert [sorted(sum(batches[3 * epoch : 3 * epoch + 3], [])) for epoch in range(2)] == [list(range(8))] * 2
+
+
+@exercise("actors.ppo.ppo_update")
+def test_ppo_update_starts_each_minibatch_from_zeroed_gradients():
+    # Gradients left over from elsewhere must not leak into the step: an agent whose gradients
+    # hold 1000 before the update ends exactly where an identical agent with zero gradients does.
+    config = ppo.Config(epochs=2, minibatch_size=4, hidden=4)
+    clean, dirty = fresh_agent(config, seed=1), fresh_agent(config, seed=1)
+    for parameter in dirty.policy.parameters() + dirty.value_net.parameters():
+        parameter.grad = [[1000.0] * len(row) for row in parameter.value]
+    steps, advantages, returns = distinct_rollout(8)
+    values = lambda agent: [[list(row) for row in p.value] for p in agent.policy.parameters() + agent.value_net.parameters()]  # noqa: E731
+    before = values(clean)
+    for agent in (clean, dirty):
+        ppo.ppo_update(agent, steps, advantages, returns, config, Rng(4))
+    assert values(dirty) == values(clean) != before
+
+
+@exercise("actors.ppo.ppo_update")
+def test_ppo_update_scales_the_value_gradient_by_value_coef(monkeypatch):
+    # "the gradient times c₁": what reaches the value network's backward is c₁·∂L/∂V of value_loss
+    _, value_calls = record_losses(monkeypatch)
+    config = ppo.Config(epochs=1, minibatch_size=4, hidden=4, value_coef=0.25)
+    agent = fresh_agent(config)
+    sent = []
+    original = agent.value_net.backward
+
+    def recording(tape, grad_outputs, *args, **kwargs):
+        sent.append([list(row) for row in grad_outputs])
+        return original(tape, grad_outputs, *args, **kwargs)
+
+    monkeypatch.setattr(agent.value_net, "backward", recording)
+    steps, advantages, returns = distinct_rollout(8)
+    ppo.ppo_update(agent, steps, advantages, returns, config, Rng(0))
+    assert len(sent) == len(value_calls) == 2
+    for grad_outputs, (_, (_, gradient)) in zip(sent, value_calls):
+        assert flat(grad_outputs) == pytest.approx([0.25 * g for g in gradient], rel=1e-12)
+
+
+@exercise("actors.ppo.ppo_update")
+def test_ppo_update_keeps_a_last_minibatch_of_a_single_step(monkeypatch):
+    policy_calls, _ = record_losses(monkeypatch)
+    config = ppo.Config(epochs=1, minibatch_size=4, hidden=4)
+    steps, advantages, returns = distinct_rollout(9)
+    stats = ppo.ppo_update(fresh_agent(config), steps, advantages, returns, config, Rng(0))
+    assert [len(arguments["actions"]) for arguments, _ in policy_calls] == [4, 4, 1] and stats["gradient_steps"] == 3
 
 
 @exercise("actors.ppo.ppo_update")
@@ -652,6 +818,35 @@ def test_train_seeds_the_world_once_from_its_generator_and_sums_each_episodes_re
     assert result.episode_returns == pytest.approx(expected, abs=1e-9)
     per_update = [s.episode_return for s in result.updates]
     assert per_update[0] == pytest.approx(sum(expected[:3]) / 3, abs=1e-9)  # episodes that ended in steps 1–32
+
+
+@exercise("actors.ppo.train")
+def test_train_continues_each_rollout_where_the_last_one_ended_and_updates_on_its_estimates(monkeypatch):
+    # The docstring's loop: collect from `observation`, estimate with (γ, λ), update on those
+    # estimates, then observation = rollout.next_observation.
+    collected, updated = [], []
+    original_collect, original_update = ppo.collect_rollout, ppo.ppo_update
+
+    def collect(world, policy, observation, steps, rng):
+        rollout_ = original_collect(world, policy, observation, steps, rng)
+        collected.append((list(observation), list(rollout_.next_observation)))
+        return rollout_
+
+    def update(agent, rollout_, advantages, returns, config, rng):
+        expected = ppo.advantages_and_returns(rollout_, agent.value_net, config.gamma, config.lam)
+        updated.append(((advantages, returns), expected))
+        return original_update(agent, rollout_, advantages, returns, config, rng)
+
+    monkeypatch.setattr(ppo, "collect_rollout", collect)
+    monkeypatch.setattr(ppo, "ppo_update", update)
+    config = ppo.Config(**TINY)
+    assert (config.gamma, config.lam) == (0.99, 0.95)  # two different numbers, so a swap shows
+    ppo.train(RecordingPointMass(max_steps=10), config, seed=5)
+    assert len(collected) == len(updated) == 4
+    assert all(later[0] == earlier[1] for earlier, later in zip(collected, collected[1:]))
+    for (advantages, returns), (expected_advantages, expected_returns) in updated:
+        assert advantages == pytest.approx(expected_advantages, rel=1e-12, abs=1e-12)
+        assert returns == pytest.approx(expected_returns, rel=1e-12, abs=1e-12)
 
 
 @exercise("actors.ppo.train")

@@ -1,21 +1,38 @@
-"""The speed table: how fast the package's kernels run beside the best pure-Python idiom.
+"""The speed table: how fast the package's kernels run beside the best pure-Python idiom, and
+what each lesson and the grader cost to run.
 
-    uv run python maintainer/bench.py                   # the reference, plus the test suite's time
-    uv run python maintainer/bench.py --tree exercises  # your kernels instead
-    uv run python maintainer/bench.py --no-suite        # without timing the test suite
-    uv run python maintainer/bench.py --no-runs         # without the lesson and grader rows
+    uv run python maintainer/bench.py                    # everything, on the reference
+    uv run python maintainer/bench.py --tree exercises   # your kernels and lessons instead
+    uv run python maintainer/bench.py --no-suite         # without timing the test suite
+    uv run python maintainer/bench.py --no-runs          # without the lesson and grader rows
+    uv run python maintainer/bench.py --lessons 01 04    # only the lesson rows, of these lessons
+    uv run python maintainer/bench.py --lessons --quick  # only the lesson rows, every ready lesson, --quick
+    uv run python maintainer/bench.py --python /path/to/python3.13 --lessons --quick   # another interpreter
 
 Each kernel row times our function and the fastest idiom measured on these machines
 (maintainer/PERFORMANCE.md) on the same realistic shapes, alternating the two so that load on
 a shared machine hits both alike, and keeps the best of several repeats. The ratio is ours
 over the idiom's rate: 1.0 means no overhead beyond the arithmetic. Later layers add rows to
-KERNELS. Nothing here is a test: timings are reported, never asserted.
+KERNELS. The throughput rows come from the bench_* modules beside this file, when present.
+
+Each run row is one subprocess of this interpreter: a lesson (at its defaults, or --quick),
+or the grader on a fresh copy of the repository. It shows the wall time, the CPU time (user +
+system) and the peak resident memory (ru_maxrss) of that process, as os.wait4 reports them,
+its exit status, and the lesson's "Result: …" line when it printed one. Lessons 05 to 07 at
+their defaults take many minutes each.
+
+--python runs all of it under another interpreter, given by its path: uv makes that
+interpreter a project environment of its own from uv.lock (in .bench-envs/, or --env DIR;
+never downloading an interpreter), and this script runs again in it. A separate environment
+and not the current one's packages, because matplotlib's compiled parts are built per Python
+version. Nothing here is a test: timings are reported, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import itertools
 import math
 import os
 import platform
@@ -172,8 +189,8 @@ def layer_kernels() -> list[Kernel]:
     gru_grad = random_matrix(generator, 16, 64)
 
     def ours_gru():
-        gru.step(gru_inputs, gru_hidden)
-        gru.backward_step(gru_grad)
+        _, tape = gru.step(gru_inputs, gru_hidden)
+        gru.backward_step(tape, gru_grad)
 
     def idiom_gru():
         W, U = gru.input_weight.value, gru.hidden_weight.value
@@ -211,35 +228,54 @@ def suite_seconds() -> float:
     return time.perf_counter() - start
 
 
-def timed_run(command: list[str], cwd: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak memory (MiB) and exit status of one command in a subprocess."""
+@dataclass
+class Run:
+    """One command run in a subprocess, as the operating system accounted for it."""
+
+    name: str
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the child (and of any children it waited for)
+    peak: float  # MiB: the child's ru_maxrss (the largest resident set of it and its waited-for children)
+    status: int  # exit status
+    result: str = ""  # a lesson's "Result: …" line, when it printed one
+
+
+def timed_run(name: str, command: list[str], cwd: Path) -> Run:
+    """Run a command, its output read (a lesson's result line kept), and account for it with wait4."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+    output = process.stdout.read()  # to its end, so the child never blocks on a full pipe
+    _, status, usage = os.wait4(process.pid, 0)  # wait4, not wait: the child's own resource usage
+    wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, process.returncode
+    process.stdout.close()
+    results = [line.strip() for line in output.splitlines() if line.startswith("Result: ")]
+    return Run(name, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode, results[-1] if results else "")
 
 
-def lesson_rows(tree: str) -> list[tuple[str, float, float, int]]:
-    """Each ready lesson at its defaults and in quick mode: time and peak memory."""
+def chosen_lessons(numbers: list[str] | None) -> dict[str, str]:
+    """Lesson number -> script, of the lessons asked for (default: every ready one)."""
     from grading import manifest
 
-    rows = []
+    lessons = manifest.load().lessons
+    unknown = [n for n in numbers or [] if n not in lessons]
+    if unknown:
+        raise SystemExit(f"bench.py: no lesson {', '.join(unknown)}; lessons are {', '.join(lessons)}")
+    return {n: lessons[n].script for n in numbers or [n for n, lesson in lessons.items() if lesson.status == "ready"]}
+
+
+def lesson_runs(tree: str, lessons: dict[str, str], quick: bool):
+    """Each lesson in a subprocess of this interpreter, one Run as each ends (its outputs discarded)."""
     with tempfile.TemporaryDirectory() as out:
-        for number, lesson in manifest.load().lessons.items():
-            if lesson.status != "ready":
-                continue
-            for mode in ([], ["--quick"]):
-                command = [sys.executable, lesson.script, "--tree", tree, "--out", out, *mode]
-                rows.append((f"lesson {number} {'quick' if mode else 'defaults'}", *timed_run(command, ROOT)))
-    return rows
+        for number, script in lessons.items():
+            command = [sys.executable, script, "--tree", tree, "--out", out, *(["--quick"] if quick else [])]
+            yield timed_run(f"lesson {number}{' --quick' if quick else ''}", command, ROOT)
 
 
-def grader_rows() -> list[tuple[str, float, float, int]]:
+def grader_runs():
     """The grader on a fresh copy of the repository with pristine stubs: cold and warm status, checks."""
     from maintainer.generate_exercises import generate
 
-    rows = []
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "repo"
         keep = ["grader.py", "grading", "treepath.py", "maintainer", "curriculum.toml", "pyproject.toml", "spec_tests", "solutions", "lessons"]
@@ -252,23 +288,77 @@ def grader_rows() -> list[tuple[str, float, float, int]]:
                 shutil.copy2(source, copy / name)
         generate(copy / "exercises")
         grader = [sys.executable, "grader.py"]
-        rows.append(("grader status (cold: every spec runs)", *timed_run(grader, copy)))
-        rows.append(("grader status (warm: from the progress file)", *timed_run(grader, copy)))
-        for module in ("primitives.vector", "primitives.losses", "building_blocks.mdp", "building_blocks.policies"):
-            rows.append((f"grader check {module}", *timed_run([*grader, "check", module], copy)))
-    return rows
+        yield timed_run("grader status (cold: every spec runs)", grader, copy)
+        yield timed_run("grader status (warm: from the progress file)", grader, copy)
+        for module in ("primitives.scalar", "primitives.vector", "primitives.losses", "building_blocks.mdp"):
+            yield timed_run(f"grader check {module}", [*grader, "check", module], copy)
+
+
+def print_runs(runs) -> None:
+    print(f"{'run':<46} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'exit':>5}  result")
+    for run in runs:
+        print(f"{run.name:<46} {run.wall:>8.2f} {run.cpu:>8.2f} {run.peak:>9.0f} {run.status:>5}  {run.result}", flush=True)
+
+
+# ── another interpreter ──────────────────────────────────────────────────────────────────
+
+
+def interpreter_environment(python: Path, folder: Path | None) -> Path:
+    """The Python of a project environment made for `python`: the dependencies of uv.lock, as
+    for the default .venv, but built for that interpreter (matplotlib's compiled parts are
+    per Python version, so the current environment cannot lend its packages).
+
+    uv makes it, or brings it up to date, in `folder` (default .bench-envs/<implementation>-
+    <version>/, git-ignored), with that very interpreter and never a downloaded one."""
+    if not (python.is_file() and os.access(python, os.X_OK)):
+        raise SystemExit(f"bench.py: {python} is not an executable file")
+    described = subprocess.run(
+        [str(python), "-c", "import platform; print(platform.python_implementation().lower() + '-' + platform.python_version())"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if described.returncode != 0:
+        raise SystemExit(f"bench.py: {python} does not run: {described.stderr.strip()}")
+    folder = folder or ROOT / ".bench-envs" / described.stdout.strip()
+    uv = os.environ.get("UV") or shutil.which("uv")  # `uv run` names itself in $UV
+    if uv is None:
+        raise SystemExit("bench.py: --python needs uv on the PATH, to make the interpreter's environment")
+    environment = dict(os.environ, UV_PROJECT_ENVIRONMENT=str(folder), UV_PYTHON_DOWNLOADS="never")
+    environment.pop("VIRTUAL_ENV", None)  # the current environment's, which uv would warn about
+    synced = subprocess.run(
+        [uv, "sync", "--frozen", "--quiet", "--no-python-downloads", "--python", str(python)], cwd=ROOT, env=environment
+    )
+    if synced.returncode != 0:
+        raise SystemExit(f"bench.py: uv could not make the environment {folder} for {python}")
+    return next(p for p in (folder / "bin" / "python", folder / "Scripts" / "python.exe") if p.exists())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--tree", default=None, help="solutions (default) or exercises")
+    parser.add_argument("--python", type=Path, default=None, metavar="PATH",
+                        help="run everything under this interpreter (its own environment, made from uv.lock; never downloaded)")  # fmt: skip
+    parser.add_argument("--env", type=Path, default=None, metavar="DIR", help="where --python's environment is (default .bench-envs/…)")
+    parser.add_argument("--lessons", nargs="*", default=None, metavar="NN",
+                        help="only the lesson rows: of these lessons (default every ready one)")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="run the lessons in their --quick mode")
     parser.add_argument("--no-suite", action="store_true", help="skip timing the test suite")
     parser.add_argument("--no-runs", action="store_true", help="skip the lesson and grader runs")
     args = parser.parse_args(argv)
+    if args.python is not None:
+        # The whole bench again, in a subprocess of that interpreter's environment.
+        python = interpreter_environment(args.python.expanduser().absolute(), args.env)
+        rest = _without_options(sys.argv[1:] if argv is None else argv, {"--python", "--env"})
+        return subprocess.call([str(python), str(Path(__file__).resolve()), *rest])
     folder = treepath.use_tree(args.tree)
+    tree = args.tree or "solutions"
+    lessons = chosen_lessons([n.zfill(2) for n in args.lessons] if args.lessons else None)
 
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), tree {folder.name}, "
+    print(f"Python {platform.python_version()} ({platform.python_implementation()}, {sys.executable}), tree {folder.name}, "
           f"dot idiom: {'math.sumprod' if _sumprod else 'sum(map(mul, x, y))'}")  # fmt: skip
+    if args.lessons is not None:
+        print()
+        print_runs(lesson_runs(tree, lessons, args.quick))
+        return 0
     if not args.no_suite:
         print(f"uv run pytest (default suite): {suite_seconds():.1f} s wall")
     print()
@@ -289,10 +379,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<48} {value:>12,.1f}  {unit}")
     if not args.no_runs:
         print()
-        print(f"{'run':<48} {'wall s':>8} {'peak MiB':>9} {'exit':>5}")
-        for name, seconds, memory, status in lesson_rows(args.tree or "solutions") + grader_rows():
-            print(f"{name:<48} {seconds:>8.2f} {memory:>9.0f} {status:>5}")
+        print_runs(itertools.chain(lesson_runs(tree, lessons, args.quick), grader_runs()))
     return 0
+
+
+def _without_options(arguments: list[str], names: set[str]) -> list[str]:
+    """The arguments without the named options and their values ("--python X" or "--python=X")."""
+    kept, skip = [], False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument in names:
+            skip = True
+        elif argument.split("=", 1)[0] not in names:
+            kept.append(argument)
+    return kept
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ class Lesson:
     script: str  # "lessons/01_bellman.py"
     status: str  # "ready", "building" (script exists, outcome not reached yet) or "planned"
     requires: tuple[str, ...]  # dotted module names
+    shows: str = ""  # one line: what the lesson's animation shows (the README's gallery)
 
 
 @dataclass(frozen=True)

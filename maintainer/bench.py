@@ -7,6 +7,7 @@ what each lesson and the grader cost to run.
     uv run python maintainer/bench.py --no-runs          # without the lesson and grader rows
     uv run python maintainer/bench.py --lessons 01 04    # only the lesson rows, of these lessons
     uv run python maintainer/bench.py --lessons --quick  # only the lesson rows, every ready lesson, --quick
+    uv run python maintainer/bench.py --grader             # only the grader rows
     uv run python maintainer/bench.py --python /path/to/python3.13 --lessons --quick   # another interpreter
 
 Each kernel row times our function and the fastest idiom measured on these machines
@@ -238,6 +239,7 @@ class Run:
     peak: float  # MiB: the child's ru_maxrss (the largest resident set of it and its waited-for children)
     status: int  # exit status
     result: str = ""  # a lesson's "Result: …" line, when it printed one
+    output: str = ""  # everything it printed, stdout and stderr interleaved
 
 
 def timed_run(name: str, command: list[str], cwd: Path) -> Run:
@@ -250,7 +252,8 @@ def timed_run(name: str, command: list[str], cwd: Path) -> Run:
     process.returncode = os.waitstatus_to_exitcode(status)
     process.stdout.close()
     results = [line.strip() for line in output.splitlines() if line.startswith("Result: ")]
-    return Run(name, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode, results[-1] if results else "")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(name, wall, cpu, usage.ru_maxrss / 1024, process.returncode, results[-1] if results else "", output)
 
 
 def chosen_lessons(numbers: list[str] | None) -> dict[str, str]:
@@ -341,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lessons", nargs="*", default=None, metavar="NN",
                         help="only the lesson rows: of these lessons (default every ready one)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="run the lessons in their --quick mode")
+    parser.add_argument("--grader", action="store_true", help="only the grader rows (after the lesson rows, with --lessons)")
     parser.add_argument("--no-suite", action="store_true", help="skip timing the test suite")
     parser.add_argument("--no-runs", action="store_true", help="skip the lesson and grader runs")
     args = parser.parse_args(argv)
@@ -355,9 +359,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Python {platform.python_version()} ({platform.python_implementation()}, {sys.executable}), tree {folder.name}, "
           f"dot idiom: {'math.sumprod' if _sumprod else 'sum(map(mul, x, y))'}")  # fmt: skip
-    if args.lessons is not None:
+    if args.lessons is not None or args.grader:
         print()
-        print_runs(lesson_runs(tree, lessons, args.quick))
+        print_runs(itertools.chain(lesson_runs(tree, lessons, args.quick) if args.lessons is not None else (),
+                                   grader_runs() if args.grader else ()))  # fmt: skip
         return 0
     if not args.no_suite:
         print(f"uv run pytest (default suite): {suite_seconds():.1f} s wall")

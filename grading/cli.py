@@ -22,9 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 import treepath
-from grading import borrow
-from grading import manifest as manifest_module
-from grading import progress
+from grading import borrow, manifest as manifest_module, progress
 from grading.manifest import ROOT, Manifest, module_of
 from grading.progress import NOT_A_PASS, STATE, ModuleStatus, statuses
 from grading.source import function_source, locate, module_file, pristine_stub, shown

@@ -19,10 +19,11 @@ import statistics
 import sys
 import time
 
-import kit
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap, to_rgb
 from matplotlib.ticker import FormatStrFormatter
+
+import kit
 
 EVALUATION_EPISODES = 20  # episodes per policy for the normalised score (seeds 0 … 19)
 CHECKPOINTS, QUICK_CHECKPOINTS = 10, 3  # moments of training shown in the animation
@@ -270,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Greedy catch rate on {CHECK_FRUITS} test fruits: "
           + ", ".join(f"{s['catch_rate']:.0%} at update {s['update']:,}" for s in snapshots) + ".")  # fmt: skip
     demo_q = snapshots[-1]["q"][0]
-    print(f"Q-values of the demo's first screen (fruit in column 13, paddle under 8): before learning "
+    print("Q-values of the demo's first screen (fruit in column 13, paddle under 8): before learning "
           + " / ".join(f"{v:+.2f}" for v in first["q"][0]) + ", after " + " / ".join(f"{v:+.2f}" for v in demo_q)
           + " (left / stay / right).")  # fmt: skip
     print(f"\nMean return over {evaluation_episodes} episodes ({fruits} fruits each): tracker {tracker_return:+.2f} "

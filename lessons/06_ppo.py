@@ -20,11 +20,12 @@ import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-import kit
 import matplotlib
 import numpy as np
 from matplotlib.patches import Ellipse, Rectangle
 from matplotlib.ticker import FormatStrFormatter
+
+import kit
 
 EVALUATION_SEEDS = range(20)  # world seeds of the evaluation episodes (the normalised score)
 RANDOM_SEED_OFFSET = 2000  # the random policy of evaluation episode s draws from Rng(2000 + s)
@@ -300,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     # ── the narrative ───────────────────────────────────────────────────────────────────
     first, last = snapshots[0][0], snapshots[-1][0]
     env_rate = result.env_steps / trained_in
-    print(f"\nPaper (Schulman et al. 2017): 7 MuJoCo tasks, 10⁶ steps each, T = 2048, K = 10 epochs, M = 64, Adam 3·10⁻⁴,")
+    print("\nPaper (Schulman et al. 2017): 7 MuJoCo tasks, 10⁶ steps each, T = 2048, K = 10 epochs, M = 64, Adam 3·10⁻⁴,")
     print(f"  two tanh layers of 64. Table 1, average normalised score (random 0, best setting 1): clipping with ε = 0.2 "
           f"{PAPER_CLIPPED:.2f}, no clipping or penalty {PAPER_UNCLIPPED:.2f}.")  # fmt: skip
     print(f"Ours (seed {args.seed}): {result.env_steps:,} steps, {result.gradient_steps:,} gradient steps, "

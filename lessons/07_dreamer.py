@@ -29,11 +29,12 @@ import math
 import sys
 import time
 
-import kit
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import MaxNLocator
+
+import kit
 
 EVALUATION_EPISODES = 20  # episodes per policy for the normalised score (seeds 0 … 19)
 CONTEXT = 5  # the dream watches this many real frames, then imagines the rest
@@ -323,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     last = result.reports[-1].stats
     print(f"World model at the end: image loss {last.model_terms['image']:.2f}, reward loss {last.model_terms['reward']:.3f}, "
           f"KL {last.kl:.2f} nats a step (free bits: {config.free_bits:g}).")  # fmt: skip
-    print(f"Greedy evaluations while training (updates: score): "
+    print("Greedy evaluations while training (updates: score): "
           + ", ".join(f"{u}: {score_of(v):.2f}" for u, v in result.evaluations) + ".")  # fmt: skip
     print(f"\nMean return over {episodes} real episodes: greedy DreamerV3 {greedy_return:.2f}, "
           f"scripted PD controller (sees the velocity) {reference_return:.2f}, random pushes {random_return:.2f}.")  # fmt: skip

@@ -21,7 +21,6 @@ import treepath  # noqa: E402
 from maintainer.timing import best_seconds  # noqa: E402
 
 
-
 def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, str]]:
     """Environment steps per second (the world alone, and collecting with the policy), gradient
     steps per second (one PPO minibatch: policy and value network, forward, backward, clip,

@@ -31,9 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from PIL import Image  # noqa: E402
+
 from grading import manifest  # noqa: E402
 from maintainer import bench  # noqa: E402
-from PIL import Image  # noqa: E402
 
 
 def gif_record(gif: Path) -> dict:

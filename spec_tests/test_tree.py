@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import policywerk
-
 import treepath
 
 

@@ -18,8 +18,8 @@ from policywerk.building_blocks.replay_buffer import ReplayBuffer
 from policywerk.primitives.random import Rng
 from policywerk.world import pixel_pointmass
 from policywerk.world.pixel_pointmass import PixelPointMass
-from spec_tests.reference_math import assert_names
 from spec_tests.actors.dreamer_support import flat, randomise
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 

@@ -13,7 +13,6 @@ import pytest
 from policywerk.actors import dreamer_behaviour, dreamer_losses
 from policywerk.building_blocks.network import zero_grad
 from policywerk.primitives.random import Rng
-from spec_tests.reference_math import assert_names
 from spec_tests.actors.dreamer_support import (
     actor_loss_replay,
     check_parameter_gradient,
@@ -22,6 +21,7 @@ from spec_tests.actors.dreamer_support import (
     tiny_agent,
     tiny_starts,
 )
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 

@@ -13,8 +13,6 @@ import pytest
 
 from policywerk.actors import dreamer_losses
 from policywerk.primitives.random import Rng
-from spec_tests.gradcheck import check_gradient, check_vector_jacobian_product
-from spec_tests.reference_math import assert_names
 from spec_tests.actors.dreamer_support import (
     hand_kl,
     hand_twohot,
@@ -23,6 +21,8 @@ from spec_tests.actors.dreamer_support import (
     symlog,
     unimix,
 )
+from spec_tests.gradcheck import check_gradient, check_vector_jacobian_product
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 

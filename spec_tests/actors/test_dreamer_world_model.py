@@ -12,7 +12,6 @@ import pytest
 from policywerk.actors import dreamer_losses, dreamer_world_model
 from policywerk.building_blocks.network import zero_grad
 from policywerk.primitives.random import Rng
-from spec_tests.reference_math import assert_names
 from spec_tests.actors.dreamer_support import (
     ONLY,
     check_parameter_gradient,
@@ -27,6 +26,7 @@ from spec_tests.actors.dreamer_support import (
     tiny_model,
     world_model_loss_replay,
 )
+from spec_tests.reference_math import assert_names
 
 exercise = pytest.mark.exercise
 

@@ -16,7 +16,7 @@ import pytest
 from policywerk.building_blocks import dense
 from policywerk.primitives.random import Rng
 from spec_tests.gradcheck import check_gradient
-from spec_tests.reference_math import affine, assert_names, weighted_sum, random_matrix, flat, rows, stdlib_draws
+from spec_tests.reference_math import affine, assert_names, flat, random_matrix, rows, stdlib_draws, weighted_sum
 
 exercise = pytest.mark.exercise
 

@@ -14,7 +14,7 @@ import pytest
 from policywerk.building_blocks import grad, network
 from policywerk.primitives import losses
 from spec_tests.gradcheck import check_gradient
-from spec_tests.reference_math import affine, assert_names, random_matrix, flat, rows
+from spec_tests.reference_math import affine, assert_names, flat, random_matrix, rows
 
 exercise = pytest.mark.exercise
 

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from policywerk.building_blocks.mdp import World, world_seed
+
 # The simple form of TracedWeights is built from these; the lazy reference does the same arithmetic itself.
 from policywerk.building_blocks.traces import clear, input_trace  # noqa: F401
 from policywerk.primitives.checks import require_count, require_non_negative, require_positive, require_unit

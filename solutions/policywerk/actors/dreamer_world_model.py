@@ -86,7 +86,6 @@ from policywerk.primitives.losses import symexp
 from policywerk.primitives.random import Rng
 from policywerk.primitives.vector import linspace
 
-
 # ── the settings ─────────────────────────────────────────────────────────────────────────
 
 

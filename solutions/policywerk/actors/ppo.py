@@ -52,7 +52,13 @@ from policywerk.building_blocks.mdp import World, world_seed
 from policywerk.building_blocks.network import MLP, Parameter, zero_grad
 from policywerk.building_blocks.optimizers import Adam, clip_by_global_norm
 from policywerk.building_blocks.returns import gae
-from policywerk.primitives.checks import require_count, require_finite, require_non_negative, require_positive, require_unit
+from policywerk.primitives.checks import (
+    require_count,
+    require_finite,
+    require_non_negative,
+    require_positive,
+    require_unit,
+)
 from policywerk.primitives.random import Rng
 
 N_FEATURES = 4  # (tx − x, ty − y, vx, vy)

@@ -1,7 +1,7 @@
 """The learner's entry point: progress, checks, hints, lessons, comparisons.
 
-    uv run python grader.py            # where you are, and the next exercise
-    uv run python grader.py --help     # every command
+uv run python grader.py            # where you are, and the next exercise
+uv run python grader.py --help     # every command
 """
 
 import signal

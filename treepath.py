@@ -34,8 +34,7 @@ def tree_folder(tree: str | None = None) -> Path:
     if (folder / "policywerk" / "__init__.py").is_file():
         return folder
     raise ValueError(
-        f"unknown tree {tree!r}: expected one of {', '.join(TREES)}, "
-        "or a folder that contains policywerk/__init__.py"
+        f"unknown tree {tree!r}: expected one of {', '.join(TREES)}, or a folder that contains policywerk/__init__.py"
     )
 
 
@@ -51,8 +50,7 @@ def use_tree(tree: str | None = None) -> Path:
         loaded_from = Path(loaded.__file__).resolve().parent.parent
         if loaded_from != folder:
             raise RuntimeError(
-                f"policywerk is already imported from {loaded_from}; "
-                f"cannot switch to {folder} in the same process"
+                f"policywerk is already imported from {loaded_from}; cannot switch to {folder} in the same process"
             )
     path = str(folder)
     if path in sys.path:

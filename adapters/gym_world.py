@@ -79,9 +79,12 @@ class GymnasiumWorld(World):
             self.actions = list(range(self.action_space.n))
             # The states an episode ends in: wherever a transition marked done arrives.
             self.terminal_states = frozenset(
-                next_state for s in self.states for a in self.actions
-                for _, next_state, _, done in self.transitions(s, a) if done
-            )  # fmt: skip
+                next_state
+                for s in self.states
+                for a in self.actions
+                for _, next_state, _, done in self.transitions(s, a)
+                if done
+            )
 
     def _theirs(self, action):
         return self.order[action] if self.order is not None else action
@@ -112,4 +115,3 @@ class GymnasiumWorld(World):
 
     def close(self) -> None:
         self.env.close()
-

@@ -205,7 +205,9 @@ def module_line(module: str, status: ModuleStatus) -> str:
 
 def lesson_line(lesson: manifest_module.Lesson, results: dict[str, ModuleStatus]) -> str:
     authors_and_year = re.match(r"^(.*?\d{4})", lesson.paper)
-    label = f"  {lesson.number}  {(authors_and_year[1] if authors_and_year else lesson.paper):<32} {lesson.title:<58.58}"
+    label = (
+        f"  {lesson.number}  {(authors_and_year[1] if authors_and_year else lesson.paper):<32} {lesson.title:<58.58}"
+    )
     if lesson.status == "building":
         return f"{label}  being built (not yet reaching its outcome)"
     if lesson.status != "ready":
@@ -243,7 +245,9 @@ def command_status(manifest: Manifest, tree: Path, tree_flag: str) -> int:
     exercise, module = next_step(manifest, results)
     if module is None:
         if lent:
-            print(f"Every other module passes; borrowed: {', '.join(lent)}. Write one yourself: uv run python grader.py reset MODULE")
+            print(
+                f"Every other module passes; borrowed: {', '.join(lent)}. Write one yourself: uv run python grader.py reset MODULE"
+            )
         else:
             print("Every spec passes. Run the lessons with your code, and compare with the reference:")
             print("  uv run python grader.py compare lesson 01")
@@ -347,19 +351,27 @@ def command_check(manifest: Manifest, tree: Path, tree_flag: str, name: str) -> 
 def command_lesson(manifest: Manifest, tree: Path, number: str, extra: list[str]) -> int:
     lesson = resolve_lesson(manifest, number)
     if lesson.status != "ready":
-        state = "is being built and does not reach its outcome yet" if lesson.status == "building" else "is not built yet"
-        print(f"Lesson {lesson.number} ({lesson.paper}) {state}; its script runs with the reference: uv run python {lesson.script}")
+        state = (
+            "is being built and does not reach its outcome yet" if lesson.status == "building" else "is not built yet"
+        )
+        print(
+            f"Lesson {lesson.number} ({lesson.paper}) {state}; its script runs with the reference: uv run python {lesson.script}"
+        )
         return 0
     results = statuses(tree, list(lesson.requires))
     waiting = [m for m in lesson.requires if not results[m].done]
     if waiting:
-        print(f"Lesson {lesson.number} unlocks when each of {', '.join(lesson.requires)} passes (or is borrowed). Still in the way:\n")
+        print(
+            f"Lesson {lesson.number} unlocks when each of {', '.join(lesson.requires)} passes (or is borrowed). Still in the way:\n"
+        )
         for module in waiting:
             print(waiting_report(module, results[module]))
         first = waiting[0]
         again = results[first].borrowed == "stale"
         print(f"\nStart with: uv run python grader.py {'borrow' if again else 'check'} {first}")
-        print(f"Or let the reference stand in for the modules below it: uv run python grader.py borrow lesson {lesson.number}")
+        print(
+            f"Or let the reference stand in for the modules below it: uv run python grader.py borrow lesson {lesson.number}"
+        )
         return 1
     lent = [m for m in lesson.requires if results[m].borrowed]
     name = Path(lesson.script).stem
@@ -408,7 +420,14 @@ def learner_frames(stderr: str, tree: Path) -> str:
     return "\n".join(kept[-3:] + [error])
 
 
-RESULT_FIELDS = {"name": str, "value": (int, float), "bar": (int, float), "higher_is_better": bool, "measured": str, "quick": bool}
+RESULT_FIELDS = {
+    "name": str,
+    "value": (int, float),
+    "bar": (int, float),
+    "higher_is_better": bool,
+    "measured": str,
+    "quick": bool,
+}
 
 
 def stated_result(path: Path) -> tuple[dict | None, str | None]:
@@ -418,7 +437,7 @@ def stated_result(path: Path) -> tuple[dict | None, str | None]:
     except (OSError, ValueError, AttributeError) as error:
         return None, f"{shown(path)} cannot be read ({error})"
     if result is None:
-        return None, "the lesson did not state its bar (its trace JSON has no \"result\")"
+        return None, 'the lesson did not state its bar (its trace JSON has no "result")'
     wrong = [key for key, kind in RESULT_FIELDS.items() if not isinstance(result.get(key), kind)]
     if wrong:
         return None, f"the result in {shown(path)} lacks or mistypes {', '.join(wrong)}"
@@ -493,7 +512,11 @@ def body_diff(tree: Path, solutions: Path, exercise: str, colour: bool) -> str:
     reference = function_source(solutions, exercise, docstring=False) or ""
     diff = list(
         difflib.unified_diff(
-            yours.splitlines(), reference.splitlines(), f"yours ({where_is(tree, exercise)})", "the reference", lineterm=""
+            yours.splitlines(),
+            reference.splitlines(),
+            f"yours ({where_is(tree, exercise)})",
+            "the reference",
+            lineterm="",
         )
     )
     if not diff:
@@ -535,7 +558,9 @@ def command_compare(manifest: Manifest, tree: Path, target: list[str], force: bo
     module = resolve_module(manifest, target[0])
     status = statuses(tree, [module])[module]
     if status.borrowed:
-        print(f"{module} is borrowed: it is the reference's code. To write it yourself: uv run python grader.py reset {module}")
+        print(
+            f"{module} is borrowed: it is the reference's code. To write it yourself: uv run python grader.py reset {module}"
+        )
         return 0
     solutions = treepath.tree_folder("solutions")
     colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -551,7 +576,10 @@ def command_compare(manifest: Manifest, tree: Path, target: list[str], force: bo
             continue
         yours = function_source(tree, exercise) or f"(cannot read it: {locate(tree, exercise).problem})"
         print(f"   yours: {where_is(tree, exercise)}")
-        print(side_by_side(yours, function_source(solutions, exercise) or "", shutil.get_terminal_size((160, 24)).columns) + "\n")
+        print(
+            side_by_side(yours, function_source(solutions, exercise) or "", shutil.get_terminal_size((160, 24)).columns)
+            + "\n"
+        )
     if not full:
         print("The lines marked - are yours, + the reference's; docstrings left out. Whole definitions: add --full.")
     return 0
@@ -665,7 +693,9 @@ def command_borrow(manifest: Manifest, tree: Path, names: list[str]) -> int:
     else:
         borrow_modules(tree, [resolve_module(manifest, name) for name in names])
         print("\nNext: uv run python grader.py")
-    print("A borrowed module is never counted as your pass; to write one yourself: uv run python grader.py reset MODULE")
+    print(
+        "A borrowed module is never counted as your pass; to write one yourself: uv run python grader.py reset MODULE"
+    )
     return 0
 
 
@@ -680,7 +710,9 @@ def command_goal(manifest: Manifest, names: list[str]) -> int:
         if chosen not in manifest.lessons:  # none set, or a lesson the curriculum no longer has
             print("No goal set: status leads to the next locked lesson. Choose one: uv run python grader.py goal NN")
         else:
-            print(f"Your goal: lesson {chosen} ({manifest.lessons[chosen].title}). Back to the next locked lesson: goal none")
+            print(
+                f"Your goal: lesson {chosen} ({manifest.lessons[chosen].title}). Back to the next locked lesson: goal none"
+            )
         return 0
     if names[0] == "none":
         progress.set_goal(None)
@@ -688,10 +720,14 @@ def command_goal(manifest: Manifest, names: list[str]) -> int:
         return 0
     lesson = resolve_lesson(manifest, names[0])
     if lesson.status != "ready":
-        raise UsageProblem(f"lesson {lesson.number} is not ready yet; choose one of {', '.join(l.number for l in ready_lessons(manifest))}")
+        raise UsageProblem(
+            f"lesson {lesson.number} is not ready yet; choose one of {', '.join(l.number for l in ready_lessons(manifest))}"
+        )
     progress.set_goal(lesson.number)
     print(f"Goal: lesson {lesson.number} ({lesson.title}). Status now leads there: uv run python grader.py")
-    print(f"To start there at once, let the reference stand in below it: uv run python grader.py borrow lesson {lesson.number}")
+    print(
+        f"To start there at once, let the reference stand in below it: uv run python grader.py borrow lesson {lesson.number}"
+    )
     return 0
 
 
@@ -715,7 +751,9 @@ def command_watch(manifest: Manifest, tree: Path, tree_flag: str, interval: floa
         results = statuses(tree, manifest.modules)
         passed, total = sum(s.passed for s in results.values()), sum(s.total for s in results.values())
         print(f"\n[{passed}/{total} specs] watching {shown(tree)} · Enter: re-run now · h: hint · l: list · q: quit")
-        print("(If saving does not trigger a re-run, your editor writes elsewhere: press Enter after saving.)", flush=True)
+        print(
+            "(If saving does not trigger a re-run, your editor writes elsewhere: press Enter after saving.)", flush=True
+        )
 
     rerun()
     reading = True  # standard input can be a terminal or a pipe; at its end, only the files are watched

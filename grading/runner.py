@@ -135,10 +135,23 @@ def probe_imports(tree: Path, modules: list[str]) -> dict[str, ImportFailure]:
         environment = _no_bytecode(dict(os.environ), folder)
         while remaining:
             hung = [m for m, f in failures.items() if f.message.startswith(STOPPED_THE_PROBE)]
-            command = [sys.executable, "-c", _PROBE, str(tree), ",".join(remaining), ",".join(hung), str(IMPORT_TIME_LIMIT)]
+            command = [
+                sys.executable,
+                "-c",
+                _PROBE,
+                str(tree),
+                ",".join(remaining),
+                ",".join(hung),
+                str(IMPORT_TIME_LIMIT),
+            ]
             try:
                 completed = subprocess.run(
-                    command, capture_output=True, text=True, timeout=IMPORT_TIME_LIMIT + PROBE_GRACE, cwd=ROOT, env=environment
+                    command,
+                    capture_output=True,
+                    text=True,
+                    timeout=IMPORT_TIME_LIMIT + PROBE_GRACE,
+                    cwd=ROOT,
+                    env=environment,
                 )
                 output, stderr = completed.stdout, completed.stderr
                 timed_out = re.search(r"^Timeout \(\d", stderr, re.M) is not None  # faulthandler's dump
@@ -212,15 +225,35 @@ def _pytest(tree: Path, files: list[str], *options: str) -> tuple[list[dict], st
     with tempfile.TemporaryDirectory() as folder:
         events = Path(folder) / "events.jsonl"
         command = [
-            sys.executable, "-c", _PYTEST, *files, "-q", "--tb=line", "-p", "no:cacheprovider", "-n", "0",
-            "-p", "grading.spec_plugin", "--confcutdir", str(ROOT / "spec_tests"), "--tree", str(tree),
-            "--timeout", f"{SPEC_TIME_LIMIT:g}", "--continue-on-collection-errors",
-            "-o", "addopts=-m 'not slow and not heavy'", *options,
-        ]  # fmt: skip
+            sys.executable,
+            "-c",
+            _PYTEST,
+            *files,
+            "-q",
+            "--tb=line",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "0",
+            "-p",
+            "grading.spec_plugin",
+            "--confcutdir",
+            str(ROOT / "spec_tests"),
+            "--tree",
+            str(tree),
+            "--timeout",
+            f"{SPEC_TIME_LIMIT:g}",
+            "--continue-on-collection-errors",
+            "-o",
+            "addopts=-m 'not slow and not heavy'",
+            *options,
+        ]
         environment = _no_bytecode({k: v for k, v in os.environ.items() if k not in _UNINHERITED}, folder)
         environment.update(POLICYWERK_TREE=str(tree), POLICYWERK_GRADER_EVENTS=str(events))
         try:
-            completed = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIME_LIMIT, cwd=ROOT, env=environment)
+            completed = subprocess.run(
+                command, capture_output=True, text=True, timeout=RUN_TIME_LIMIT, cwd=ROOT, env=environment
+            )
             output = completed.stdout + completed.stderr
         except subprocess.TimeoutExpired:
             output = f"@@timeout the specs did not finish within {RUN_TIME_LIMIT:g} s"
@@ -259,7 +292,11 @@ def _why_it_stopped(events: list[dict], output: str, tree: Path, running: dict |
         return f"the run stopped at {where} with {what}" if where else f"the run stopped with {what}"
     if ended is not None:
         where = _shown_location(ended["location"])
-        return f"the run ended at {where}: {ended['ended']} ends the Python process" if where else f"the run ended: {ended['ended']}"
+        return (
+            f"the run ended at {where}: {ended['ended']} ends the Python process"
+            if where
+            else f"the run ended: {ended['ended']}"
+        )
     if output.startswith("@@timeout "):
         return output.removeprefix("@@timeout ")
     # The process died without a word (os.kill, a crash of Python itself): the learner's line in
@@ -341,5 +378,7 @@ def collect_reference(modules: list[str]) -> tuple[dict[str, dict[str, list[str]
                 problems[module] = f"the reference's specs did not load: {event['message']}"
     if not any("finished" in e for e in events):
         for module in modules:
-            problems.setdefault(module, "collecting the reference's specs failed: " + " | ".join(output.strip().splitlines()[-3:]))
+            problems.setdefault(
+                module, "collecting the reference's specs failed: " + " | ".join(output.strip().splitlines()[-3:])
+            )
     return specs, problems

@@ -102,23 +102,37 @@ def main(argv: list[str] | None = None) -> int:
     # The letters sit in their cell's corner: the path runs through the cells' centres.
     for state, letter in ((gridworld.START, "S"), (gridworld.GOAL, "G"), (gridworld.PIT, "P")):
         row, col = divmod(state, cols)
-        animation.world.text(col - 0.42, row - 0.4, letter, ha="left", va="top", fontsize=14, fontweight="bold",
-                             color="#111111")  # fmt: skip
+        animation.world.text(
+            col - 0.42, row - 0.4, letter, ha="left", va="top", fontsize=14, fontweight="bold", color="#111111"
+        )
     (path_line,) = animation.world.plot([], [], "-o", color=kit.COLORS["ours"], linewidth=3, markersize=7)
     value_colors = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#555555")  # the wall is "bad": no value
     heatmap = animation.internals.imshow([[0.0] * cols for _ in range(rows)], cmap=value_colors, vmin=-1.0, vmax=1.0)
-    numbers = [[animation.internals.text(c, r - 0.28, "", ha="center", va="center", fontsize=9) for c in range(cols)] for r in range(rows)]
-    arrows = animation.internals.quiver([c for r in range(rows) for c in range(cols)], [r + 0.12 for r in range(rows) for c in range(cols)],
-                                        [0.0] * (rows * cols), [0.0] * (rows * cols), angles="xy", scale_units="xy", scale=1,
-                                        width=0.012, color="#222222")  # fmt: skip
+    numbers = [
+        [animation.internals.text(c, r - 0.28, "", ha="center", va="center", fontsize=9) for c in range(cols)]
+        for r in range(rows)
+    ]
+    arrows = animation.internals.quiver(
+        [c for r in range(rows) for c in range(cols)],
+        [r + 0.12 for r in range(rows) for c in range(cols)],
+        [0.0] * (rows * cols),
+        [0.0] * (rows * cols),
+        angles="xy",
+        scale_units="xy",
+        scale=1,
+        width=0.012,
+        color="#222222",
+    )
     for axes in (animation.world, animation.internals):
         axes.set_xticks([c + 0.5 for c in range(cols - 1)], labels=[])
         axes.set_yticks([r + 0.5 for r in range(rows - 1)], labels=[])
         axes.tick_params(length=0)
     animation.world.grid(color="white", linewidth=1.5)
     # The values' cell borders as lines of their own, drawn over the heat map on every frame.
-    borders = [animation.internals.vlines([c + 0.5 for c in range(cols - 1)], -0.5, rows - 0.5, colors="white", linewidth=1.5),
-               animation.internals.hlines([r + 0.5 for r in range(rows - 1)], -0.5, cols - 0.5, colors="white", linewidth=1.5)]
+    borders = [
+        animation.internals.vlines([c + 0.5 for c in range(cols - 1)], -0.5, rows - 0.5, colors="white", linewidth=1.5),
+        animation.internals.hlines([r + 0.5 for r in range(rows - 1)], -0.5, cols - 0.5, colors="white", linewidth=1.5),
+    ]
     for line in borders:
         line.set_zorder(0.5)  # over the heat map (0), under the numbers and arrows
     # Sweep 0 is the start, V = 0 everywhere: the trace has a point from the first frame on.
@@ -130,10 +144,22 @@ def main(argv: list[str] | None = None) -> int:
     animation.trace.set_ylim(-0.3, 1.15)
     animation.trace.grid(alpha=0.3)
     animation.trace.legend(loc="upper center", ncols=2, fontsize=9)
-    story = animation.trace.text(0.01, 0.62, "", transform=animation.trace.transAxes, ha="left", va="top", fontsize=9,
-                                 linespacing=1.5)  # fmt: skip
-    animation.moving(path_line, heatmap, *borders, *(text for row in numbers for text in row), arrows, animation.internals.title,
-                     *animation.internals.spines.values(), change_line, start_line, story, animation.heading)  # fmt: skip
+    story = animation.trace.text(
+        0.01, 0.62, "", transform=animation.trace.transAxes, ha="left", va="top", fontsize=9, linespacing=1.5
+    )
+    animation.moving(
+        path_line,
+        heatmap,
+        *borders,
+        *(text for row in numbers for text in row),
+        arrows,
+        animation.internals.title,
+        *animation.internals.spines.values(),
+        change_line,
+        start_line,
+        story,
+        animation.heading,
+    )
     events = ["before the first sweep: V = 0 everywhere"]
 
     def draw(values, shown_sweeps, sweep_label):
@@ -205,18 +231,26 @@ def main(argv: list[str] | None = None) -> int:
 
     closed_form = -0.04 * (1 - GAMMA**7) / (1 - GAMMA) + GAMMA**7
     steps = len(path) - 1
-    print(f"\nValue iteration converged after {result.sweeps} sweeps (largest change per sweep: "
-          + ", ".join(f"{c:.3g}" for c in result.max_changes) + ").")  # fmt: skip
+    print(
+        f"\nValue iteration converged after {result.sweeps} sweeps (largest change per sweep: "
+        + ", ".join(f"{c:.3g}" for c in result.max_changes)
+        + ")."
+    )
     print(f"V(start) = {result.values[gridworld.START]:.6f}; the shortest path has 8 steps, so it should be")
     print(f"  −0.04·(1 − γ⁷)/(1 − γ) + γ⁷ = {closed_form:.6f}: seven steps that cost, then the goal.")
-    print(f"The greedy path from the start: {steps} steps, "
-          + " → ".join(f"({s // cols},{s % cols})" for s in path) + ".")  # fmt: skip
-    print(f"Policy iteration: {iteration_result.iterations} rounds of evaluate-then-improve "
-          f"({iteration_result.evaluation_sweeps} evaluation sweeps); "
-          f"{'the same policy' if same_policy else 'a DIFFERENT policy'} as value iteration, "
-          f"values within {largest_gap:.1e}.")  # fmt: skip
-    print(f"\nMean return over {episodes} episodes: greedy {greedy_return:.2f}, scripted optimum {reference_return:.2f}, "
-          f"random {random_return:.2f}.")  # fmt: skip
+    print(
+        f"The greedy path from the start: {steps} steps, " + " → ".join(f"({s // cols},{s % cols})" for s in path) + "."
+    )
+    print(
+        f"Policy iteration: {iteration_result.iterations} rounds of evaluate-then-improve "
+        f"({iteration_result.evaluation_sweeps} evaluation sweeps); "
+        f"{'the same policy' if same_policy else 'a DIFFERENT policy'} as value iteration, "
+        f"values within {largest_gap:.1e}."
+    )
+    print(
+        f"\nMean return over {episodes} episodes: greedy {greedy_return:.2f}, scripted optimum {reference_return:.2f}, "
+        f"random {random_return:.2f}."
+    )
     print(f"Normalised score (greedy − random) / (optimum − random) = {score:.2f}")
 
     trace = kit.Trace(
@@ -230,9 +264,15 @@ def main(argv: list[str] | None = None) -> int:
     trace.add("V(start)", sweeps, start_values)
     error = max(abs(values[gridworld.START] - closed_form) for values in (result.values, iteration_result.values))
     print()
-    kit.state_result(trace, "error of V(start) against its true value (the worse of the two planners)", error, RESULT_BAR,
-                     False, "the reference measured 1.1e-16 (rounding), the true value being the closed form above",
-                     args.quick)  # fmt: skip
+    kit.state_result(
+        trace,
+        "error of V(start) against its true value (the worse of the two planners)",
+        error,
+        RESULT_BAR,
+        False,
+        "the reference measured 1.1e-16 (rounding), the true value being the closed form above",
+        args.quick,
+    )
     kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 

@@ -65,7 +65,10 @@ def work(task):
         other = barto_sutton.train(balance.BalanceWorld(max_steps=cap), barto_sutton.Config(), seed=seed)
         return seed, other.balanced, other.failures
     _, name, episodes, cap = task
-    policies = {"controller": lambda seed: balance.reference_policy, "random": lambda seed: balance.random_policy(Rng(2000 + seed))}
+    policies = {
+        "controller": lambda seed: balance.reference_policy,
+        "random": lambda seed: balance.random_policy(Rng(2000 + seed)),
+    }
     return mean_steps(balance.BalanceWorld(max_steps=cap), policies[name], episodes)
 
 
@@ -81,11 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     evaluation_cap = 2_000 if args.quick else EVALUATION_CAP
     config = barto_sutton.Config()
     print(__doc__.split("\n\n")[0])
-    print(f"\nThe world: the 1983 cart-pole, ±10 N pushes every 0.02 s, failure at |θ| > 12° or |x| > 2.4 m, "
-          f"reward −1 at failure; the learner sees only which of {balance.N_BOXES} boxes the state is in.")  # fmt: skip
-    print(f"ASE α = {config.alpha:g}, δ = {config.delta}, σ = {config.noise_std}; ACE β = {config.beta}, "
-          f"λ = {config.lam}, γ = {config.gamma} (the paper's values).")  # fmt: skip
-    print(f"Code: {args.tree}. Training seed {args.seed} until a trial lasts {cap:,} steps, or {config.max_failures} failures…")
+    print(
+        f"\nThe world: the 1983 cart-pole, ±10 N pushes every 0.02 s, failure at |θ| > 12° or |x| > 2.4 m, "
+        f"reward −1 at failure; the learner sees only which of {balance.N_BOXES} boxes the state is in."
+    )
+    print(
+        f"ASE α = {config.alpha:g}, δ = {config.delta}, σ = {config.noise_std}; ACE β = {config.beta}, "
+        f"λ = {config.lam}, γ = {config.gamma} (the paper's values)."
+    )
+    print(
+        f"Code: {args.tree}. Training seed {args.seed} until a trial lasts {cap:,} steps, or {config.max_failures} failures…"
+    )
 
     # ── worker processes: the yardsticks, and more seeds for the success rate (defaults only) ──
     extra_seeds = [] if args.quick else [args.seed + seed for seed in EXTRA_SEEDS]
@@ -112,16 +121,20 @@ def main(argv: list[str] | None = None) -> int:
         progress.update(report.trial, f"lasted {report.length:,} steps{'' if report.failed else ': balanced'}")
 
     train_started = time.process_time()  # the CPU time of this process: the workers run beside it
-    result = barto_sutton.train(balance.BalanceWorld(max_steps=cap), config, seed=args.seed, on_trial=on_trial, on_step=on_step)
+    result = barto_sutton.train(
+        balance.BalanceWorld(max_steps=cap), config, seed=args.seed, on_trial=on_trial, on_step=on_step
+    )
     trained_in = time.process_time() - train_started
     progress.close()
     lengths = result.trial_lengths
     trials = list(range(1, len(lengths) + 1))
 
     # ── how good is the learned ASE, frozen? ────────────────────────────────────────────
-    agent_steps = mean_steps(balance.BalanceWorld(max_steps=evaluation_cap),
-                             lambda seed: barto_sutton.ase_policy(result.ase_weights, Rng(1000 + seed), config.noise_std),
-                             episodes)  # fmt: skip
+    agent_steps = mean_steps(
+        balance.BalanceWorld(max_steps=evaluation_cap),
+        lambda seed: barto_sutton.ase_policy(result.ase_weights, Rng(1000 + seed), config.noise_std),
+        episodes,
+    )
 
     # ── the picture: the cart-pole, the ASE's weights per box, steps per trial ──────────
     import matplotlib
@@ -149,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     world_axes.add_patch(cart)
     (limits,) = world_axes.plot([], [], ":", color="#999999", linewidth=1)  # the ±12° a trial may not pass
     (pole,) = world_axes.plot([], [], color="#8c5a2b", linewidth=5, solid_capstyle="round")
-    push = world_axes.annotate("", xy=(0, 0), xytext=(0, 0), arrowprops={"arrowstyle": "-|>", "color": kit.COLORS["second"], "lw": 2.5})
+    push = world_axes.annotate(
+        "", xy=(0, 0), xytext=(0, 0), arrowprops={"arrowstyle": "-|>", "color": kit.COLORS["second"], "lw": 2.5}
+    )
     label = world_axes.text(0.0, -0.35, "", fontsize=10, ha="center", va="top")
     animation.moving(cart, limits, pole, push, label, world_axes.title)  # what changes step by step
 
@@ -163,8 +178,14 @@ def main(argv: list[str] | None = None) -> int:
 
     limit = max(1000.0, max(abs(w) for w in result.ase_weights))
     norm = SymLogNorm(linthresh=10.0, vmin=-limit, vmax=limit, base=10)
-    heatmap = animation.internals.imshow(grid_of(weights_before[1]), cmap=matplotlib.colormaps["coolwarm"], norm=norm,
-                                         aspect="auto", origin="lower", extent=(-0.5, 8.5, -0.5, 17.5))  # fmt: skip
+    heatmap = animation.internals.imshow(
+        grid_of(weights_before[1]),
+        cmap=matplotlib.colormaps["coolwarm"],
+        norm=norm,
+        aspect="auto",
+        origin="lower",
+        extent=(-0.5, 8.5, -0.5, 17.5),
+    )
     for edge in (2.5, 5.5):
         animation.internals.axvline(edge, color="white", linewidth=3)
     for edge in (5.5, 11.5):
@@ -172,8 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     animation.internals.set_xticks([1, 4, 7], ["ẋ < −0.5 m/s", "|ẋ| < 0.5", "ẋ > 0.5"], fontsize=8)
     # θ̇ (the angular velocity) as mathtext: the font draws no combining dot over a θ.
     theta_dot = r"$\dot{\theta}$"
-    animation.internals.set_yticks([2.5, 8.5, 14.5], [f"{theta_dot} < −50°/s", f"|{theta_dot}| < 50°/s", f"{theta_dot} > 50°/s"],
-                                   fontsize=8, rotation=90, va="center")  # fmt: skip
+    animation.internals.set_yticks(
+        [2.5, 8.5, 14.5],
+        [f"{theta_dot} < −50°/s", f"|{theta_dot}| < 50°/s", f"{theta_dot} > 50°/s"],
+        fontsize=8,
+        rotation=90,
+        va="center",
+    )
     animation.internals.set_xlabel("in each block: x from left to right, θ from −12° (bottom) to 12° (top)", fontsize=8)
     colorbar = animation.figure.colorbar(heatmap, ax=animation.internals, fraction=0.06, pad=0.02)
     colorbar.set_ticks([-1000, -100, -10, 0, 10, 100, 1000], labels=["−10³", "−10²", "−10", "0", "10", "10²", "10³"])
@@ -190,9 +216,17 @@ def main(argv: list[str] | None = None) -> int:
     trace_axes.set_ylabel("steps (log)")
     trace_axes.grid(alpha=0.3)
     trace_axes.axhline(cap, color=kit.COLORS["reference"], linestyle="--", linewidth=1)
-    trace_axes.plot([PAPER_FAILURES + 1], [100_000], "*", color=kit.COLORS["reference"], markersize=14,
-                    label=f"the paper's logged run: 100,000 steps after {PAPER_FAILURES} failures")  # fmt: skip
-    (length_line,) = trace_axes.plot([], [], "-o", color=kit.COLORS["ours"], markersize=3, linewidth=1, label=f"ours (seed {args.seed})")
+    trace_axes.plot(
+        [PAPER_FAILURES + 1],
+        [100_000],
+        "*",
+        color=kit.COLORS["reference"],
+        markersize=14,
+        label=f"the paper's logged run: 100,000 steps after {PAPER_FAILURES} failures",
+    )
+    (length_line,) = trace_axes.plot(
+        [], [], "-o", color=kit.COLORS["ours"], markersize=3, linewidth=1, label=f"ours (seed {args.seed})"
+    )
     (marker,) = trace_axes.plot([], [], "o", color=kit.COLORS["second"], markersize=9)
     trace_axes.legend(loc="lower right", fontsize=9)
 
@@ -226,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def show_trial(trial, frames_per_trial, seconds_per_frame):
         heatmap.set_data(grid_of(weights_before[trial]))
-        animation.internals.set_title(f"ASE weights per box at the start of trial {trial} (red: push right)", fontsize=10)
+        animation.internals.set_title(
+            f"ASE weights per box at the start of trial {trial} (red: push right)", fontsize=10
+        )
         length_line.set_data(trials[: trial - 1], lengths[: trial - 1])
         marker.set_data([], [])
         length = lengths[trial - 1]
@@ -237,7 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         frames = [(step, head[step], head[step - 1] if step else None) for step in range(0, shown_head + 1, stride)]
         if length > shown_head:  # a long trial: jump to its last steps
             first = length - len(tail) + 1
-            frames += [(first + k, tail[k], tail[k - 1] if k else None) for k in range(1, len(tail), max(1, len(tail) * 4 // frames_per_trial))]
+            frames += [
+                (first + k, tail[k], tail[k - 1] if k else None)
+                for k in range(1, len(tail), max(1, len(tail) * 4 // frames_per_trial))
+            ]
         if frames[-1][0] != length:
             frames.append((length, tail[-1], tail[-2]))
         for step, state, previous in frames:
@@ -260,7 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     heatmap.set_data(grid_of(result.ase_weights))
     animation.internals.set_title("ASE weights per box after training (red: push right)", fontsize=10)
     length_line.set_data(trials, lengths)
-    outcome = f"balanced {cap:,} steps after {result.failures} failures" if result.balanced else f"not balanced within {config.max_failures} failures"
+    outcome = (
+        f"balanced {cap:,} steps after {result.failures} failures"
+        if result.balanced
+        else f"not balanced within {config.max_failures} failures"
+    )
     animation.heading.set_text(f"Lesson 02 · ASE + ACE · {outcome}")
     animation.capture(seconds=4.0)
 
@@ -272,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
         seed_progress = kit.Progress(label="further seeds", total=len(extra_seeds))
         for done, (seed, balanced, failures) in enumerate(results, start=1):
             seed_outcomes.append((seed, balanced, failures))
-            outcome = f"balanced after {failures} failures" if balanced else f"not within {config.max_failures} failures"
+            outcome = (
+                f"balanced after {failures} failures" if balanced else f"not within {config.max_failures} failures"
+            )
             seed_progress.update(done, f"seed {seed}: {outcome}")
         seed_progress.close()
 
@@ -280,19 +325,31 @@ def main(argv: list[str] | None = None) -> int:
     print("\nPaper (Barto, Sutton & Anderson 1983): the ASE and ACE learned to balance the pole; the authors'")
     print(f"  simulator logged {PAPER_FAILURES} failures, then a trial of 100,000 steps.")
     if result.balanced:
-        print(f"Ours (seed {args.seed}): {result.failures} failures, then a trial of {cap:,} steps "
-              f"({result.steps:,} steps in all, trained in {trained_in:.1f} s of CPU: {trained_in / result.steps * 1e6:.1f} µs a step).")  # fmt: skip
+        print(
+            f"Ours (seed {args.seed}): {result.failures} failures, then a trial of {cap:,} steps "
+            f"({result.steps:,} steps in all, trained in {trained_in:.1f} s of CPU: {trained_in / result.steps * 1e6:.1f} µs a step)."
+        )
     else:
-        print(f"Ours (seed {args.seed}): no trial reached {cap:,} steps within {config.max_failures} failures "
-              f"(longest {max(lengths):,} steps); some seeds lock into a repeating trial.")  # fmt: skip
-    print("Trial lengths: " + ", ".join(f"{n:,}" for n in lengths[:8]) + (" … " + ", ".join(f"{n:,}" for n in lengths[-4:]) if len(lengths) > 8 else ""))
+        print(
+            f"Ours (seed {args.seed}): no trial reached {cap:,} steps within {config.max_failures} failures "
+            f"(longest {max(lengths):,} steps); some seeds lock into a repeating trial."
+        )
+    print(
+        "Trial lengths: "
+        + ", ".join(f"{n:,}" for n in lengths[:8])
+        + (" … " + ", ".join(f"{n:,}" for n in lengths[-4:]) if len(lengths) > 8 else "")
+    )
     if len(seed_outcomes) > 1:
         wins = [failures for _, balanced, failures in seed_outcomes if balanced]
         seeds = f"{seed_outcomes[0][0]}–{seed_outcomes[-1][0]}"
-        print(f"Over seeds {seeds}: {len(wins)} of {len(seed_outcomes)} balanced {cap:,} steps within {config.max_failures} failures"
-              + (f", after {min(wins)}–{max(wins)} failures (median {statistics.median(wins):g})." if wins else "."))  # fmt: skip
-    print(f"\nMean steps balanced over {episodes} episodes (cap {evaluation_cap:,}), learning frozen: learned ASE {agent_steps:,.1f}, "
-          f"hand-made controller {reference_steps:,.1f}, random pushes {random_steps:,.1f}.")  # fmt: skip
+        print(
+            f"Over seeds {seeds}: {len(wins)} of {len(seed_outcomes)} balanced {cap:,} steps within {config.max_failures} failures"
+            + (f", after {min(wins)}–{max(wins)} failures (median {statistics.median(wins):g})." if wins else ".")
+        )
+    print(
+        f"\nMean steps balanced over {episodes} episodes (cap {evaluation_cap:,}), learning frozen: learned ASE {agent_steps:,.1f}, "
+        f"hand-made controller {reference_steps:,.1f}, random pushes {random_steps:,.1f}."
+    )
     print(f"Normalised score (ASE − random) / (controller − random) = {score:.2f}")
 
     trace = kit.Trace(
@@ -301,18 +358,34 @@ def main(argv: list[str] | None = None) -> int:
         x_label="trial",
         y_label="steps balanced",
         log_y=True,
-        settings={"tree": args.tree, "seed": args.seed, "quick": args.quick, "cap": cap, "max_failures": config.max_failures,
-                  "alpha": config.alpha, "delta": config.delta, "noise_std": config.noise_std, "beta": config.beta,
-                  "lam": config.lam, "gamma": config.gamma},
-    )  # fmt: skip
+        settings={
+            "tree": args.tree,
+            "seed": args.seed,
+            "quick": args.quick,
+            "cap": cap,
+            "max_failures": config.max_failures,
+            "alpha": config.alpha,
+            "delta": config.delta,
+            "noise_std": config.noise_std,
+            "beta": config.beta,
+            "lam": config.lam,
+            "gamma": config.gamma,
+        },
+    )
     trace.add("steps balanced per trial", trials, lengths)
     # The paper's logged run as a vertical mark at its balancing trial (one point would not show as a line).
     trace.add("the paper's logged run: trial 80 balanced 100,000 steps", [PAPER_FAILURES + 1] * 2, [10, 100_000])
     balanced = sum(balanced for _, balanced, _ in seed_outcomes)
     print()
-    kit.state_result(trace, f"seeds of {len(seed_outcomes)} that balanced {cap:,} steps within {config.max_failures} failures",
-                     balanced, RESULT_BAR, True, "the reference balanced 12 of seeds 0–19; a correct implementation "
-                     "falls below 5 of 20 about 6 times in 10,000", args.quick)  # fmt: skip
+    kit.state_result(
+        trace,
+        f"seeds of {len(seed_outcomes)} that balanced {cap:,} steps within {config.max_failures} failures",
+        balanced,
+        RESULT_BAR,
+        True,
+        "the reference balanced 12 of seeds 0–19; a correct implementation falls below 5 of 20 about 6 times in 10,000",
+        args.quick,
+    )
     kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 

@@ -78,17 +78,27 @@ def work(task):
                 if report.episode in kept:
                     values_at[report.episode] = list(report.values)
 
-            per_run.append(td_learner.train(world, config, seed=seed, on_episode=on_episode if kept else None, true_values=truth).rms_errors)
+            per_run.append(
+                td_learner.train(
+                    world, config, seed=seed, on_episode=on_episode if kept else None, true_values=truth
+                ).rms_errors
+            )
             kept_values.append(values_at)
         return mean_curve(per_run), kept_values
     if task[0] == "batch":
         _, seed, indices = task
         errors = []
         for index in indices:
-            training_set = [rollout(world, random_walk.only_action, seed=seed + 1000 + index if k == 0 else None)
-                            for k in range(BATCH_SEQUENCES)]  # fmt: skip
-            settled = [td_learner.batch_train([0.0] + [0.5] * world.size + [0.0], training_set, BATCH_ALPHA, lam=lam,
-                                              tolerance=BATCH_TOLERANCE) for lam in (0.0, 1.0)]  # fmt: skip
+            training_set = [
+                rollout(world, random_walk.only_action, seed=seed + 1000 + index if k == 0 else None)
+                for k in range(BATCH_SEQUENCES)
+            ]
+            settled = [
+                td_learner.batch_train(
+                    [0.0] + [0.5] * world.size + [0.0], training_set, BATCH_ALPHA, lam=lam, tolerance=BATCH_TOLERANCE
+                )
+                for lam in (0.0, 1.0)
+            ]
             errors.append(tuple(td_learner.rms_error(result.values, truth, walk) for result in settled))
         return errors
     _, name, lam = task
@@ -132,8 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     print(__doc__.split("\n\n")[0])
     print("\nThe world: five states A–E in a row, start at C; each step goes left or right with probability ½;")
     print("leaving on the right pays +1, on the left 0. With γ = 1 a state's value is its chance of leaving right.")
-    print("True values computed from the model: " + ", ".join(f"{n} {truth[s]:.4f}" for n, s in zip(names, walk))
-          + "  (1/6 … 5/6).")  # fmt: skip
+    print(
+        "True values computed from the model: "
+        + ", ".join(f"{n} {truth[s]:.4f}" for n, s in zip(names, walk))
+        + "  (1/6 … 5/6)."
+    )
     print("There is no normalised score in this lesson: the walk has one action, so there is no policy to score.")
     print("What is measured is prediction: the RMS error of V over the five states against the true values.")
     print(f"Code: {args.tree}. {runs} runs of {EPISODES} episodes for each step size, V = 0.5 at the start…")
@@ -145,13 +158,20 @@ def main(argv: list[str] | None = None) -> int:
     long_world = random_walk.nineteen_state()
     SHARED["truth"], SHARED["walk"] = random_walk.true_values(long_world), list(range(1, long_world.size + 1))
     SHARED["n_states"] = long_world.n_states
-    SHARED["training"] = [[rollout(long_world, random_walk.only_action, seed=args.seed + 2000 + run if k == 0 else None)
-                           for k in range(SWEEP_EPISODES)] for run in range(sweep_runs)]  # fmt: skip
+    SHARED["training"] = [
+        [
+            rollout(long_world, random_walk.only_action, seed=args.seed + 2000 + run if k == 0 else None)
+            for k in range(SWEEP_EPISODES)
+        ]
+        for run in range(sweep_runs)
+    ]
     seeds = [args.seed + run for run in range(runs)]
     settings = [("td0", alpha) for alpha in TD_ALPHAS] + [("mc", alpha) for alpha in MC_ALPHAS]
     shown_settings = (("td0", SHOWN_TD_ALPHA), ("mc", SHOWN_MC_ALPHA))
-    tasks = [("example", method, alpha, seeds, frame_episodes if (method, alpha) in shown_settings else ())
-             for method, alpha in settings]  # fmt: skip
+    tasks = [
+        ("example", method, alpha, seeds, frame_episodes if (method, alpha) in shown_settings else ())
+        for method, alpha in settings
+    ]
     sweep_settings = [(name, lam) for name in reversed(UPDATES) for lam in sweep_lambdas]  # TD(λ), the longest, first
     tasks += [("sweep", name, lam) for name, lam in sweep_settings]
     batch_chunks = [range(start, min(start + 10, batch_sets)) for start in range(0, batch_sets, 10)]
@@ -186,8 +206,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def state_errors(method, episode):
         """Per state, the root-mean-square over the runs of V(s) − its true value."""
-        return [math.sqrt(statistics.fmean((values[episode][state] - truth[state]) ** 2 for values in kept[method]))
-                for state in walk]  # fmt: skip
+        return [
+            math.sqrt(statistics.fmean((values[episode][state] - truth[state]) ** 2 for values in kept[method]))
+            for state in walk
+        ]
 
     # ── the picture, drawn while the workers go on: built once, updated per frame ─────────
     animation = kit.Animation(
@@ -220,25 +242,51 @@ def main(argv: list[str] | None = None) -> int:
     centres = {"td0": [p - 0.21 for p in positions], "mc": [p + 0.21 for p in positions]}
     dot_x = {m: [x + d for x in centres[m] for d in sideways] for m in centres}
     clouds = {
-        m: internals.scatter(dot_x[m], [0.5] * len(dot_x[m]), s=9, color=kit.COLORS["ours" if m == "td0" else "second"],
-                             alpha=0.45, linewidths=0, label=label)
+        m: internals.scatter(
+            dot_x[m],
+            [0.5] * len(dot_x[m]),
+            s=9,
+            color=kit.COLORS["ours" if m == "td0" else "second"],
+            alpha=0.45,
+            linewidths=0,
+            label=label,
+        )
         for m, label in (("td0", f"TD(0) α = {SHOWN_TD_ALPHA}"), ("mc", f"MC α = {SHOWN_MC_ALPHA}"))
-    }  # fmt: skip
-    truth_lines = internals.hlines([truth[s] for s in walk], [p - 0.45 for p in positions], [p + 0.45 for p in positions],
-                                   colors="#222222", linewidth=2, label="true value", zorder=3)  # fmt: skip
+    }
+    truth_lines = internals.hlines(
+        [truth[s] for s in walk],
+        [p - 0.45 for p in positions],
+        [p + 0.45 for p in positions],
+        colors="#222222",
+        linewidth=2,
+        label="true value",
+        zorder=3,
+    )
     internals.set_xticks(positions, labels=list(names))
     internals.set_xlim(0.4, world.size + 0.6)
     internals.set_ylim(0.0, 1.0)
     internals.set_ylabel("V(s)")
     internals.grid(axis="y", alpha=0.3)
     legend = internals.legend(loc="upper left", fontsize=9, markerscale=2.0)
-    errors_note = internals.text(0.98, 0.03, "", transform=internals.transAxes, ha="right", va="bottom", fontsize=9,
-                                 bbox={"facecolor": "white", "edgecolor": "#cccccc", "alpha": 0.9})  # fmt: skip
+    errors_note = internals.text(
+        0.98,
+        0.03,
+        "",
+        transform=internals.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=9,
+        bbox={"facecolor": "white", "edgecolor": "#cccccc", "alpha": 0.9},
+    )
     animation.moving(*clouds.values(), truth_lines, legend, errors_note, internals.title)
 
     trace_axes = animation.trace
-    (td_mean_line,) = trace_axes.plot([], [], "-", color=kit.COLORS["ours"], linewidth=2.5, label=f"TD(0) α = {SHOWN_TD_ALPHA}")
-    (mc_mean_line,) = trace_axes.plot([], [], "-", color=kit.COLORS["second"], linewidth=2.5, label=f"MC α = {SHOWN_MC_ALPHA}")
+    (td_mean_line,) = trace_axes.plot(
+        [], [], "-", color=kit.COLORS["ours"], linewidth=2.5, label=f"TD(0) α = {SHOWN_TD_ALPHA}"
+    )
+    (mc_mean_line,) = trace_axes.plot(
+        [], [], "-", color=kit.COLORS["second"], linewidth=2.5, label=f"MC α = {SHOWN_MC_ALPHA}"
+    )
     (td_run_line,) = trace_axes.plot([], [], color=kit.COLORS["ours"], linewidth=1.0, alpha=0.45)
     (mc_run_line,) = trace_axes.plot([], [], color=kit.COLORS["second"], linewidth=1.0, alpha=0.45)
     heads = trace_axes.plot([], [], "o", [], [], "o", markersize=6)  # where each mean curve has got to
@@ -269,8 +317,9 @@ def main(argv: list[str] | None = None) -> int:
             heights = [values[episode_number][state] for state in walk for values in kept[method]]
             clouds[method].set_offsets(list(zip(dot_x[method], heights)))
         internals.title.set_text(f"V(s) after {episode_number} episodes in each of the {runs} runs")
-        errors_note.set_text(f"RMS error, mean of {runs} runs: TD(0) {td_curve[episode_number]:.3f} · "
-                             f"MC {mc_curve[episode_number]:.3f}")  # fmt: skip
+        errors_note.set_text(
+            f"RMS error, mean of {runs} runs: TD(0) {td_curve[episode_number]:.3f} · MC {mc_curve[episode_number]:.3f}"
+        )
         shown = range(episode_number + 1)
         td_mean_line.set_data(shown, td_curve[: episode_number + 1])
         mc_mean_line.set_data(shown, mc_curve[: episode_number + 1])
@@ -308,18 +357,28 @@ def main(argv: list[str] | None = None) -> int:
     batch_td, batch_mc = (sum(batch_errors[lam]) / batch_sets for lam in (0.0, 1.0))
 
     # ── the narrative: our numbers beside the book's ────────────────────────────────────
-    print(f"\nRMS error after {EPISODES} episodes, mean of {runs} runs (Sutton & Barto, Example 6.2, the right-hand figure):")
+    print(
+        f"\nRMS error after {EPISODES} episodes, mean of {runs} runs (Sutton & Barto, Example 6.2, the right-hand figure):"
+    )
     print("  TD(0):  " + "   ".join(f"α = {a}: {curves[('td0', a)][-1]:.3f}" for a in TD_ALPHAS))
     print("  MC:     " + "   ".join(f"α = {a}: {curves[('mc', a)][-1]:.3f}" for a in MC_ALPHAS))
-    print("  The book's figure (read by eye, approximate): every TD curve ends below every MC curve, TD near 0.05–0.07,")
-    print(f"  MC near 0.09–0.11. Ours: TD α = {SHOWN_TD_ALPHA} {td_curve[-1]:.3f} against MC α = {SHOWN_MC_ALPHA} "
-          f"{mc_curve[-1]:.3f}; all start at √(1/18) = {td_curve[0]:.3f} (V = 0.5 everywhere).")  # fmt: skip
+    print(
+        "  The book's figure (read by eye, approximate): every TD curve ends below every MC curve, TD near 0.05–0.07,"
+    )
+    print(
+        f"  MC near 0.09–0.11. Ours: TD α = {SHOWN_TD_ALPHA} {td_curve[-1]:.3f} against MC α = {SHOWN_MC_ALPHA} "
+        f"{mc_curve[-1]:.3f}; all start at √(1/18) = {td_curve[0]:.3f} (V = 0.5 everywhere)."
+    )
     lowest = min(range(EPISODES + 1), key=td_curve.__getitem__)
     if td_curve[lowest] < td_curve[-1] - 0.003:
-        print(f"  The TD curve dips to {td_curve[lowest]:.3f} at episode {lowest}, then creeps back up to {td_curve[-1]:.3f}, "
-              "as in the book's figure; its Exercise 6.5 asks why.")  # fmt: skip
-    print(f"\nAfter {EPISODES} episodes: the run drawn thin (seed {args.seed}); then, per state, the root-mean-square "
-          f"error of V(s) over the {runs} runs drawn as dots (how far they scatter about the true value):")  # fmt: skip
+        print(
+            f"  The TD curve dips to {td_curve[lowest]:.3f} at episode {lowest}, then creeps back up to {td_curve[-1]:.3f}, "
+            "as in the book's figure; its Exercise 6.5 asks why."
+        )
+    print(
+        f"\nAfter {EPISODES} episodes: the run drawn thin (seed {args.seed}); then, per state, the root-mean-square "
+        f"error of V(s) over the {runs} runs drawn as dots (how far they scatter about the true value):"
+    )
     print("  state    " + "  ".join(f"{n:>6}" for n in names))
     print("  true     " + "  ".join(f"{truth[s]:6.3f}" for s in walk))
     for method, label in (("td0", "TD(0)  "), ("mc", "MC     ")):
@@ -327,36 +386,60 @@ def main(argv: list[str] | None = None) -> int:
     for method, label in (("td0", "TD(0)"), ("mc", "MC")):
         print(f"  {label + ' error':<11}" + "  ".join(f"{e:6.3f}" for e in state_errors(method, EPISODES)))
 
-    print(f"\nRepeated presentations (the paper's experiment 1): {batch_sets} training sets of {BATCH_SEQUENCES} "
-          f"sequences, each presented until V moves by less than {BATCH_TOLERANCE:g} (α = {BATCH_ALPHA}).")  # fmt: skip
+    print(
+        f"\nRepeated presentations (the paper's experiment 1): {batch_sets} training sets of {BATCH_SEQUENCES} "
+        f"sequences, each presented until V moves by less than {BATCH_TOLERANCE:g} (α = {BATCH_ALPHA})."
+    )
     print(f"  Batch TD(0) settles on the certainty-equivalence estimate: RMS error {batch_td:.3f}.")
     print(f"  Batch Monte Carlo (λ = 1, Widrow–Hoff) settles on the sample means: RMS error {batch_mc:.3f}.")
     print("  The paper's Figure 3 has the same order: under repeated presentations the error is lowest at λ = 0")
     print("  and highest at λ = 1 (Sutton & Barto's batch Figure 6.2 likewise puts batch TD below batch MC).")
 
-    print(f"\nThe 19-state walk (−1 left, +1 right, V = 0 at the start): RMS error averaged over the first "
-          f"{SWEEP_EPISODES} episodes and {sweep_runs} runs, each λ with its best α from {list(SWEEP_ALPHAS)}:")  # fmt: skip
+    print(
+        f"\nThe 19-state walk (−1 left, +1 right, V = 0 at the start): RMS error averaged over the first "
+        f"{SWEEP_EPISODES} episodes and {sweep_runs} runs, each λ with its best α from {list(SWEEP_ALPHAS)}:"
+    )
     for name in UPDATES:
-        print(f"  {name:17}" + "   ".join(f"λ = {lam}: {sweep[(name, lam)][0]:.3f} (α {sweep[(name, lam)][1]})" for lam in sweep_lambdas))
+        print(
+            f"  {name:17}"
+            + "   ".join(f"λ = {lam}: {sweep[(name, lam)][0]:.3f} (α {sweep[(name, lam)][1]})" for lam in sweep_lambdas)
+        )
     for name in UPDATES:
         best_error, best_lambda = min((sweep[(name, lam)][0], lam) for lam in sweep_lambdas)
-        print(f"  {name}: the best λ is {best_lambda} with {best_error:.3f}; the book: about {BOOK_SWEEP_BEST} near λ = 0.8 "
-              f"(figure {'12.3' if 'return' in name else '12.6'}), far below λ = 0 and λ = 1.")  # fmt: skip
+        print(
+            f"  {name}: the best λ is {best_lambda} with {best_error:.3f}; the book: about {BOOK_SWEEP_BEST} near λ = 0.8 "
+            f"(figure {'12.3' if 'return' in name else '12.6'}), far below λ = 0 and λ = 1."
+        )
 
     trace = kit.Trace(
         lesson="03_td",
         title=f"Random walk: RMS error over episodes (mean of {runs} runs)",
         x_label="episode",
         y_label="RMS error over the five states",
-        settings={"tree": args.tree, "seed": args.seed, "quick": args.quick, "runs": runs, "episodes": EPISODES,
-                  "td_alpha": SHOWN_TD_ALPHA, "mc_alpha": SHOWN_MC_ALPHA, "initial_value": 0.5},
-    )  # fmt: skip
+        settings={
+            "tree": args.tree,
+            "seed": args.seed,
+            "quick": args.quick,
+            "runs": runs,
+            "episodes": EPISODES,
+            "td_alpha": SHOWN_TD_ALPHA,
+            "mc_alpha": SHOWN_MC_ALPHA,
+            "initial_value": 0.5,
+        },
+    )
     trace.add(f"TD(0) α = {SHOWN_TD_ALPHA}", list(range(EPISODES + 1)), td_curve)
     trace.add(f"MC α = {SHOWN_MC_ALPHA}", list(range(EPISODES + 1)), mc_curve)
     print()
-    kit.state_result(trace, f"RMS error of TD(0) α = {SHOWN_TD_ALPHA} against the true values after {EPISODES} episodes "
-                     f"(mean of {runs} runs)", td_curve[-1], RESULT_BAR, False,
-                     "the reference measured 0.053, the mean of 100 runs on seeds 0–99", args.quick)  # fmt: skip
+    kit.state_result(
+        trace,
+        f"RMS error of TD(0) α = {SHOWN_TD_ALPHA} against the true values after {EPISODES} episodes "
+        f"(mean of {runs} runs)",
+        td_curve[-1],
+        RESULT_BAR,
+        False,
+        "the reference measured 0.053, the mean of 100 runs on seeds 0–99",
+        args.quick,
+    )
     kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 

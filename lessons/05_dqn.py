@@ -72,16 +72,25 @@ def main(argv: list[str] | None = None) -> int:
     fruits = world.fruits
     total_updates = len(range(update_step(config, 1), config.total_steps + 1, config.update_every))
     print(__doc__.split("\n\n")[0])
-    print(f"\nThe world: a {catcher.SIZE}×{catcher.SIZE} screen, a fruit falling one row per step, a 3-pixel paddle "
-          f"(left / stay / right); +1 a catch, −1 a miss; {fruits} fruits ({fruits * 15} steps) per episode.")  # fmt: skip
-    print(f"Code: {args.tree}. Q-network: conv {config.conv_filters}×{config.kernel_size}×{config.kernel_size} stride "
-          f"{config.stride} → dense {config.hidden} → 3 Q-values; {config.n_step}-step targets, γ = {config.gamma}, "
-          + (f"target network synced every {config.target_sync} updates" if config.target_network
-             else "NO target network (the targets chase the online network, as in 2013)")
-          + f", Huber loss, {config.optimizer} lr {config.learning_rate:g}.")  # fmt: skip
-    print(f"Training: {config.total_steps:,} environment steps (seed {args.seed}), ε {config.epsilon_start:g} → "
-          f"{config.epsilon_end:g} over {config.epsilon_steps:,} steps, an update of {config.batch_size} replayed "
-          f"transitions every {config.update_every} steps from step {config.learning_starts}: {total_updates:,} updates.")  # fmt: skip
+    print(
+        f"\nThe world: a {catcher.SIZE}×{catcher.SIZE} screen, a fruit falling one row per step, a 3-pixel paddle "
+        f"(left / stay / right); +1 a catch, −1 a miss; {fruits} fruits ({fruits * 15} steps) per episode."
+    )
+    print(
+        f"Code: {args.tree}. Q-network: conv {config.conv_filters}×{config.kernel_size}×{config.kernel_size} stride "
+        f"{config.stride} → dense {config.hidden} → 3 Q-values; {config.n_step}-step targets, γ = {config.gamma}, "
+        + (
+            f"target network synced every {config.target_sync} updates"
+            if config.target_network
+            else "NO target network (the targets chase the online network, as in 2013)"
+        )
+        + f", Huber loss, {config.optimizer} lr {config.learning_rate:g}."
+    )
+    print(
+        f"Training: {config.total_steps:,} environment steps (seed {args.seed}), ε {config.epsilon_start:g} → "
+        f"{config.epsilon_end:g} over {config.epsilon_steps:,} steps, an update of {config.batch_size} replayed "
+        f"transitions every {config.update_every} steps from step {config.learning_starts}: {total_updates:,} updates."
+    )
 
     # ── training, with a look at the greedy policy at each checkpoint ─────────────────────
     check_updates = sorted({1} | {round(total_updates * (i + 1) / checkpoints) for i in range(checkpoints)})
@@ -102,19 +111,33 @@ def main(argv: list[str] | None = None) -> int:
                 break
             observation = step.observation
         check_world = catcher.Catcher()
-        check_return = sum(rollout(check_world, agent.greedy_action, seed=100 + i).total_reward for i in range(CHECK_FRUITS // fruits))
+        check_return = sum(
+            rollout(check_world, agent.greedy_action, seed=100 + i).total_reward for i in range(CHECK_FRUITS // fruits)
+        )
         catch_rate = (check_return + CHECK_FRUITS) / (2 * CHECK_FRUITS)
-        snapshots.append({"update": update, "step": update_step(config, update), "screens": screens, "q": q_rows,
-                          "tracker": tracker, "caught": caught, "catch_rate": catch_rate,
-                          "greedy_return": check_return / (CHECK_FRUITS // fruits)})  # fmt: skip
+        snapshots.append(
+            {
+                "update": update,
+                "step": update_step(config, update),
+                "screens": screens,
+                "q": q_rows,
+                "tracker": tracker,
+                "caught": caught,
+                "catch_rate": catch_rate,
+                "greedy_return": check_return / (CHECK_FRUITS // fruits),
+            }
+        )
 
     progress = kit.Progress(label="training: episode", total=config.total_steps // (fruits * 15))
     latest = {"loss": float("nan")}
 
     def on_episode(report):
         epsilon = dqn.epsilon_at(config, report.step)
-        progress.update(report.episode, f"return {report.total_reward:+5.0f} · ε {epsilon:.2f} · updates {report.agent.updates:,} "
-                        f"· loss {latest['loss']:.4f}")  # fmt: skip
+        progress.update(
+            report.episode,
+            f"return {report.total_reward:+5.0f} · ε {epsilon:.2f} · updates {report.agent.updates:,} "
+            f"· loss {latest['loss']:.4f}",
+        )
 
     def on_update(report):
         latest["loss"] = report.loss
@@ -130,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # ── how good is the greedy policy? ────────────────────────────────────────────────────
     def evaluate(make_policy):
-        return statistics.fmean(rollout(catcher.Catcher(), make_policy(seed), seed=seed).total_reward for seed in range(evaluation_episodes))
+        return statistics.fmean(
+            rollout(catcher.Catcher(), make_policy(seed), seed=seed).total_reward for seed in range(evaluation_episodes)
+        )
 
     greedy_return = evaluate(lambda seed: result.agent.greedy_action)
     tracker_return = evaluate(lambda seed: catcher.reference_policy)
@@ -145,8 +170,19 @@ def main(argv: list[str] | None = None) -> int:
     # The Q map's bands: the trace's red and blue mixed with white (a quarter … all of it), so
     # the GIF's palette holds them exactly; near zero is pale, a sure +1 or −1 is saturated.
     red, blue = (np.array(to_rgb(kit.COLORS[name])) for name in ("second", "ours"))
-    band_colors = [tuple((1 - t) + t * ink) for ink, t in [(red, 1), (red, 0.75), (red, 0.5), (red, 0.25),
-                                                          (blue, 0.25), (blue, 0.5), (blue, 0.75), (blue, 1)]]  # fmt: skip
+    band_colors = [
+        tuple((1 - t) + t * ink)
+        for ink, t in [
+            (red, 1),
+            (red, 0.75),
+            (red, 0.5),
+            (red, 0.25),
+            (blue, 0.25),
+            (blue, 0.5),
+            (blue, 0.75),
+            (blue, 1),
+        ]
+    ]
     animation = kit.Animation(
         "Lesson 05 · Mnih et al. 2013 · DQN learns to catch from pixels",
         "what the agent sees (16×16), playing greedily",
@@ -155,11 +191,15 @@ def main(argv: list[str] | None = None) -> int:
         inks=screen_colors + ["#c8c8c8"],
     )
     screen_map = ListedColormap([screen_colors[0], screen_colors[0], screen_colors[1], screen_colors[2]])
-    screen = animation.world.imshow([[0.0] * catcher.SIZE for _ in range(catcher.SIZE)], cmap=screen_map, vmin=-0.25, vmax=1.25)
+    screen = animation.world.imshow(
+        [[0.0] * catcher.SIZE for _ in range(catcher.SIZE)], cmap=screen_map, vmin=-0.25, vmax=1.25
+    )
     animation.world.set_xticks(range(0, catcher.SIZE, 3))
     animation.world.set_yticks(range(0, catcher.SIZE, 3))
     animation.world.tick_params(labelsize=8)
-    screen_note = animation.world.text(0.0, -0.1, "", transform=animation.world.transAxes, va="top", fontsize=9, family="monospace")
+    screen_note = animation.world.text(
+        0.0, -0.1, "", transform=animation.world.transAxes, va="top", fontsize=9, family="monospace"
+    )
     names = list(catcher.ACTION_NAMES)
     # The internals pane: the bars of the current screen, and beside them the map of every
     # step of this demo (one row per height of the fruit), so each frame shows how sharp the
@@ -170,37 +210,65 @@ def main(argv: list[str] | None = None) -> int:
     q_map_axes = animation.figure.add_axes([box.x0 + box.width * 0.8, box.y0, box.width * 0.2, box.height])
     bars = animation.internals.bar(names, [0.0, 0.0, 0.0], color=kit.COLORS["reference"], edgecolor="black", width=0.6)
     bar_labels = [animation.internals.text(i, 0.0, "", ha="center", va="bottom", fontsize=10) for i in range(3)]
-    tracker_mark = animation.internals.text(0, -1.5, "", ha="center", va="bottom", fontsize=9, color=kit.COLORS["accent"])
+    tracker_mark = animation.internals.text(
+        0, -1.5, "", ha="center", va="bottom", fontsize=9, color=kit.COLORS["accent"]
+    )
     animation.internals.axhline(0.0, color="black", linewidth=0.8)
     animation.internals.set_ylim(-1.6, 1.6)
     animation.internals.set_ylabel("Q-value (expected discounted return)")
     animation.internals.grid(axis="y", alpha=0.3)
     q_note = animation.internals.text(0.02, 0.97, "", transform=animation.internals.transAxes, va="top", fontsize=8.5)
-    q_map = q_map_axes.imshow([[0.0] * 3 for _ in range(15)], cmap=ListedColormap(band_colors), aspect="auto",
-                              norm=BoundaryNorm([-10.0, *Q_BANDS, 10.0], len(band_colors)), interpolation="nearest")  # fmt: skip
+    q_map = q_map_axes.imshow(
+        [[0.0] * 3 for _ in range(15)],
+        cmap=ListedColormap(band_colors),
+        aspect="auto",
+        norm=BoundaryNorm([-10.0, *Q_BANDS, 10.0], len(band_colors)),
+        interpolation="nearest",
+    )
     q_map_axes.set_xticks(range(3), [name[0].upper() for name in names], fontsize=8)
     q_map_axes.set_yticks(range(0, 15, 2))
     q_map_axes.tick_params(axis="y", labelsize=7)
     q_map_axes.set_ylabel("demo step (= the fruit's row)", fontsize=8)
     q_map_axes.set_title("every demo step", fontsize=9)
-    q_map_axes.text(0.5, -0.075, "red −1 … blue +1\n● greedy", transform=q_map_axes.transAxes, ha="center", va="top", fontsize=7.5)
+    q_map_axes.text(
+        0.5, -0.075, "red −1 … blue +1\n● greedy", transform=q_map_axes.transAxes, ha="center", va="top", fontsize=7.5
+    )
     (q_map_greedy,) = q_map_axes.plot([], [], "o", color="black", markersize=3)
     (q_map_now,) = q_map_axes.plot([], [], "-", color="black", linewidth=1.5)
 
     episode_steps = result.episode_end_steps
     animation.trace.plot([], [], ".", color=kit.COLORS["ours"], alpha=0.0)  # keeps the colour order stable
-    (returns_line,) = animation.trace.plot([], [], "-", color=kit.COLORS["ours"], linewidth=1.2, label="return per episode (ε-greedy, as lived)")
-    (greedy_line,) = animation.trace.plot([], [], "o-", color=kit.COLORS["accent"], markersize=5, label=f"greedy return ({CHECK_FRUITS // fruits} test episodes)")
+    (returns_line,) = animation.trace.plot(
+        [], [], "-", color=kit.COLORS["ours"], linewidth=1.2, label="return per episode (ε-greedy, as lived)"
+    )
+    (greedy_line,) = animation.trace.plot(
+        [],
+        [],
+        "o-",
+        color=kit.COLORS["accent"],
+        markersize=5,
+        label=f"greedy return ({CHECK_FRUITS // fruits} test episodes)",
+    )
     for level, text in ((tracker_return, "tracker"), (random_return, "random")):
         animation.trace.axhline(level, color=kit.COLORS["reference"], linestyle="--", linewidth=1)
-        animation.trace.text(config.total_steps * 0.995, level + 0.4, text, ha="right", va="bottom", fontsize=8, color=kit.COLORS["reference"])
+        animation.trace.text(
+            config.total_steps * 0.995,
+            level + 0.4,
+            text,
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color=kit.COLORS["reference"],
+        )
     animation.trace.set_xlim(0, config.total_steps)
     animation.trace.set_ylim(-11, 11)
     animation.trace.set_xlabel("environment step")
     animation.trace.set_ylabel("sum of rewards")
     animation.trace.grid(alpha=0.3)
     loss_axes = animation.trace.twinx()
-    (loss_line,) = loss_axes.plot([], [], "-", color=kit.COLORS["second"], linewidth=1.5, label=f"Huber loss (mean of {LOSS_WINDOW} updates)")
+    (loss_line,) = loss_axes.plot(
+        [], [], "-", color=kit.COLORS["second"], linewidth=1.5, label=f"Huber loss (mean of {LOSS_WINDOW} updates)"
+    )
     loss_axes.set_ylim(0.0, max(loss_y, default=0.1) * 1.15 or 0.1)
     loss_axes.set_ylabel("loss", color=kit.COLORS["second"])
     loss_axes.tick_params(axis="y", colors=kit.COLORS["second"], labelsize=8)
@@ -208,8 +276,24 @@ def main(argv: list[str] | None = None) -> int:
     handles = [returns_line, greedy_line, loss_line]
     legend = loss_axes.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=8.5)
     (now_line,) = animation.trace.plot([0, 0], [-11, 11], ":", color="black", linewidth=1)
-    animation.moving(screen, *bars, *bar_labels, tracker_mark, q_note, screen_note, animation.internals.title, q_map,
-                      q_map_greedy, q_map_now, returns_line, greedy_line, loss_line, now_line, legend, animation.heading)  # fmt: skip
+    animation.moving(
+        screen,
+        *bars,
+        *bar_labels,
+        tracker_mark,
+        q_note,
+        screen_note,
+        animation.internals.title,
+        q_map,
+        q_map_greedy,
+        q_map_now,
+        returns_line,
+        greedy_line,
+        loss_line,
+        now_line,
+        legend,
+        animation.heading,
+    )
 
     def draw(index, demo_step, final=False):
         shot = snapshots[index]
@@ -237,12 +321,19 @@ def main(argv: list[str] | None = None) -> int:
             q_note.set_text(f"greedy: {names[best]}  ·  spread {spread:.2f}")
         q_map.set_data(shot["q"])
         q_map_greedy.set_data([row.index(max(row)) for row in shot["q"]], range(len(shot["q"])))
-        q_map_now.set_data([-0.5, 2.5, 2.5, -0.5, -0.5], [decision - 0.5, decision - 0.5, decision + 0.5, decision + 0.5, decision - 0.5])
-        screen_note.set_text(f"update {shot['update']:,} (step {shot['step']:,}) · demo step {demo_step:>2}/15\n"
-                             f"greedy catch rate now: {shot['catch_rate']:.0%} of {CHECK_FRUITS} test fruits")  # fmt: skip
+        q_map_now.set_data(
+            [-0.5, 2.5, 2.5, -0.5, -0.5],
+            [decision - 0.5, decision - 0.5, decision + 0.5, decision + 0.5, decision - 0.5],
+        )
+        screen_note.set_text(
+            f"update {shot['update']:,} (step {shot['step']:,}) · demo step {demo_step:>2}/15\n"
+            f"greedy catch rate now: {shot['catch_rate']:.0%} of {CHECK_FRUITS} test fruits"
+        )
         upto = sum(1 for s in episode_steps if s <= shot["step"])
         returns_line.set_data(episode_steps[:upto], result.returns[:upto])
-        greedy_line.set_data([s["step"] for s in snapshots[: index + 1]], [s["greedy_return"] for s in snapshots[: index + 1]])
+        greedy_line.set_data(
+            [s["step"] for s in snapshots[: index + 1]], [s["greedy_return"] for s in snapshots[: index + 1]]
+        )
         shown = sum(1 for x in loss_x if x <= shot["step"])
         loss_line.set_data(loss_x[:shown], loss_y[:shown])
         now_line.set_data([shot["step"], shot["step"]], [-11, 11])
@@ -265,43 +356,72 @@ def main(argv: list[str] | None = None) -> int:
 
     # ── the story in numbers ──────────────────────────────────────────────────────────────
     first = snapshots[0]
-    print(f"\nTraining took {trained_at - started:.0f} s: {len(result.returns)} episodes, {result.agent.updates:,} updates; "
-          f"returns as lived (ε-greedy), first 5 episodes {statistics.fmean(result.returns[:5]):+.1f}, "
-          f"last 5 {statistics.fmean(result.returns[-5:]):+.1f}.")  # fmt: skip
-    print(f"Greedy catch rate on {CHECK_FRUITS} test fruits: "
-          + ", ".join(f"{s['catch_rate']:.0%} at update {s['update']:,}" for s in snapshots) + ".")  # fmt: skip
+    print(
+        f"\nTraining took {trained_at - started:.0f} s: {len(result.returns)} episodes, {result.agent.updates:,} updates; "
+        f"returns as lived (ε-greedy), first 5 episodes {statistics.fmean(result.returns[:5]):+.1f}, "
+        f"last 5 {statistics.fmean(result.returns[-5:]):+.1f}."
+    )
+    print(
+        f"Greedy catch rate on {CHECK_FRUITS} test fruits: "
+        + ", ".join(f"{s['catch_rate']:.0%} at update {s['update']:,}" for s in snapshots)
+        + "."
+    )
     demo_q = snapshots[-1]["q"][0]
-    print("Q-values of the demo's first screen (fruit in column 13, paddle under 8): before learning "
-          + " / ".join(f"{v:+.2f}" for v in first["q"][0]) + ", after " + " / ".join(f"{v:+.2f}" for v in demo_q)
-          + " (left / stay / right).")  # fmt: skip
-    print(f"\nMean return over {evaluation_episodes} episodes ({fruits} fruits each): tracker {tracker_return:+.2f} "
-          f"(catch rate {catch_rate(tracker_return):.0%}), random {random_return:+.2f} ({catch_rate(random_return):.0%}), "
-          f"DQN greedy {greedy_return:+.2f} ({catch_rate(greedy_return):.0%}).")  # fmt: skip
+    print(
+        "Q-values of the demo's first screen (fruit in column 13, paddle under 8): before learning "
+        + " / ".join(f"{v:+.2f}" for v in first["q"][0])
+        + ", after "
+        + " / ".join(f"{v:+.2f}" for v in demo_q)
+        + " (left / stay / right)."
+    )
+    print(
+        f"\nMean return over {evaluation_episodes} episodes ({fruits} fruits each): tracker {tracker_return:+.2f} "
+        f"(catch rate {catch_rate(tracker_return):.0%}), random {random_return:+.2f} ({catch_rate(random_return):.0%}), "
+        f"DQN greedy {greedy_return:+.2f} ({catch_rate(greedy_return):.0%})."
+    )
     print(f"Normalised score (greedy − random) / (tracker − random) = {score:.2f}")
     print("\nThe paper (Mnih et al. 2013, Table 1: average total reward per episode; random / DQN / human):")
     for game, (random_score, dqn_score, human_score) in PAPER.items():
         normalised = (dqn_score - random_score) / (human_score - random_score)
-        print(f"  {game:<15} {random_score:>7} / {dqn_score:>5} / {human_score:>5}   (DQN scaled between random and human: {normalised:.2f})")
-    print(f"  after 10 million frames (2.5 million decisions) per game; here {config.total_steps:,} decisions and "
-          f"{result.agent.updates:,} updates, on a screen of 256 pixels instead of 84×84×4.")  # fmt: skip
+        print(
+            f"  {game:<15} {random_score:>7} / {dqn_score:>5} / {human_score:>5}   (DQN scaled between random and human: {normalised:.2f})"
+        )
+    print(
+        f"  after 10 million frames (2.5 million decisions) per game; here {config.total_steps:,} decisions and "
+        f"{result.agent.updates:,} updates, on a screen of 256 pixels instead of 84×84×4."
+    )
 
     trace = kit.Trace(
         lesson="05_dqn",
         title="DQN on the catcher: return per episode (ε-greedy) and Huber loss",
         x_label="environment step",
         y_label="sum of rewards per episode / loss",
-        settings={"tree": args.tree, "seed": args.seed, "quick": args.quick, "total_steps": config.total_steps,
-                  "updates": result.agent.updates, "greedy_return": greedy_return, "normalised_score": score,
-                  "tracker_return": tracker_return, "random_return": random_return,
-                  "config": {k: getattr(config, k) for k in config.__dataclass_fields__}},
-    )  # fmt: skip
+        settings={
+            "tree": args.tree,
+            "seed": args.seed,
+            "quick": args.quick,
+            "total_steps": config.total_steps,
+            "updates": result.agent.updates,
+            "greedy_return": greedy_return,
+            "normalised_score": score,
+            "tracker_return": tracker_return,
+            "random_return": random_return,
+            "config": {k: getattr(config, k) for k in config.__dataclass_fields__},
+        },
+    )
     trace.add("return per episode (ε-greedy)", episode_steps, result.returns)
     trace.add("greedy return at checkpoints", [s["step"] for s in snapshots], [s["greedy_return"] for s in snapshots])
     trace.add(f"Huber loss (mean of {LOSS_WINDOW} updates)", loss_x, loss_y)
     print()
-    kit.state_result(trace, f"greedy normalised score over {evaluation_episodes} episodes (seed {args.seed})", score,
-                     RESULT_BAR, True, "the reference measured 0.72, 0.91 and 0.94 on seeds 0, 1 and 2: "
-                     "its seed 0 falls short", args.quick)  # fmt: skip
+    kit.state_result(
+        trace,
+        f"greedy normalised score over {evaluation_episodes} episodes (seed {args.seed})",
+        score,
+        RESULT_BAR,
+        True,
+        "the reference measured 0.72, 0.91 and 0.94 on seeds 0, 1 and 2: its seed 0 falls short",
+        args.quick,
+    )
     kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 

@@ -60,9 +60,24 @@ GREYS = 64  # the pictures are drawn in this many greys, all of them in the GIF'
 
 def quick_config(dreamer_agent):
     """A tiny agent and budget for --quick (tests): it runs every part, it does not learn."""
-    return dreamer_agent.Config(gru_units=8, categoricals=2, classes=4, encoder_units=16, hidden_units=8, head_units=8,
-                          actor_critic_units=8, batch_size=4, sequence_length=8, imagination_starts=4, horizon=5,
-                          prefill_steps=300, train_every=5, updates=12, eval_every=4, eval_episodes=2)  # fmt: skip
+    return dreamer_agent.Config(
+        gru_units=8,
+        categoricals=2,
+        classes=4,
+        encoder_units=16,
+        hidden_units=8,
+        head_units=8,
+        actor_critic_units=8,
+        batch_size=4,
+        sequence_length=8,
+        imagination_starts=4,
+        horizon=5,
+        prefill_steps=300,
+        train_every=5,
+        updates=12,
+        eval_every=4,
+        eval_episodes=2,
+    )
 
 
 def greedy_episode(agent, world, seed):
@@ -99,21 +114,47 @@ def main(argv: list[str] | None = None) -> int:
     episodes = 5 if args.quick else EVALUATION_EPISODES
     size = config.image_size
     print(__doc__.split("\n\n")[0])
-    print(f"\nThe world: {size}×{size} pictures of the point mass, 50 steps an episode, reward −distance to the target.")
+    print(
+        f"\nThe world: {size}×{size} pictures of the point mass, 50 steps an episode, reward −distance to the target."
+    )
     print("DreamerV3 here, beside the paper (its small model size; the paper's numbers are in papers/CONSTANTS.md):")
     rows = [
         ("recurrent state (GRU)", "512 units or more", f"{config.gru_units} units"),
         ("stochastic state", "32 categoricals × 32 classes", f"{config.categoricals} × {config.classes}"),
         ("uniform mix · free bits", "1 % · 1 nat", f"{config.unimix:.0%} · {config.free_bits:g} nat"),
-        ("KL scales: dynamics · representation", "0.5 · 0.1", f"{config.dynamics_scale:g} · {config.representation_scale:g}"),
+        (
+            "KL scales: dynamics · representation",
+            "0.5 · 0.1",
+            f"{config.dynamics_scale:g} · {config.representation_scale:g}",
+        ),
         ("image loss scale", "1", f"{config.image_scale:g} (else the model ignores 64 pixels)"),
-        ("reward · continue loss scales", "1 · 1", f"{config.reward_scale:g} · {config.continue_scale:g} (so the state learns the reward too)"),
-        ("twohot bins (symlog space)", "255 on [−20, 20]", f"{config.bins} on [{config.bin_low:g}, {config.bin_high:g}]"),
-        ("horizon · λ · γ", "15 · 0.95 · 0.997", f"{config.horizon} · {config.lam:g} · {config.gamma:g} (50-step episodes)"),
+        (
+            "reward · continue loss scales",
+            "1 · 1",
+            f"{config.reward_scale:g} · {config.continue_scale:g} (so the state learns the reward too)",
+        ),
+        (
+            "twohot bins (symlog space)",
+            "255 on [−20, 20]",
+            f"{config.bins} on [{config.bin_low:g}, {config.bin_high:g}]",
+        ),
+        (
+            "horizon · λ · γ",
+            "15 · 0.95 · 0.997",
+            f"{config.horizon} · {config.lam:g} · {config.gamma:g} (50-step episodes)",
+        ),
         ("entropy bonus · return scale", "3e-4 · EMA of P95 − P5", f"{config.entropy_scale:g} · the same"),
-        ("learning rates: model · actor · critic", "1e-4 · 3e-5 · 3e-5", f"{config.model_lr:g} · {config.actor_lr:g} · {config.critic_lr:g}"),
+        (
+            "learning rates: model · actor · critic",
+            "1e-4 · 3e-5 · 3e-5",
+            f"{config.model_lr:g} · {config.actor_lr:g} · {config.critic_lr:g}",
+        ),
         ("replay batch", "16 sequences × 64 steps", f"{config.batch_size} × {config.sequence_length}"),
-        ("updates", "~10⁵–10⁶", f"{config.updates}, one per {config.train_every} real steps after {config.prefill_steps} random ones"),
+        (
+            "updates",
+            "~10⁵–10⁶",
+            f"{config.updates}, one per {config.train_every} real steps after {config.prefill_steps} random ones",
+        ),
     ]
     for name, paper, ours in rows:
         print(f"  {name:<40} {paper:<30} {ours}")
@@ -152,8 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         images, actions, states = greedy_episode(agent, shown_world, seed)
         pictures, _ = dreamer_world_model.open_loop(agent.model, images, actions + [[0.0, 0.0]], CONTEXT, Rng(seed))
         observation = agent.model.observe([[x] for x in images], [[a] for a in actions + [[0.0, 0.0]]], Rng(seed))
-        kl = [dreamer_losses.kl_divergence(q[0], p[0], config.classes, config.unimix)
-              for q, p in zip(observation.posterior_logits, observation.prior_logits)]  # fmt: skip
+        kl = [
+            dreamer_losses.kl_divergence(q[0], p[0], config.classes, config.unimix)
+            for q, p in zip(observation.posterior_logits, observation.prior_logits)
+        ]
         return {"images": images, "pictures": pictures, "kl": kl, "states": states}
 
     progress = kit.Progress(label="updates", total=config.updates)
@@ -164,8 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         image_losses.append(stats.model_terms["image"])
         reward_losses.append(stats.model_terms["reward"])
         kls.append(max(stats.kl, 1e-3))
-        note = (f"image {stats.model_terms['image']:.2f}  reward {stats.model_terms['reward']:.3f}  KL {stats.kl:.2f}  "
-                f"critic {stats.critic_loss:.2f}  dreamed return {stats.imagined_return:.1f}")  # fmt: skip
+        note = (
+            f"image {stats.model_terms['image']:.2f}  reward {stats.model_terms['reward']:.3f}  KL {stats.kl:.2f}  "
+            f"critic {stats.critic_loss:.2f}  dreamed return {stats.imagined_return:.1f}"
+        )
         if report.greedy_return is not None:
             note += f"  | greedy score {score_of(report.greedy_return):.2f}"
         progress.update(report.update, note)
@@ -195,16 +240,21 @@ def main(argv: list[str] | None = None) -> int:
     animation.figure.subplots_adjust(right=0.92)  # room for the score's axis on the right
     greys = ListedColormap(plt.get_cmap("gray")(np.linspace(0.0, 1.0, GREYS)))
     greys.set_bad("white")  # the gaps between pictures
-    picture = animation.world.imshow(np.full((size, size), 0.5), cmap=greys, vmin=0.0, vmax=1.0, interpolation="nearest")
+    picture = animation.world.imshow(
+        np.full((size, size), 0.5), cmap=greys, vmin=0.0, vmax=1.0, interpolation="nearest"
+    )
     animation.world.set_xticks([])
     animation.world.set_yticks([])
     for spine in animation.world.spines.values():
         spine.set_visible(False)
-    (mass_marks,) = animation.world.plot([], [], "o", markersize=9, markerfacecolor="none", markeredgecolor=kit.COLORS["second"],
-                                         markeredgewidth=1.2)  # fmt: skip
-    (target_marks,) = animation.world.plot([], [], "+", markersize=9, color=kit.COLORS["ours"], markeredgewidth=1.5)  # fmt: skip
+    (mass_marks,) = animation.world.plot(
+        [], [], "o", markersize=9, markerfacecolor="none", markeredgecolor=kit.COLORS["second"], markeredgewidth=1.2
+    )
+    (target_marks,) = animation.world.plot([], [], "+", markersize=9, color=kit.COLORS["ours"], markeredgewidth=1.5)
     world_texts = []  # the labels of the pictures, written anew for each frame
-    step_label = animation.world.text(0.5, -0.03, "", transform=animation.world.transAxes, ha="center", va="top", fontsize=9)
+    step_label = animation.world.text(
+        0.5, -0.03, "", transform=animation.world.transAxes, ha="center", va="top", fontsize=9
+    )
     bars = animation.internals.bar(range(51), [0.0] * 51, color=kit.COLORS["reference"])
     animation.internals.axvline(CONTEXT - 0.5, color=kit.COLORS["accent"], linestyle="--", linewidth=1)
     animation.internals.set_xlabel("step (left of the dashes: the frames the dream saw)")
@@ -226,7 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     high = max(max(image_losses), max(reward_losses), max(kls))
     trace_axes.set_ylim(max(low * 0.8, 1e-3), high * 1.25)
     score_axes = trace_axes.twinx()
-    (score_line,) = score_axes.plot([], [], "-o", color=kit.COLORS["accent"], markersize=4, label=f"greedy score while training ({config.eval_episodes} real episodes)")
+    (score_line,) = score_axes.plot(
+        [],
+        [],
+        "-o",
+        color=kit.COLORS["accent"],
+        markersize=4,
+        label=f"greedy score while training ({config.eval_episodes} real episodes)",
+    )
     score_axes.axhline(0.0, color="#aaaaaa", linewidth=0.8)
     score_axes.axhline(1.0, color="#aaaaaa", linewidth=0.8, linestyle=":")
     score_axes.set_ylim(-1.0, 1.1)
@@ -239,7 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         """Where a state's mass and target fall in a picture drawn from pixel (row0, col0)."""
         x, y, _, _, tx, ty = state
         to_pixel = pixel_pointmass.pixel_coordinate
-        return (col0 + to_pixel(x, size), row0 + to_pixel(-y, size)), (col0 + to_pixel(tx, size), row0 + to_pixel(-ty, size))
+        return (col0 + to_pixel(x, size), row0 + to_pixel(-y, size)), (
+            col0 + to_pixel(tx, size),
+            row0 + to_pixel(-ty, size),
+        )
 
     def strip_cells(bands):
         """The film strip: per band of steps, the real pictures in a row above the model's."""
@@ -263,18 +323,39 @@ def main(argv: list[str] | None = None) -> int:
         large = len(cells) == 2
         for step, kind, row0, col0 in cells:
             source = shot["images"] if kind == "real" else shot["pictures"]
-            canvas[row0 : row0 + size, col0 : col0 + size] = np.clip(np.array(source[step]).reshape(size, size), 0.0, 1.0)
+            canvas[row0 : row0 + size, col0 : col0 + size] = np.clip(
+                np.array(source[step]).reshape(size, size), 0.0, 1.0
+            )
             mass, target = marks(shot["states"][step], row0, col0)
             masses.append(mass)
             targets.append(target)
             if large:
-                world_texts.append(animation.world.text(col0 + size / 2 - 0.5, row0 - 0.7, "real" if kind == "real" else "the model's picture",
-                                                        ha="center", va="bottom", fontsize=9))  # fmt: skip
+                world_texts.append(
+                    animation.world.text(
+                        col0 + size / 2 - 0.5,
+                        row0 - 0.7,
+                        "real" if kind == "real" else "the model's picture",
+                        ha="center",
+                        va="bottom",
+                        fontsize=9,
+                    )
+                )
             elif kind == "real":
-                world_texts.append(animation.world.text(col0 + size / 2 - 0.5, row0 - 0.6, f"step {step}", ha="center", va="bottom",
-                                                        fontsize=7.5, color=kit.COLORS["second"] if step >= CONTEXT else "black"))  # fmt: skip
+                world_texts.append(
+                    animation.world.text(
+                        col0 + size / 2 - 0.5,
+                        row0 - 0.6,
+                        f"step {step}",
+                        ha="center",
+                        va="bottom",
+                        fontsize=7.5,
+                        color=kit.COLORS["second"] if step >= CONTEXT else "black",
+                    )
+                )
             if not large and col0 == 0:
-                world_texts.append(animation.world.text(-0.8, row0 + size / 2 - 0.5, kind, ha="right", va="center", fontsize=7.5))
+                world_texts.append(
+                    animation.world.text(-0.8, row0 + size / 2 - 0.5, kind, ha="right", va="center", fontsize=7.5)
+                )
         picture.set_data(canvas)
         picture.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
         animation.world.set_xlim(-0.5 - (0 if large else 5), width - 0.5)  # room on the left for the row names
@@ -298,8 +379,13 @@ def main(argv: list[str] | None = None) -> int:
 
     strip = strip_cells(STRIP_BANDS)
     for shot, shot_score in zip(shots, scores):
-        draw(shot, strip, None, f"Lesson 07 · DreamerV3 · after {shot['update']} updates · greedy score {shot_score:.2f}",
-             f"the fixed episode: steps 0–{CONTEXT - 1} watched (posterior), from step {CONTEXT} dreamed (red)")  # fmt: skip
+        draw(
+            shot,
+            strip,
+            None,
+            f"Lesson 07 · DreamerV3 · after {shot['update']} updates · greedy score {shot_score:.2f}",
+            f"the fixed episode: steps 0–{CONTEXT - 1} watched (posterior), from step {CONTEXT} dreamed (red)",
+        )
         animation.capture(seconds=0.6)
 
     # ── the final animation: one real episode beside its dream, step by step ─────────────
@@ -311,23 +397,42 @@ def main(argv: list[str] | None = None) -> int:
         return f"step {step}: {phase}\nthe mass is {distance:.2f} from the target{on_it}"
 
     for step in range(0, len(final["images"]), 10 if args.quick else 2):
-        draw(final, [(step, "real", 0, 0), (step, "model", 0, size + 2)], step,
-             "Lesson 07 · DreamerV3 · trained: the real episode and the dream of it", step_note(step))  # fmt: skip
+        draw(
+            final,
+            [(step, "real", 0, 0), (step, "model", 0, size + 2)],
+            step,
+            "Lesson 07 · DreamerV3 · trained: the real episode and the dream of it",
+            step_note(step),
+        )
         animation.capture(seconds=1.0 if step in (0, CONTEXT) else 0.25)
-    draw(final, [(SHOWN_STEP, "real", 0, 0), (SHOWN_STEP, "model", 0, size + 2)], SHOWN_STEP,
-         f"Lesson 07 · DreamerV3 · greedy score {score:.2f} over {episodes} real episodes", step_note(SHOWN_STEP))  # fmt: skip
+    draw(
+        final,
+        [(SHOWN_STEP, "real", 0, 0), (SHOWN_STEP, "model", 0, size + 2)],
+        SHOWN_STEP,
+        f"Lesson 07 · DreamerV3 · greedy score {score:.2f} over {episodes} real episodes",
+        step_note(SHOWN_STEP),
+    )
     animation.capture(seconds=4.0)
 
     budget = "quick" if args.quick else "long" if long_mode else "default"
-    print(f"\nTrained {len(result.reports)} updates on {result.env_steps:,} real steps "
-          f"({config.prefill_steps:,} of them random), in {time.perf_counter() - started:.0f} s.")  # fmt: skip
+    print(
+        f"\nTrained {len(result.reports)} updates on {result.env_steps:,} real steps "
+        f"({config.prefill_steps:,} of them random), in {time.perf_counter() - started:.0f} s."
+    )
     last = result.reports[-1].stats
-    print(f"World model at the end: image loss {last.model_terms['image']:.2f}, reward loss {last.model_terms['reward']:.3f}, "
-          f"KL {last.kl:.2f} nats a step (free bits: {config.free_bits:g}).")  # fmt: skip
-    print("Greedy evaluations while training (updates: score): "
-          + ", ".join(f"{u}: {score_of(v):.2f}" for u, v in result.evaluations) + ".")  # fmt: skip
-    print(f"\nMean return over {episodes} real episodes: greedy DreamerV3 {greedy_return:.2f}, "
-          f"scripted PD controller (sees the velocity) {reference_return:.2f}, random pushes {random_return:.2f}.")  # fmt: skip
+    print(
+        f"World model at the end: image loss {last.model_terms['image']:.2f}, reward loss {last.model_terms['reward']:.3f}, "
+        f"KL {last.kl:.2f} nats a step (free bits: {config.free_bits:g})."
+    )
+    print(
+        "Greedy evaluations while training (updates: score): "
+        + ", ".join(f"{u}: {score_of(v):.2f}" for u, v in result.evaluations)
+        + "."
+    )
+    print(
+        f"\nMean return over {episodes} real episodes: greedy DreamerV3 {greedy_return:.2f}, "
+        f"scripted PD controller (sees the velocity) {reference_return:.2f}, random pushes {random_return:.2f}."
+    )
     print(f"Normalised score (agent − random) / (controller − random) = {score:.2f}")
     if not args.quick:
         print(f"What this budget scored when it was measured: {MEASURED[budget]}.")
@@ -339,13 +444,25 @@ def main(argv: list[str] | None = None) -> int:
         title="DreamerV3 on the pixel point mass: the greedy agent in the real world",
         x_label="updates",
         y_label="normalised score",
-        settings={"tree": args.tree, "seed": args.seed, "quick": args.quick, "long": long_mode, "updates": config.updates},
+        settings={
+            "tree": args.tree,
+            "seed": args.seed,
+            "quick": args.quick,
+            "long": long_mode,
+            "updates": config.updates,
+        },
     )
     trace.add("greedy score", evaluations, scores)
     print()
-    kit.state_result(trace, f"greedy normalised score over {episodes} real episodes (seed {args.seed})", score, RESULT_BAR,
-                     True, "the reference measured 0.565, 0.582 and 0.351 on seeds 0, 1 and 2 at the defaults",
-                     args.quick)  # fmt: skip
+    kit.state_result(
+        trace,
+        f"greedy normalised score over {episodes} real episodes (seed {args.seed})",
+        score,
+        RESULT_BAR,
+        True,
+        "the reference measured 0.565, 0.582 and 0.351 on seeds 0, 1 and 2 at the defaults",
+        args.quick,
+    )
     kit.save_lesson_outputs(animation, trace, args.out, started)
     return 0
 

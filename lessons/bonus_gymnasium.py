@@ -35,13 +35,16 @@ def cartpole_dqn_config(dqn):
     # step instead of −1 on failure, the same runs balanced 93, 51 and 23 steps), and on
     # CartPole at γ 0.995 these 64 units gave 300, 351, 396; two hidden layers of 32 (12,000
     # steps) 226, 201, 368; 128 units 423, 465, 457.
-    return dataclasses.replace(dqn.Config(), hidden=64, gamma=0.99, learning_rate=5e-4, target_sync=500,
-                               total_steps=20_000)  # fmt: skip
+    return dataclasses.replace(
+        dqn.Config(), hidden=64, gamma=0.99, learning_rate=5e-4, target_sync=500, total_steps=20_000
+    )
 
 
 def quick_dqn_config(dqn):
     """A budget that shows the pipeline, not the learning: 1,000 steps, 401 updates of 16."""
-    return dataclasses.replace(cartpole_dqn_config(dqn), batch_size=16, learning_starts=200, epsilon_steps=500, total_steps=1_000)
+    return dataclasses.replace(
+        cartpole_dqn_config(dqn), batch_size=16, learning_starts=200, epsilon_steps=500, total_steps=1_000
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,9 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     print(__doc__.split("\n\n")[0])
     print(f"Code: {args.tree}.\n")
-    trace = kit.Trace(lesson="bonus_gymnasium", title="CliffWalking: Gymnasium's and ours coincide (same table, same seed)",
-                      x_label="episode", y_label="sum of rewards (10-episode mean, cut at −100)",
-                      settings={"tree": args.tree, "seed": args.seed, "quick": args.quick})  # fmt: skip
+    trace = kit.Trace(
+        lesson="bonus_gymnasium",
+        title="CliffWalking: Gymnasium's and ours coincide (same table, same seed)",
+        x_label="episode",
+        y_label="sum of rewards (10-episode mean, cut at −100)",
+        settings={"tree": args.tree, "seed": args.seed, "quick": args.quick},
+    )
 
     # ── CliffWalking: the same table as our cliff ───────────────────────────────────────
     episodes = 100 if args.quick else 500
@@ -74,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             route = greedy_route(world, result.q.best_action, start=36, limit=100)
             online = sum(result.returns[episodes // 2 :]) / (episodes - episodes // 2)
             ending = f"the goal in {len(route) - 1} steps" if route[-1] == 47 else "no goal within 100 steps"
-            print(f"  {method:<10} on {label:<9}: online return (second half) {online:7.1f}; greedy route reaches {ending}")
+            print(
+                f"  {method:<10} on {label:<9}: online return (second half) {online:7.1f}; greedy route reaches {ending}"
+            )
             smoothed = [max(-100.0, mean) for mean in moving_mean(result.returns)]
             trace.add(f"{method} · {label} cliff", list(range(1, episodes + 1)), smoothed)
 
@@ -87,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     # stays blind. Optimistic initial values (Q = 1, Sutton & Barto §2.6) make every untried
     # action look worth trying until it has been tried.
     lake_settings = dict(step_size=0.1, epsilon=0.1, gamma=0.99, episodes=lake_episodes, initial_q=1.0)
-    print(f"\nFrozenLake-v1 (slippery 4×4; moves mapped to our up/right/down/left): {lake_episodes} episodes, "
-          "α 0.1, ε 0.1, γ 0.99, optimistic Q = 1 at the start")
+    print(
+        f"\nFrozenLake-v1 (slippery 4×4; moves mapped to our up/right/down/left): {lake_episodes} episodes, "
+        "α 0.1, ε 0.1, γ 0.99, optimistic Q = 1 at the start"
+    )
     print(f"  value iteration on the published model (our bellman.value_iteration): success {planner_rate:.0%} greedy")
     for method in q_learner.METHODS:
         result = q_learner.train(lake, q_learner.Config(method=method, **lake_settings), seed=args.seed)
@@ -98,11 +109,20 @@ def main(argv: list[str] | None = None) -> int:
     # ── CartPole: the 1983 cart-pole, with the paper's reward ───────────────────────────
     cap = 500  # CartPole-v1's time limit
     barto_config = barto_sutton.Config()
-    print(f"\nCartPole-v1 (sutton_barto_reward: −1 on failure) and our balance world, cap {cap} steps: ACE/ASE, "
-          f"{barto_config.max_failures} failures at most")  # fmt: skip
-    for label, world in (("Gymnasium", GymnasiumWorld("CartPole-v1", sutton_barto_reward=True)), ("ours", balance.BalanceWorld(max_steps=cap))):
+    print(
+        f"\nCartPole-v1 (sutton_barto_reward: −1 on failure) and our balance world, cap {cap} steps: ACE/ASE, "
+        f"{barto_config.max_failures} failures at most"
+    )
+    for label, world in (
+        ("Gymnasium", GymnasiumWorld("CartPole-v1", sutton_barto_reward=True)),
+        ("ours", balance.BalanceWorld(max_steps=cap)),
+    ):
         result = barto_sutton.train(world, barto_config, seed=args.seed)
-        outcome = f"balanced {cap} steps after {result.failures} failures" if result.balanced else f"not balanced within {result.failures} failures"
+        outcome = (
+            f"balanced {cap} steps after {result.failures} failures"
+            if result.balanced
+            else f"not balanced within {result.failures} failures"
+        )
         print(f"  on {label:<9}: {outcome} ({result.steps:,} steps)")
 
     # ── DQN on CartPole: a dense Q-network reads the four numbers, no boxes ─────────────
@@ -110,22 +130,35 @@ def main(argv: list[str] | None = None) -> int:
     # (CartPole: a random state within ±0.05; ours: at rest). The result is the number of
     # steps balanced, which is what CartPole-v1's own +1-per-step reward would sum to.
     dqn_config = quick_dqn_config(dqn) if args.quick else cartpole_dqn_config(dqn)
-    dqn_trace = kit.Trace(lesson="bonus_gymnasium_dqn", title="DQN on CartPole-v1 and on our balance world (ε-greedy episodes)",
-                          x_label="environment step", y_label="steps balanced (10-episode mean)",
-                          settings={"tree": args.tree, "seed": args.seed, "quick": args.quick,
-                                    "config": dataclasses.asdict(dqn_config)})  # fmt: skip
-    print(f"\nCartPole-v1 (sutton_barto_reward) and our balance world, cap {cap} steps: DQN with a dense Q-network "
-          f"4 → {dqn_config.hidden} → 2, {dqn_config.total_steps:,} steps, seed {args.seed}")
-    for label, world in (("Gymnasium", GymnasiumWorld("CartPole-v1", sutton_barto_reward=True)),
-                         ("ours", balance.BalanceWorld(max_steps=cap))):  # fmt: skip
+    dqn_trace = kit.Trace(
+        lesson="bonus_gymnasium_dqn",
+        title="DQN on CartPole-v1 and on our balance world (ε-greedy episodes)",
+        x_label="environment step",
+        y_label="steps balanced (10-episode mean)",
+        settings={"tree": args.tree, "seed": args.seed, "quick": args.quick, "config": dataclasses.asdict(dqn_config)},
+    )
+    print(
+        f"\nCartPole-v1 (sutton_barto_reward) and our balance world, cap {cap} steps: DQN with a dense Q-network "
+        f"4 → {dqn_config.hidden} → 2, {dqn_config.total_steps:,} steps, seed {args.seed}"
+    )
+    for label, world in (
+        ("Gymnasium", GymnasiumWorld("CartPole-v1", sutton_barto_reward=True)),
+        ("ours", balance.BalanceWorld(max_steps=cap)),
+    ):
         progress = kit.Progress(label=f"DQN on {label}: episode")
-        result = dqn.train(world, dqn_config, seed=args.seed,
-                           on_episode=lambda report: progress.update(report.episode, f"{report.length} steps"))  # fmt: skip
+        result = dqn.train(
+            world,
+            dqn_config,
+            seed=args.seed,
+            on_episode=lambda report: progress.update(report.episode, f"{report.length} steps"),
+        )
         progress.close()
         greedy = mean_steps(world, result.agent.greedy_action)
         random_steps = mean_steps(world, balance.random_policy(Rng(args.seed)))
-        print(f"  on {label:<9}: the greedy policy balances {greedy:5.1f} steps on average over {DQN_EVALUATION_EPISODES} "
-              f"episodes (random pushes: {random_steps:4.1f}); {result.agent.updates:,} updates")  # fmt: skip
+        print(
+            f"  on {label:<9}: the greedy policy balances {greedy:5.1f} steps on average over {DQN_EVALUATION_EPISODES} "
+            f"episodes (random pushes: {random_steps:4.1f}); {result.agent.updates:,} updates"
+        )
         dqn_trace.add(f"DQN · {label}", result.episode_end_steps, moving_mean(result.lengths))
 
     kit.report_written(kit.save_trace(trace, args.out) + kit.save_trace(dqn_trace, args.out), started)
@@ -134,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def moving_mean(values: list[float], window: int = 10) -> list[float]:
     """Each value replaced by the mean of it and the (up to) window − 1 values before it."""
-    return [sum(values[max(0, i - window + 1) : i + 1]) / len(values[max(0, i - window + 1) : i + 1]) for i in range(len(values))]
+    return [
+        sum(values[max(0, i - window + 1) : i + 1]) / len(values[max(0, i - window + 1) : i + 1])
+        for i in range(len(values))
+    ]
 
 
 def greedy_route(world, best_action, start: int, limit: int) -> list[int]:

@@ -186,7 +186,9 @@ class Animation:
     keep a small mark's colour true where the most common colours would otherwise take its place.
     With `inks`, every frame is mapped to one fixed `InkPalette`."""
 
-    def __init__(self, title: str, world_title: str, internals_title: str, trace_title: str, colors: int = 96, inks=None):
+    def __init__(
+        self, title: str, world_title: str, internals_title: str, trace_title: str, colors: int = 96, inks=None
+    ):
         """inks: the colours the lesson draws with besides COLORS (any matplotlib colour). Given,
         every frame is mapped to one fixed `InkPalette` of them: frames share their colours (a
         grey picture stays grey, a small patch of colour is never merged away)."""
@@ -326,7 +328,9 @@ def result_record(name: str, value: float, bar: float, higher_is_better: bool, m
     }
 
 
-def state_result(trace: Trace, name: str, value: float, bar: float, higher_is_better: bool, measured: str, quick: bool) -> dict:
+def state_result(
+    trace: Trace, name: str, value: float, bar: float, higher_is_better: bool, measured: str, quick: bool
+) -> dict:
     """Store the lesson's result in its trace and print it in one line: what it reached, the bar,
     and how the bar was measured. A quick run says it is not judged.
 
@@ -353,7 +357,9 @@ def draw_trace(axes, trace: Trace, style: str = "-", alpha: float = 1.0, label_s
 
     palette = colors or matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for index, (name, points) in enumerate(trace.series.items()):
-        axes.plot(points["x"], points["y"], style, color=palette[index % len(palette)], alpha=alpha, label=name + label_suffix)
+        axes.plot(
+            points["x"], points["y"], style, color=palette[index % len(palette)], alpha=alpha, label=name + label_suffix
+        )
     axes.set_xlabel(trace.x_label)
     axes.set_ylabel(trace.y_label)
     if trace.log_y:
@@ -386,7 +392,9 @@ def report_written(written: list[Path], started: float) -> None:
     print(f"\nWrote {', '.join(display_path(path) for path in written)} in {time.perf_counter() - started:.1f} s.")
 
 
-def save_lesson_outputs(animation: Animation, trace: Trace, out: Path, started: float, poster_frame: int = -1) -> list[Path]:
+def save_lesson_outputs(
+    animation: Animation, trace: Trace, out: Path, started: float, poster_frame: int = -1
+) -> list[Path]:
     """Write NAME.gif, NAME_poster.png, NAME_trace.png and NAME_trace.json, close the figure,
     and say what was written and how long the lesson took (since `started`, a perf_counter)."""
     from PIL import Image

@@ -109,7 +109,13 @@ def primitive_kernels() -> list[Kernel]:
 
     return [
         Kernel("dot", "256", 256, lambda: vector.dot(x, y), lambda: best_dot(x, y)),
-        Kernel("matvec", "64×256 · 256", 64 * 256, lambda: matrix.matvec(weights, x), lambda: [best_dot(row, x) for row in weights]),
+        Kernel(
+            "matvec",
+            "64×256 · 256",
+            64 * 256,
+            lambda: matrix.matvec(weights, x),
+            lambda: [best_dot(row, x) for row in weights],
+        ),
         Kernel("matmul", "(32×256)·(256×64)", 32 * 256 * 64, lambda: matrix.matmul(batch, right), idiom_matmul),
         Kernel(
             "matmul_transposed",
@@ -118,7 +124,9 @@ def primitive_kernels() -> list[Kernel]:
             lambda: matrix.matmul_transposed(batch, weights),
             lambda: [[best_dot(row, w) for w in weights] for row in batch],
         ),
-        Kernel("outer", "64 ⊗ 256", 64 * 256, lambda: matrix.outer(short, y), lambda: [[a * b for b in y] for a in short]),
+        Kernel(
+            "outer", "64 ⊗ 256", 64 * 256, lambda: matrix.outer(short, y), lambda: [[a * b for b in y] for a in short]
+        ),
     ]
 
 
@@ -165,8 +173,10 @@ def layer_kernels() -> list[Kernel]:
             views = [image[o : o + span] for o in offsets]
             for k in kernels:
                 a, b, c, d, e, f, g, h, i = k
-                full = [a * v0 + b * v1 + c * v2 + d * v3 + e * v4 + f * v5 + g * v6 + h * v7 + i * v8
-                        for v0, v1, v2, v3, v4, v5, v6, v7, v8 in zip(*views)]  # fmt: skip
+                full = [
+                    a * v0 + b * v1 + c * v2 + d * v3 + e * v4 + f * v5 + g * v6 + h * v7 + i * v8
+                    for v0, v1, v2, v3, v4, v5, v6, v7, v8 in zip(*views)
+                ]
                 [full[r * 16 : r * 16 + 14] for r in range(14)]
 
     def idiom_conv():
@@ -181,7 +191,9 @@ def layer_kernels() -> list[Kernel]:
                 [best_dot(g_full, view) for view in views]
                 grad_image = [0.0] * 256
                 for offset, weight in zip(offsets, kernels[o]):
-                    grad_image[offset : offset + span] = list(map(add, grad_image[offset : offset + span], [weight * v for v in g_full]))
+                    grad_image[offset : offset + span] = list(
+                        map(add, grad_image[offset : offset + span], [weight * v for v in g_full])
+                    )
 
     # GRU step, batch 16, input 64, hidden 64: forward then backward.
     gru = GRU(64, 64, Rng(0))
@@ -245,7 +257,9 @@ class Run:
 def timed_run(name: str, command: list[str], cwd: Path) -> Run:
     """Run a command, its output read (a lesson's result line kept), and account for it with wait4."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    )
     output = process.stdout.read()  # to its end, so the child never blocks on a full pipe
     _, status, usage = os.wait4(process.pid, 0)  # wait4, not wait: the child's own resource usage
     wall = time.perf_counter() - start
@@ -281,7 +295,17 @@ def grader_runs():
 
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "repo"
-        keep = ["grader.py", "grading", "treepath.py", "maintainer", "curriculum.toml", "pyproject.toml", "spec_tests", "solutions", "lessons"]
+        keep = [
+            "grader.py",
+            "grading",
+            "treepath.py",
+            "maintainer",
+            "curriculum.toml",
+            "pyproject.toml",
+            "spec_tests",
+            "solutions",
+            "lessons",
+        ]
         for name in keep:
             source = ROOT / name
             if source.is_dir():
@@ -300,7 +324,10 @@ def grader_runs():
 def print_runs(runs) -> None:
     print(f"{'run':<46} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'exit':>5}  result")
     for run in runs:
-        print(f"{run.name:<46} {run.wall:>8.2f} {run.cpu:>8.2f} {run.peak:>9.0f} {run.status:>5}  {run.result}", flush=True)
+        print(
+            f"{run.name:<46} {run.wall:>8.2f} {run.cpu:>8.2f} {run.peak:>9.0f} {run.status:>5}  {run.result}",
+            flush=True,
+        )
 
 
 # ── another interpreter ──────────────────────────────────────────────────────────────────
@@ -316,9 +343,14 @@ def interpreter_environment(python: Path, folder: Path | None) -> Path:
     if not (python.is_file() and os.access(python, os.X_OK)):
         raise SystemExit(f"bench.py: {python} is not an executable file")
     described = subprocess.run(
-        [str(python), "-c", "import platform; print(platform.python_implementation().lower() + '-' + platform.python_version())"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            str(python),
+            "-c",
+            "import platform; print(platform.python_implementation().lower() + '-' + platform.python_version())",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if described.returncode != 0:
         raise SystemExit(f"bench.py: {python} does not run: {described.stderr.strip()}")
     folder = folder or ROOT / ".bench-envs" / described.stdout.strip()
@@ -338,13 +370,27 @@ def interpreter_environment(python: Path, folder: Path | None) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--tree", default=None, help="solutions (default) or exercises")
-    parser.add_argument("--python", type=Path, default=None, metavar="PATH",
-                        help="run everything under this interpreter (its own environment, made from uv.lock; never downloaded)")  # fmt: skip
-    parser.add_argument("--env", type=Path, default=None, metavar="DIR", help="where --python's environment is (default .bench-envs/…)")
-    parser.add_argument("--lessons", nargs="*", default=None, metavar="NN",
-                        help="only the lesson rows: of these lessons (default every ready one)")  # fmt: skip
+    parser.add_argument(
+        "--python",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="run everything under this interpreter (its own environment, made from uv.lock; never downloaded)",
+    )
+    parser.add_argument(
+        "--env", type=Path, default=None, metavar="DIR", help="where --python's environment is (default .bench-envs/…)"
+    )
+    parser.add_argument(
+        "--lessons",
+        nargs="*",
+        default=None,
+        metavar="NN",
+        help="only the lesson rows: of these lessons (default every ready one)",
+    )
     parser.add_argument("--quick", action="store_true", help="run the lessons in their --quick mode")
-    parser.add_argument("--grader", action="store_true", help="only the grader rows (after the lesson rows, with --lessons)")
+    parser.add_argument(
+        "--grader", action="store_true", help="only the grader rows (after the lesson rows, with --lessons)"
+    )
     parser.add_argument("--no-suite", action="store_true", help="skip timing the test suite")
     parser.add_argument("--no-runs", action="store_true", help="skip the lesson and grader runs")
     args = parser.parse_args(argv)
@@ -357,17 +403,25 @@ def main(argv: list[str] | None = None) -> int:
     tree = args.tree or "solutions"
     lessons = chosen_lessons([n.zfill(2) for n in args.lessons] if args.lessons else None)
 
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}, {sys.executable}), tree {folder.name}, "
-          f"dot idiom: {'math.sumprod' if _sumprod else 'sum(map(mul, x, y))'}")  # fmt: skip
+    print(
+        f"Python {platform.python_version()} ({platform.python_implementation()}, {sys.executable}), tree {folder.name}, "
+        f"dot idiom: {'math.sumprod' if _sumprod else 'sum(map(mul, x, y))'}"
+    )
     if args.lessons is not None or args.grader:
         print()
-        print_runs(itertools.chain(lesson_runs(tree, lessons, args.quick) if args.lessons is not None else (),
-                                   grader_runs() if args.grader else ()))  # fmt: skip
+        print_runs(
+            itertools.chain(
+                lesson_runs(tree, lessons, args.quick) if args.lessons is not None else (),
+                grader_runs() if args.grader else (),
+            )
+        )
         return 0
     if not args.no_suite:
         print(f"uv run pytest (default suite): {suite_seconds():.1f} s wall")
     print()
-    print(f"{'kernel':<20} {'shape':<22} {'ours µs':>9} {'idiom µs':>9} {'ours M MAC/s':>13} {'idiom M MAC/s':>14} {'ratio':>6}")
+    print(
+        f"{'kernel':<20} {'shape':<22} {'ours µs':>9} {'idiom µs':>9} {'ours M MAC/s':>13} {'idiom M MAC/s':>14} {'ratio':>6}"
+    )
     for make in KERNELS:
         for kernel in make():
             ours, idiom = compare(kernel)
@@ -375,7 +429,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{kernel.name:<20} {kernel.shape:<22} {ours * 1e6:>9.1f} {idiom * 1e6:>9.1f} "
                 f"{kernel.multiply_adds / ours / 1e6:>13.1f} {kernel.multiply_adds / idiom / 1e6:>14.1f} {idiom / ours:>6.2f}"
             )
-    throughput = [module for module in ("bench_dqn", "bench_ppo", "bench_dreamer") if (ROOT / "maintainer" / f"{module}.py").exists()]
+    throughput = [
+        module
+        for module in ("bench_dqn", "bench_ppo", "bench_dreamer")
+        if (ROOT / "maintainer" / f"{module}.py").exists()
+    ]
     if throughput:
         print()
         print(f"{'throughput':<48} {'value':>12}  unit")

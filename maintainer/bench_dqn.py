@@ -74,7 +74,11 @@ def rows(tree: str | None = None) -> list[tuple[str, float, str]]:
         ("catcher env steps (random policy)", per_second(env_steps, 20_000), "steps/s"),
         ("DQN greedy actions (one forward of 1 screen)", per_second(greedy_actions, 1_000), "actions/s"),
         (f"DQN updates (batch {config.batch_size}, target net, Adam)", per_second(updates, 40), "updates/s"),
-        ("DQN training (1,500 env steps, 500 updates)", per_second(training, short.total_steps, repeats=1), "env steps/s"),
+        (
+            "DQN training (1,500 env steps, 500 updates)",
+            per_second(training, short.total_steps, repeats=1),
+            "env steps/s",
+        ),
     ]
 
 
@@ -116,17 +120,28 @@ def phases(tree: str | None = None, repeats: int = 7) -> list[tuple[str, float]]
     layers = agent.online.layers
     for _ in range(repeats):
         batch = [memory[rng.integers(0, len(memory))] for _ in range(config.batch_size)]
-        next_q, _ = timed("1 target network forward (next observations)", lambda: agent.target.forward([t.next_observation for t in batch]))
+        next_q, _ = timed(
+            "1 target network forward (next observations)",
+            lambda: agent.target.forward([t.next_observation for t in batch]),
+        )
         targets = timed("2 TD targets", lambda: dqn.td_targets(batch, next_q, config.gamma))
         timed("3 zero the gradients", lambda: zero_grad(agent.online.parameters()))
         inputs, tape = [t.observation for t in batch], []
         for index, layer in enumerate(layers):
-            inputs, layer_tape = timed(f"4 online forward: {index} {type(layer).__name__}", lambda: layer.forward(inputs))
+            inputs, layer_tape = timed(
+                f"4 online forward: {index} {type(layer).__name__}", lambda: layer.forward(inputs)
+            )
             tape.append(layer_tape)
-        loss, seed = timed("5 Huber loss and its gradient", lambda: dqn.td_loss_and_gradient(inputs, [t.action for t in batch], targets, config.huber_delta))
+        loss, seed = timed(
+            "5 Huber loss and its gradient",
+            lambda: dqn.td_loss_and_gradient(inputs, [t.action for t in batch], targets, config.huber_delta),
+        )
         grad = seed
         for index in reversed(range(len(layers))):
-            grad = timed(f"6 online backward: {index} {type(layers[index]).__name__}", lambda: layers[index].backward(tape[index], grad))
+            grad = timed(
+                f"6 online backward: {index} {type(layers[index]).__name__}",
+                lambda: layers[index].backward(tape[index], grad),
+            )
         timed("7 clip the global norm", lambda: clip_by_global_norm(agent.online.parameters(), config.max_grad_norm))
         timed("8 Adam step", agent.optimizer.step)
     batches = [[memory[rng.integers(0, len(memory))] for _ in range(config.batch_size)] for _ in range(repeats)]

@@ -99,11 +99,15 @@ def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, st
 
     def behaviour_update():
         observation = kept["observation"]
-        starts = [(t, b) for t in range(config.sequence_length) for b in range(config.batch_size)][: config.imagination_starts]
+        starts = [(t, b) for t in range(config.sequence_length) for b in range(config.batch_size)][
+            : config.imagination_starts
+        ]
         hidden = [observation.hidden[t][b] for t, b in starts]
         latents = [observation.latents[t][b] for t, b in starts]
         imagination = dreamer_behaviour.imagine(model, agent.actor, hidden, latents, config.horizon, rng)
-        behaviour = dreamer_behaviour.behaviour_losses(imagination, model, agent.critic, agent.slow_critic, agent.normaliser)
+        behaviour = dreamer_behaviour.behaviour_losses(
+            imagination, model, agent.critic, agent.slow_critic, agent.normaliser
+        )
         zero_grad(agent.actor.parameters() + agent.critic.parameters())
         dreamer_behaviour.actor_backward(imagination, behaviour, model, agent.critic, agent.actor)
         agent.actor_optimizer.step()
@@ -115,10 +119,22 @@ def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, st
     update_seconds = best_seconds(lambda: agent.update(batch, rng), repeats)
     shape = f"batch {config.batch_size}×{config.sequence_length}, GRU {config.gru_units}, {config.categoricals}×{config.classes} latent"
     return [
-        (f"dreamer: pixel point mass {config.image_size}×{config.image_size} + random pushes, env steps", steps / world_seconds, "steps/s"),
-        ("dreamer: act (encoder, posterior, GRU, actor), env steps", (steps // 5) / best_seconds(act, repeats), "steps/s"),
+        (
+            f"dreamer: pixel point mass {config.image_size}×{config.image_size} + random pushes, env steps",
+            steps / world_seconds,
+            "steps/s",
+        ),
+        (
+            "dreamer: act (encoder, posterior, GRU, actor), env steps",
+            (steps // 5) / best_seconds(act, repeats),
+            "steps/s",
+        ),
         (f"dreamer: world-model updates ({shape})", 1.0 / model_seconds, "updates/s"),
-        (f"dreamer: behaviour updates ({config.imagination_starts} starts × horizon {config.horizon})", 1.0 / behaviour_seconds, "updates/s"),
+        (
+            f"dreamer: behaviour updates ({config.imagination_starts} starts × horizon {config.horizon})",
+            1.0 / behaviour_seconds,
+            "updates/s",
+        ),
         ("dreamer: whole updates (world model + actor + critic)", 1.0 / update_seconds, "updates/s"),
     ]
 
@@ -165,33 +181,68 @@ def phases(tree: str | None = None, repeats: int = 5) -> list[tuple[str, float]]
     for _ in range(repeats):
         batch = dreamer_agent.sample_batch(replay, c.batch_size, c.sequence_length, rng)
         timed("01 world model: zero the gradients", lambda: zero_grad(model.parameters()))
-        observation = timed("02 world model: observe (encoder, GRU, prior, posterior)", lambda: model.observe(batch.images, batch.actions, rng))
+        observation = timed(
+            "02 world model: observe (encoder, GRU, prior, posterior)",
+            lambda: model.observe(batch.images, batch.actions, rng),
+        )
         model_loss = timed("03 world model: loss (heads, KL)", lambda: model.loss(observation, batch))
         timed("04 world model: backward through time", lambda: model.backward(observation, model_loss))
-        timed("05 world model: clip and Adam", lambda: (clip_by_global_norm(model.parameters(), c.model_clip), agent.model_optimizer.step()))
+        timed(
+            "05 world model: clip and Adam",
+            lambda: (clip_by_global_norm(model.parameters(), c.model_clip), agent.model_optimizer.step()),
+        )
 
         def starts():
             size = len(batch.images[0])
             indices = list(range(len(batch.images) * size))
             rng.shuffle(indices)
             chosen = [divmod(index, size) for index in indices[: c.imagination_starts]]
-            return [list(observation.hidden[t][b]) for t, b in chosen], [list(observation.latents[t][b]) for t, b in chosen]
+            return [list(observation.hidden[t][b]) for t, b in chosen], [
+                list(observation.latents[t][b]) for t, b in chosen
+            ]
 
         start_hidden, start_latents = timed("06 pick the imagination's starts", starts)
-        imagination = timed("07 imagine (GRU, prior, actor) over the horizon", lambda: imagine(model, agent.actor, start_hidden, start_latents, c.horizon, rng))
-        behaviour = timed("08 behaviour losses (reward, continue, critic; λ-returns)",
-                          lambda: behaviour_losses(imagination, model, agent.critic, agent.slow_critic, agent.normaliser))  # fmt: skip
-        timed("09 actor: zero and backward through the dynamics",
-              lambda: (zero_grad(agent.actor.parameters()), actor_backward(imagination, behaviour, model, agent.critic, agent.actor)))  # fmt: skip
-        timed("10 actor: clip and Adam", lambda: (clip_by_global_norm(agent.actor.parameters(), c.actor_critic_clip), agent.actor_optimizer.step()))
-        timed("11 critic: zero and backward",
-              lambda: (zero_grad(agent.critic.parameters()), agent.critic.backward(behaviour.critic_tape, behaviour.grad_critic_logits, inputs=False)))  # fmt: skip
-        timed("12 critic: clip and Adam", lambda: (clip_by_global_norm(agent.critic.parameters(), c.actor_critic_clip), agent.critic_optimizer.step()))
+        imagination = timed(
+            "07 imagine (GRU, prior, actor) over the horizon",
+            lambda: imagine(model, agent.actor, start_hidden, start_latents, c.horizon, rng),
+        )
+        behaviour = timed(
+            "08 behaviour losses (reward, continue, critic; λ-returns)",
+            lambda: behaviour_losses(imagination, model, agent.critic, agent.slow_critic, agent.normaliser),
+        )
+        timed(
+            "09 actor: zero and backward through the dynamics",
+            lambda: (
+                zero_grad(agent.actor.parameters()),
+                actor_backward(imagination, behaviour, model, agent.critic, agent.actor),
+            ),
+        )
+        timed(
+            "10 actor: clip and Adam",
+            lambda: (clip_by_global_norm(agent.actor.parameters(), c.actor_critic_clip), agent.actor_optimizer.step()),
+        )
+        timed(
+            "11 critic: zero and backward",
+            lambda: (
+                zero_grad(agent.critic.parameters()),
+                agent.critic.backward(behaviour.critic_tape, behaviour.grad_critic_logits, inputs=False),
+            ),
+        )
+        timed(
+            "12 critic: clip and Adam",
+            lambda: (
+                clip_by_global_norm(agent.critic.parameters(), c.actor_critic_clip),
+                agent.critic_optimizer.step(),
+            ),
+        )
 
         def slow_critic():
             fraction = c.slow_critic_fraction
             for slow, fast in zip(agent.slow_critic.parameters(), agent.critic.parameters()):
-                slow.value = [[s + fraction * (f - s) for s, f in zip(slow_row, fast_row)] for slow_row, fast_row in zip(slow.value, fast.value)]
+                slow.value = [
+                    [s + fraction * (f - s) for s, f in zip(slow_row, fast_row)]
+                    for slow_row, fast_row in zip(slow.value, fast.value)
+                ]
 
         timed("13 slow critic follows the critic", slow_critic)
     batches = [dreamer_agent.sample_batch(replay, c.batch_size, c.sequence_length, rng) for _ in range(repeats)]

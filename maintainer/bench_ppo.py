@@ -53,14 +53,24 @@ def rows(tree: str | None = None, repeats: int = 3) -> list[tuple[str, float, st
     advantages, returns = ppo.advantages_and_returns(rollout, agent.value_net, config.gamma, config.lam)
     one_epoch = ppo.Config(epochs=1)
     minibatches = -(-steps // config.minibatch_size)
-    update_seconds = best_seconds(lambda: ppo.ppo_update(agent, rollout, advantages, returns, one_epoch, Rng(2)), repeats)
+    update_seconds = best_seconds(
+        lambda: ppo.ppo_update(agent, rollout, advantages, returns, one_epoch, Rng(2)), repeats
+    )
     short_run = ppo.Config(total_steps=4 * steps)
     train_seconds = best_seconds(lambda: ppo.train(pointmass.PointMass(), short_run, seed=0), 1)
     return [
         ("ppo: point mass + PD controller, env steps", steps / best_seconds(world_alone, repeats), "steps/s"),
         ("ppo: collect_rollout (policy sample + world), env steps", steps / collect_seconds, "steps/s"),
-        (f"ppo: ppo_update, minibatch {config.minibatch_size}, hidden {config.hidden}, gradient steps", minibatches / update_seconds, "steps/s"),
-        (f"ppo: train ({short_run.total_steps:,} steps, {config.epochs} epochs), env steps", short_run.total_steps / train_seconds, "steps/s"),
+        (
+            f"ppo: ppo_update, minibatch {config.minibatch_size}, hidden {config.hidden}, gradient steps",
+            minibatches / update_seconds,
+            "steps/s",
+        ),
+        (
+            f"ppo: train ({short_run.total_steps:,} steps, {config.epochs} epochs), env steps",
+            short_run.total_steps / train_seconds,
+            "steps/s",
+        ),
     ]
 
 

@@ -85,18 +85,24 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("numbers", nargs="*", help="lessons to capture (default: every ready one)")
     parser.add_argument("--time-only", action="store_true", help="only add this interpreter's times to each run record")
-    parser.add_argument("--python", type=Path, default=None, metavar="PATH", help="run under this interpreter (never downloaded)")
+    parser.add_argument(
+        "--python", type=Path, default=None, metavar="PATH", help="run under this interpreter (never downloaded)"
+    )
     args = parser.parse_args(argv)
     if args.python is not None:
         python = bench.interpreter_environment(args.python.expanduser().absolute(), None)
-        return subprocess.call([str(python), str(Path(__file__).resolve()), *bench._without_options(argv, {"--python"})])
+        return subprocess.call(
+            [str(python), str(Path(__file__).resolve()), *bench._without_options(argv, {"--python"})]
+        )
     lessons = manifest.load().lessons
     numbers = args.numbers or [n for n, lesson in lessons.items() if lesson.status == "ready"]
     for number in numbers:
         if number not in lessons:
             raise SystemExit(f"no lesson {number!r}; lessons are {', '.join(lessons)}")
         target = capture(number, args.time_only)
-        print(f"lesson {number}: {'timed' if args.time_only else 'captured into'} {target.relative_to(ROOT)} on Python {platform.python_version()}")
+        print(
+            f"lesson {number}: {'timed' if args.time_only else 'captured into'} {target.relative_to(ROOT)} on Python {platform.python_version()}"
+        )
     return 0
 
 

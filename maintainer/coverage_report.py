@@ -26,16 +26,29 @@ PACKAGE = "solutions/policywerk/"
 def measure() -> dict:
     """Run the specs under coverage and return coverage's JSON report."""
     run = [
-        sys.executable, "-m", "coverage", "run", "-m", "pytest", "spec_tests", "-q",
-        "-n", "0", "--tree", "solutions", "-x",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        "spec_tests",
+        "-q",
+        "-n",
+        "0",
+        "--tree",
+        "solutions",
+        "-x",
+    ]
     completed = subprocess.run(run, cwd=ROOT, capture_output=True, text=True)
     if completed.returncode != 0:
         print(completed.stdout[-4000:], completed.stderr[-2000:], sep="\n")
         raise SystemExit(f"the specs failed under coverage (exit {completed.returncode})")
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "coverage.json"
-        subprocess.run([sys.executable, "-m", "coverage", "json", "-q", "--fail-under=0", "-o", str(report)], cwd=ROOT, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "coverage", "json", "-q", "--fail-under=0", "-o", str(report)], cwd=ROOT, check=True
+        )
         return json.loads(report.read_text())
 
 
@@ -62,12 +75,18 @@ def main(argv: list[str]) -> int:
         print(f"{relative:<42} {statements:>6} {branches:>8} {cover:>6.1f}%  {missing}")
     print()
     for layer, summary in layers.items():
-        print(f"layer {layer:<36} {summary['num_statements']:>6} {summary['num_branches']:>8} {percent(summary):>6.1f}%")
+        print(
+            f"layer {layer:<36} {summary['num_statements']:>6} {summary['num_branches']:>8} {percent(summary):>6.1f}%"
+        )
     total = percent(data["totals"])
     threshold = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["coverage"]["report"]["fail_under"]
-    print(f"{'total (line + branch)':<42} {data['totals']['num_statements']:>6} {data['totals'].get('num_branches', 0):>8} {total:>6.1f}%   threshold {threshold}%")
+    print(
+        f"{'total (line + branch)':<42} {data['totals']['num_statements']:>6} {data['totals'].get('num_branches', 0):>8} {total:>6.1f}%   threshold {threshold}%"
+    )
     if "--gate" in argv and total < threshold:
-        print(f"FAIL: coverage {total:.1f}% is under the threshold {threshold}%: add specs that reach the missing lines")
+        print(
+            f"FAIL: coverage {total:.1f}% is under the threshold {threshold}%: add specs that reach the missing lines"
+        )
         return 1
     return 0
 

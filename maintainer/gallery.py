@@ -58,7 +58,9 @@ def render() -> str:
         folder = ROOT / "examples" / name
         record_file = folder / f"{name}_run.json"
         if not record_file.is_file():
-            raise SystemExit(f"gallery: examples/{name} has no {record_file.name}: uv run python maintainer/capture_examples.py {lesson.number}")
+            raise SystemExit(
+                f"gallery: examples/{name} has no {record_file.name}: uv run python maintainer/capture_examples.py {lesson.number}"
+            )
         record = json.loads(record_file.read_text())
         result = json.loads((folder / f"{name}_trace.json").read_text())["result"]
         rows.append((lesson, name, record, result))
@@ -72,10 +74,17 @@ def render() -> str:
         authors = re.match(r".*?\d{4}", lesson.paper).group()  # "Barto, Sutton & Anderson 1983"
         what = f"**{lesson.number} · {authors}**: {lesson.title}<br>{lesson.shows}"
         cells = [animation, what, result_cell(result)]
-        cells += [duration(times[version]["wall_seconds"]) if version in times else "not measured" for version in versions]
+        cells += [
+            duration(times[version]["wall_seconds"]) if version in times else "not measured" for version in versions
+        ]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Times are wall-clock, one lesson at its defaults on an otherwise idle 2-core machine; "
-              "`uv run python maintainer/bench.py --lessons` measures them on yours.", "", END]  # fmt: skip
+    lines += [
+        "",
+        "Times are wall-clock, one lesson at its defaults on an otherwise idle 2-core machine; "
+        "`uv run python maintainer/bench.py --lessons` measures them on yours.",
+        "",
+        END,
+    ]
     return "\n".join(lines)
 
 

@@ -126,10 +126,24 @@ def failing_in_order(paths: list[str]) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as folder:
         results = Path(folder) / "results.json"
         command = [
-            sys.executable, "-m", "pytest", *paths, "-q", "--tb=line", "-p", "maintainer.in_order", "--in-order",
-            "--tree", "solutions", "--results-json", str(results),
-            "-o", "addopts=-m 'not slow and not heavy' -p no:cacheprovider", "--timeout", "60",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "pytest",
+            *paths,
+            "-q",
+            "--tb=line",
+            "-p",
+            "maintainer.in_order",
+            "--in-order",
+            "--tree",
+            "solutions",
+            "--results-json",
+            str(results),
+            "-o",
+            "addopts=-m 'not slow and not heavy' -p no:cacheprovider",
+            "--timeout",
+            "60",
+        ]
         completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         if not results.exists():
             raise RuntimeError(f"the in-order run wrote no results: {' '.join(command)}\n{completed.stdout[-2000:]}")

@@ -60,9 +60,13 @@ def load(path: Path = LIST) -> list[dict]:
     for index, entry in enumerate(entries):
         missing = [name for name in FIELDS if not entry.get(name)]
         if missing or set(entry) - set(FIELDS):
-            raise ValueError(f"{path.name}: mistake {index} ({entry.get('mistake')!r}) needs exactly {FIELDS}; missing {missing}")
+            raise ValueError(
+                f"{path.name}: mistake {index} ({entry.get('mistake')!r}) needs exactly {FIELDS}; missing {missing}"
+            )
         if entry["lesson"] not in SECTIONS:
-            raise ValueError(f"{path.name}: mistake {index}: lesson must be one of {list(SECTIONS)}, got {entry['lesson']!r}")
+            raise ValueError(
+                f"{path.name}: mistake {index}: lesson must be one of {list(SECTIONS)}, got {entry['lesson']!r}"
+            )
     return entries
 
 
@@ -92,7 +96,9 @@ def patched_source(entry: dict, tree: Path = SOLUTIONS) -> tuple[Path, str]:
     after = "".join(lines[exercise.body_last_line :])
     count = body.count(entry["old"])
     if count != 1:
-        raise ValueError(f"{entry['exercise']}: the old snippet occurs {count} times in the body, not once: {entry['old']!r}")
+        raise ValueError(
+            f"{entry['exercise']}: the old snippet occurs {count} times in the body, not once: {entry['old']!r}"
+        )
     return path, before + body.replace(entry["old"], entry["new"]) + after
 
 
@@ -134,8 +140,15 @@ def swapped(entry: dict):
 
 def pytest_addoption(parser):
     group = parser.getgroup("policywerk mistakes")
-    group.addoption("--mistakes-json", default=None, metavar="FILE", help="run each listed mistake against its spec; write the outcomes")
-    group.addoption("--mistake", type=int, default=None, metavar="N", help="swap the N-th listed mistake into every spec")
+    group.addoption(
+        "--mistakes-json",
+        default=None,
+        metavar="FILE",
+        help="run each listed mistake against its spec; write the outcomes",
+    )
+    group.addoption(
+        "--mistake", type=int, default=None, metavar="N", help="swap the N-th listed mistake into every spec"
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -197,12 +210,29 @@ def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         results = Path(folder) / "mistakes.json"
         command = [
-            sys.executable, "-m", "pytest", *specs, "-q", "-p", "maintainer.mistakes", "--mistakes-json", str(results),
-            "--tree", "solutions", "-o", "addopts=-p no:cacheprovider", "-n", "0", "--timeout", "300",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "pytest",
+            *specs,
+            "-q",
+            "-p",
+            "maintainer.mistakes",
+            "--mistakes-json",
+            str(results),
+            "--tree",
+            "solutions",
+            "-o",
+            "addopts=-p no:cacheprovider",
+            "-n",
+            "0",
+            "--timeout",
+            "300",
+        ]
         completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         if not results.exists():
-            raise RuntimeError(f"the mistakes run wrote no results:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+            raise RuntimeError(
+                f"the mistakes run wrote no results:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+            )
         return json.loads(results.read_text())
 
 
@@ -225,7 +255,9 @@ def problems(records: list[dict]) -> list[str]:
         if record["outcome"] != "failed":
             found.append(f"{label}: {record['outcome']} on {entry['spec']}: {record['text'][-300:]}")
         elif " ".join(entry["message"].split()) not in " ".join(record["text"].split()):
-            found.append(f"{label}: {entry['spec']} failed without saying {entry['message']!r}:\n{record['text'][-600:]}")
+            found.append(
+                f"{label}: {entry['spec']} failed without saying {entry['message']!r}:\n{record['text'][-600:]}"
+            )
     return found
 
 
@@ -251,7 +283,13 @@ def page(entries: list[dict] | None = None) -> str:
         rows = [entry for entry in entries if entry["lesson"] == lesson]
         if not rows:
             continue
-        out += ["", f"## {title}", "", "| Exercise | The mistake | What it does to learning | Caught by |", "|---|---|---|---|"]
+        out += [
+            "",
+            f"## {title}",
+            "",
+            "| Exercise | The mistake | What it does to learning | Caught by |",
+            "|---|---|---|---|",
+        ]
         for entry in rows:
             spec = entry["spec"]
             out.append(f"| `{entry['exercise']}` | {_cell(entry['mistake'])} | {_cell(entry['effect'])} | `{spec}` |")

@@ -81,12 +81,32 @@ PACKAGE = "policywerk"
 SURVIVORS = Path(__file__).resolve().parent / "mutation_survivors.toml"
 VERDICTS = ("equivalent", "accepted")
 WORKERS = 2
-SPEC_ARGUMENTS = ["-o", "addopts=", "-m", "not slow and not heavy", "-x", "-p", "no:cacheprovider", "-n", "0", "-q", "--tb=no"]
+SPEC_ARGUMENTS = [
+    "-o",
+    "addopts=",
+    "-m",
+    "not slow and not heavy",
+    "-x",
+    "-p",
+    "no:cacheprovider",
+    "-n",
+    "0",
+    "-q",
+    "--tb=no",
+]
 
 COMPARISON_FLIPS = {
-    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
-    ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In,
-}  # fmt: skip
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+}
 ARITHMETIC_FLIPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
 BOOLEAN_FLIPS = {ast.And: ast.Or, ast.Or: ast.And}
 
@@ -150,7 +170,11 @@ def _shifted(node: ast.expr, by: int) -> ast.expr:
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
-    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
 
 
 def _mutable_nodes(node: ast.AST, lines: list[str]):
@@ -300,7 +324,6 @@ class _Source:
         return self.starts[line - 1] + column
 
 
-
 @contextmanager
 def _put(parents: dict, target: ast.AST, new: ast.AST, insert: bool):
     """Put `new` in place of `target` (or before it) inside the exercise's own tree, for as
@@ -343,7 +366,9 @@ def _snippet(lines: list[str]) -> str:
     return stripped[0] + " …" if len(stripped) > 2 else " ⏎ ".join(stripped)
 
 
-def _mutant(exercise, source: _Source, target: ast.AST, operator: str, new, text: str | None, insert: bool = False) -> Mutant:
+def _mutant(
+    exercise, source: _Source, target: ast.AST, operator: str, new, text: str | None, insert: bool = False
+) -> Mutant:
     """The mutant that puts `new` in place of `target` (or before it, when `insert`).
 
     The edit replaces the target's text; the result must parse to the exercise's tree with
@@ -394,7 +419,9 @@ def _sites(exercise, source: _Source):
         if index >= 2 and not redundant and "pragma: no cover" not in source.lines[statement.lineno - 1]:
             value = assigned or "None"
             indent = " " * statement.col_offset
-            mutant = _mutant(exercise, source, statement, "return-early", early, f"return {value}\n{indent}", insert=True)
+            mutant = _mutant(
+                exercise, source, statement, "return-early", early, f"return {value}\n{indent}", insert=True
+            )
             sites[(statement.lineno, statement.col_offset, "return-early")].append(mutant)
         assigned = _assigned_name(statement) or assigned
     return sorted(sites.items())
@@ -418,7 +445,9 @@ class _Exercise:
                         self.parents[id(child)] = (parent, name)
 
 
-def mutants(tree: Path = SOLUTIONS, modules: list[str] | None = None, sample: int | None = None, seed: int = 0) -> list[Mutant]:
+def mutants(
+    tree: Path = SOLUTIONS, modules: list[str] | None = None, sample: int | None = None, seed: int = 0
+) -> list[Mutant]:
     """The mutants of every exercise in `tree`/policywerk (of the named modules or layers).
 
     With `sample`, at most that many sites per exercise, drawn with a generator seeded by
@@ -534,7 +563,9 @@ def _run_task(task: tuple) -> tuple:
     return (index, *_run_specs(module, path, edit, timeout))
 
 
-def run(found: list[Mutant], tree: Path, scratch: Path, workers: int = WORKERS) -> tuple[dict[int, str], dict[str, str]]:
+def run(
+    found: list[Mutant], tree: Path, scratch: Path, workers: int = WORKERS
+) -> tuple[dict[int, str], dict[str, str]]:
     """Run every mutant's module specs with `tree` (holding policywerk/) as the reference.
 
     Returns each mutant's outcome (by index in `found`) and, for each module whose specs do
@@ -581,7 +612,9 @@ def load_survivors(path: Path = SURVIVORS) -> dict[tuple[str, str, str], dict]:
     judged = {}
     for entry in entries:
         if entry.get("verdict") not in VERDICTS or not entry.get("reason"):
-            raise ValueError(f"{path.name}: every survivor needs a verdict ({' or '.join(VERDICTS)}) and a reason: {entry}")
+            raise ValueError(
+                f"{path.name}: every survivor needs a verdict ({' or '.join(VERDICTS)}) and a reason: {entry}"
+            )
         judged[(entry["exercise"], entry["before"], entry["after"], entry.get("occurrence", 1))] = entry
     return judged
 
@@ -626,7 +659,9 @@ def report(found: list[Mutant], outcomes: dict[int, str], broken: dict[str, str]
     if stale:
         print(f"\nlisted in {SURVIVORS.name} but killed now (remove the entries):")
         for mutant in stale:
-            print(f"  {mutant.location}  {mutant.exercise}  [{mutant.operator}]\n      {mutant.before}\n    → {mutant.after}")
+            print(
+                f"  {mutant.location}  {mutant.exercise}  [{mutant.operator}]\n      {mutant.before}\n    → {mutant.after}"
+            )
     if unlisted:
         print(f"\nsurvivors not listed in {SURVIVORS.name}:")
         for mutant in unlisted:
@@ -638,27 +673,41 @@ def report(found: list[Mutant], outcomes: dict[int, str], broken: dict[str, str]
                     + 'verdict = ""\nreason = ""'
                 )
             else:
-                print(f"  {mutant.location}  {mutant.exercise}  [{mutant.operator}]\n      {mutant.before}\n    → {mutant.after}")
+                print(
+                    f"  {mutant.location}  {mutant.exercise}  [{mutant.operator}]\n      {mutant.before}\n    → {mutant.after}"
+                )
     return 1 if unlisted or stale or broken else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--module", action="append", default=[], metavar="NAME", help="a module or a layer (repeatable): primitives.vector, primitives")
+    parser.add_argument(
+        "--module",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a module or a layer (repeatable): primitives.vector, primitives",
+    )
     parser.add_argument("--sample", type=int, default=None, metavar="N", help="at most N mutation sites per exercise")
     parser.add_argument("--seed", type=int, default=0, help="the seed of --sample (default 0)")
     parser.add_argument("--list", action="store_true", help="print the mutants and run nothing")
-    parser.add_argument("--toml", action="store_true", help="print unlisted survivors as entries for the survivors file")
+    parser.add_argument(
+        "--toml", action="store_true", help="print unlisted survivors as entries for the survivors file"
+    )
     parser.add_argument("--workers", type=int, default=WORKERS, help=f"processes running specs (default {WORKERS})")
     args = parser.parse_args(argv)
 
-    sampling = f"at most {args.sample} sites per exercise, seed {args.seed}" if args.sample is not None else "every site"
+    sampling = (
+        f"at most {args.sample} sites per exercise, seed {args.seed}" if args.sample is not None else "every site"
+    )
     with tempfile.TemporaryDirectory(prefix="policywerk-mutate-") as scratch:
         tree = snapshot(Path(scratch))
         found = mutants(tree, args.module, args.sample, args.seed)
         if args.list:
             for mutant in found:
-                print(f"{mutant.location}  {mutant.exercise}  [{mutant.operator}]\n    {mutant.before}\n  → {mutant.after}")
+                print(
+                    f"{mutant.location}  {mutant.exercise}  [{mutant.operator}]\n    {mutant.before}\n  → {mutant.after}"
+                )
             print(f"{len(found)} mutants ({sampling})")
             return 0
         missing = sorted({m.module for m in found if not spec_path(m.module).exists()})
@@ -672,6 +721,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{module}: no spec file, not run")
     print(f"\n{len(found)} mutants ({sampling}) in {time.perf_counter() - started:.0f} s with {args.workers} workers")
     return status
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -78,7 +78,9 @@ def swapped(names: list[str], variant: str):
 
 
 def pytest_addoption(parser):
-    parser.addoption("--trivial-answer", choices=VARIANTS, default=None, help="swap each spec's exercises for this trivial answer")
+    parser.addoption(
+        "--trivial-answer", choices=VARIANTS, default=None, help="swap each spec's exercises for this trivial answer"
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -97,10 +99,25 @@ def run_variant(variant: str, paths: list[str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         results = Path(folder) / "results.json"
         command = [
-            sys.executable, "-m", "pytest", *paths, "-q", "--tb=line", "-p", "maintainer.trivial_answers",
-            "--trivial-answer", variant, "--tree", "solutions", "--results-json", str(results),
-            "-o", "addopts=-m 'not slow and not heavy' -p no:cacheprovider", "--timeout", "60",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "pytest",
+            *paths,
+            "-q",
+            "--tb=line",
+            "-p",
+            "maintainer.trivial_answers",
+            "--trivial-answer",
+            variant,
+            "--tree",
+            "solutions",
+            "--results-json",
+            str(results),
+            "-o",
+            "addopts=-m 'not slow and not heavy' -p no:cacheprovider",
+            "--timeout",
+            "60",
+        ]
         subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         if not results.exists():
             raise RuntimeError(f"the spec run for the {variant!r} answer wrote no results: {' '.join(command)}")

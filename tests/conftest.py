@@ -22,9 +22,22 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_specs(tree: Path | str, *arguments: str, results: Path) -> list[dict]:
     """Run the default (non-slow) specs in a subprocess against a tree; return their records."""
     command = [
-        sys.executable, "-m", "pytest", "spec_tests", "-q", "--tb=line", "--tree", str(tree),
-        "--results-json", str(results), "-p", "no:cacheprovider", "-n", "0", *arguments,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pytest",
+        "spec_tests",
+        "-q",
+        "--tb=line",
+        "--tree",
+        str(tree),
+        "--results-json",
+        str(results),
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "0",
+        *arguments,
+    ]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     if not results.exists():
         raise AssertionError(f"the spec run wrote no results:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")

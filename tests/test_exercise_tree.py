@@ -51,11 +51,15 @@ def test_generated_stubs_equal_the_committed_exercises(stub_tree):
     committed = committed_stubs()
     assert sorted(generated) == sorted(committed), "files differ: run uv run python maintainer/generate_exercises.py"
     drifted = [path for path in generated if generated[path] != committed[path]]
-    assert not drifted, f"stubs drifted from the reference in {drifted}: run uv run python maintainer/generate_exercises.py"
+    assert not drifted, (
+        f"stubs drifted from the reference in {drifted}: run uv run python maintainer/generate_exercises.py"
+    )
 
 
 def test_every_module_of_the_pristine_stub_tree_imports_cleanly(stub_tree):
-    names = [generate_exercises.module_name(path, stub_tree) for path in generate_exercises.reference_modules(stub_tree)]
+    names = [
+        generate_exercises.module_name(path, stub_tree) for path in generate_exercises.reference_modules(stub_tree)
+    ]
     modules = [f"policywerk.{name}" if name else "policywerk" for name in names]
     program = "import importlib\n" + "".join(f"importlib.import_module({module!r})\n" for module in modules)
     completed = subprocess.run([sys.executable, "-c", program], cwd=stub_tree, capture_output=True, text=True)

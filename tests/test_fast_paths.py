@@ -76,7 +76,9 @@ def test_affine_backward_one_hot_without_the_input_gradient_gives_none_in_its_pl
     grads = [[generator.uniform(-1.0, 1.0) for _ in range(6)] for _ in range(9)]
     grad_weights, grad_bias, _ = dense.affine_backward(inputs, weights, grads)
     assert network.affine_backward_one_hot(inputs, weights, grads, before, before + 12, input_gradient=False) == (
-        grad_weights, grad_bias, None
+        grad_weights,
+        grad_bias,
+        None,
     )
 
 
@@ -152,7 +154,9 @@ def test_deferred_weight_gradients_are_the_same_sums_and_the_input_gradients_the
     direct_inputs = [direct.backward(direct.forward(rows)[1], grad) for rows, grad in zip(steps, grads)]
     assert deferred_inputs == direct_inputs
     for mine, theirs in zip(deferring.parameters(), direct.parameters()):
-        assert [g for row in mine.grad for g in row] == pytest.approx([g for row in theirs.grad for g in row], rel=1e-12, abs=1e-15)
+        assert [g for row in mine.grad for g in row] == pytest.approx(
+            [g for row in theirs.grad for g in row], rel=1e-12, abs=1e-15
+        )
         assert any(g != 0.0 for row in mine.grad for g in row)
     assert all(affine_map.deferred is None for affine_map in deferring.maps)  # nothing left waiting
 
@@ -172,9 +176,20 @@ def test_a_backward_pass_that_raises_leaves_no_deferred_rows_behind():
 
 
 def test_deferring_reaches_a_network_by_an_attribute_path():
-    model = dreamer_world_model.WorldModel(dreamer_world_model.Config(image_size=2, gru_units=2, categoricals=1, classes=2,
-                                                                        encoder_units=2, hidden_units=2, head_units=2,
-                                                                        bins=3, sequence_length=2), Rng(0))  # fmt: skip
+    model = dreamer_world_model.WorldModel(
+        dreamer_world_model.Config(
+            image_size=2,
+            gru_units=2,
+            categoricals=1,
+            classes=2,
+            encoder_units=2,
+            hidden_units=2,
+            head_units=2,
+            bins=3,
+            sequence_length=2,
+        ),
+        Rng(0),
+    )
     seen = []
 
     @defers_weight_gradients("self.gru", "self.posterior")

@@ -44,7 +44,12 @@ def test_one_step_of_our_balance_world_equals_cartpoles():
     env.reset(seed=0)
     generator = random.Random(0)
     for _ in range(50):
-        state = (generator.uniform(-2.0, 2.0), generator.uniform(-2.0, 2.0), generator.uniform(-0.2, 0.2), generator.uniform(-2.0, 2.0))
+        state = (
+            generator.uniform(-2.0, 2.0),
+            generator.uniform(-2.0, 2.0),
+            generator.uniform(-0.2, 0.2),
+            generator.uniform(-2.0, 2.0),
+        )
         for action in (0, 1):
             env.state = np.array(state, dtype=np.float64)
             env.steps_beyond_terminated = None
@@ -109,7 +114,10 @@ def test_unsupported_spaces_and_unknown_environments_are_refused_clearly():
 def test_the_bonus_lesson_runs_in_quick_mode():
     completed = subprocess.run(
         [sys.executable, "lessons/bonus_gymnasium.py", "--quick", "--out", str(ROOT / "output")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "CliffWalking" in completed.stdout and "CartPole" in completed.stdout

@@ -62,7 +62,9 @@ with unwritten(["primitives.vector.add", "world.catcher.Catcher._reset"]):
 print(said, vector.add([1.0], [2.0]), catcher.Catcher().reset(seed=0)[1])
 """
     completed = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True)
-    assert completed.stdout.strip() == "['primitives.vector.add', 'world.catcher.Catcher._reset'] [3.0] {}", completed.stderr
+    assert completed.stdout.strip() == "['primitives.vector.add', 'world.catcher.Catcher._reset'] [3.0] {}", (
+        completed.stderr
+    )
 
 
 def status_of(message: str, outcome: str = "failed") -> ModuleStatus:

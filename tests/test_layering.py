@@ -67,11 +67,14 @@ def network_classes(path) -> list[str]:
 
     def delegates(function) -> bool:
         return any(
-            isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "forward"
-            and isinstance(call.func.value, ast.Attribute) and isinstance(call.func.value.value, ast.Name)
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "forward"
+            and isinstance(call.func.value, ast.Attribute)
+            and isinstance(call.func.value.value, ast.Name)
             and call.func.value.value.id == "self"
             for call in ast.walk(function)
-        )  # fmt: skip
+        )
 
     found = []
     for node in ast.parse(path.read_text()).body:

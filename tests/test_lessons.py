@@ -14,7 +14,9 @@ from grading import manifest
 ROOT = Path(__file__).resolve().parent.parent
 READY = sorted(number for number, lesson in manifest.load().lessons.items() if lesson.status == "ready")
 GIF_LIMIT = 2_000_000  # bytes: a lesson's GIF, at --quick and at its defaults
-WITH_SCRIPT = sorted(number for number, lesson in manifest.load().lessons.items() if lesson.status in ("ready", "building"))
+WITH_SCRIPT = sorted(
+    number for number, lesson in manifest.load().lessons.items() if lesson.status in ("ready", "building")
+)
 
 
 # The quick modes of the network lessons (05-07) train for several seconds each: they run with
@@ -30,8 +32,11 @@ def test_a_lesson_in_quick_mode_writes_gif_poster_trace_and_trace_json(number, t
     name = Path(lesson.script).stem
     completed = subprocess.run(
         [sys.executable, lesson.script, "--quick", "--tree", "solutions", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     files = {suffix: tmp_path / f"{name}{suffix}" for suffix in (".gif", "_poster.png", "_trace.png", "_trace.json")}
     for suffix, path in files.items():
@@ -50,13 +55,24 @@ def test_a_lesson_in_quick_mode_writes_gif_poster_trace_and_trace_json(number, t
 def test_a_ready_lesson_has_its_captured_example(number):
     name = Path(manifest.load().lessons[number].script).stem
     folder = ROOT / "examples" / name
-    for file in ("stdout.txt", f"{name}.gif", f"{name}_poster.png", f"{name}_trace.png", f"{name}_trace.json", f"{name}_run.json"):
-        assert (folder / file).is_file(), f"missing examples/{name}/{file}: run uv run python maintainer/capture_examples.py {number}"
+    for file in (
+        "stdout.txt",
+        f"{name}.gif",
+        f"{name}_poster.png",
+        f"{name}_trace.png",
+        f"{name}_trace.json",
+        f"{name}_run.json",
+    ):
+        assert (folder / file).is_file(), (
+            f"missing examples/{name}/{file}: run uv run python maintainer/capture_examples.py {number}"
+        )
     result = json.loads((folder / f"{name}_trace.json").read_text()).get("result")
     recapture = f"uv run python maintainer/capture_examples.py {number}"
     assert result and result["quick"] is False, f"examples/{name} states no result of a full run: {recapture}"
     assert set(result) >= {"name", "value", "bar", "higher_is_better", "reached", "measured"}, result
-    assert "Result: " in (folder / "stdout.txt").read_text(), f"examples/{name}/stdout.txt lacks its result line: {recapture}"
+    assert "Result: " in (folder / "stdout.txt").read_text(), (
+        f"examples/{name}/stdout.txt lacks its result line: {recapture}"
+    )
 
 
 @pytest.mark.parametrize("number", READY)
@@ -78,7 +94,9 @@ def test_the_gymnasium_bonus_without_the_extra_says_how_to_install_it():
         pass
     else:
         pytest.skip("the extra is installed here: tests/test_gymnasium.py runs the bonus itself")
-    completed = subprocess.run([sys.executable, "lessons/bonus_gymnasium.py"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "lessons/bonus_gymnasium.py"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert completed.returncode == 1
     assert "uv sync --group gymnasium" in completed.stdout and "Traceback" not in completed.stdout + completed.stderr
 

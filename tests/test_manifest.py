@@ -36,7 +36,9 @@ def test_every_exercise_in_the_package_has_a_manifest_entry_and_every_entry_is_r
 def test_exercises_are_listed_module_by_module_in_layer_order():
     order = [manifest.module_of(name) for name in MANIFEST.exercises]
     runs = [module for index, module in enumerate(order) if index == 0 or order[index - 1] != module]
-    assert runs == [m for m in MANIFEST.modules if m in order], "exercises of a module must stand together, modules in manifest order"
+    assert runs == [m for m in MANIFEST.modules if m in order], (
+        "exercises of a module must stand together, modules in manifest order"
+    )
 
 
 @pytest.mark.parametrize("name", MANIFEST.exercises)

@@ -25,8 +25,8 @@ def tiny(x, y):
 EXPECTED = {
     ("comparison", "if x < 0:", "if x <= 0:"),
     ("constant", "if x < 0:", "if x < 1:"),
-    ("drop", "if x < 0: ⏎ raise ValueError(f\"tiny: x must be >= 0, got {x - 1}\")", "pass"),
-    ("drop", "raise ValueError(f\"tiny: x must be >= 0, got {x - 1}\")", "pass"),
+    ("drop", 'if x < 0: ⏎ raise ValueError(f"tiny: x must be >= 0, got {x - 1}")', "pass"),
+    ("drop", 'raise ValueError(f"tiny: x must be >= 0, got {x - 1}")', "pass"),
     ("drop", "total = x * 2", "pass"),
     ("arithmetic", "total = x * 2", "total = x / 2"),
     ("constant", "total = x * 2", "total = x * 3"),

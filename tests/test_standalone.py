@@ -35,9 +35,16 @@ NOT_FILES = {
 # strings, the hints among them, are all prose).
 MARKDOWN = ("*.md", "papers/*.md", "maintainer/*.md")
 PYTHON = (
-    "solutions/**/*.py", "spec_tests/**/*.py", "tests/**/*.py", "lessons/*.py", "grading/*.py",
-    "maintainer/*.py", "adapters/*.py", "grader.py", "treepath.py",
-)  # fmt: skip
+    "solutions/**/*.py",
+    "spec_tests/**/*.py",
+    "tests/**/*.py",
+    "lessons/*.py",
+    "grading/*.py",
+    "maintainer/*.py",
+    "adapters/*.py",
+    "grader.py",
+    "treepath.py",
+)
 TOML = ("curriculum.toml", "pyproject.toml", "maintainer/*.toml")
 
 # A file name: a dotted or slashed name ending in one of the repository's own text suffixes.
@@ -45,7 +52,9 @@ TOML = ("curriculum.toml", "pyproject.toml", "maintainer/*.toml")
 FILE_NAME = re.compile(r"(?<![\w./{}*<-])(?:\.{1,2}/)?[\w.-]*\w(?:/[\w.-]+)*\.(?:md|py|toml)(?![\w/*}-])")
 # A folder path: names joined by slashes. Kept only when it reads as a path (see is_folder_path),
 # so that m/s, and/or and 1/6 stay prose.
-SLASHED = re.compile(r"(?<![\w./{}*<:-])(?:\.{1,2}/)?[A-Za-z_.][\w.-]*(?:/[\w.-]+)*/(?:[\w.-]+)?(?=[\s`'\"),;:]|\.?$|\.\s)")
+SLASHED = re.compile(
+    r"(?<![\w./{}*<:-])(?:\.{1,2}/)?[A-Za-z_.][\w.-]*(?:/[\w.-]+)*/(?:[\w.-]+)?(?=[\s`'\"),;:]|\.?$|\.\s)"
+)
 URL = re.compile(r"\w+://\S+")
 ISSUE = re.compile(r"\bissues?(?:\s+#?\d+|'s|\s+notes?\b)", re.IGNORECASE)
 PROTOTYPE = re.compile(r"\bprototyp", re.IGNORECASE)
@@ -78,7 +87,10 @@ def path_like_names(text: str, top_level: set[str]) -> list[tuple[int, str]]:
 # `test_random.py`, `conftest.py`), the package's and the specs' folders.
 PACKAGE = (ROOT / "solutions", ROOT / "solutions" / "policywerk")
 LAYER_FOLDERS = (ROOT / "spec_tests", ROOT / "tests") + tuple(
-    folder for tree in ("solutions/policywerk", "spec_tests") for folder in sorted((ROOT / tree).iterdir()) if folder.is_dir()
+    folder
+    for tree in ("solutions/policywerk", "spec_tests")
+    for folder in sorted((ROOT / tree).iterdir())
+    if folder.is_dir()
 )
 
 
@@ -119,15 +131,20 @@ def prose_of_python(path: Path) -> list[tuple[int, str]]:
         strings = [node for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)]
         inside = {id(part) for node in strings for part in ast.walk(node)}
         strings += [
-            node for node in ast.walk(tree)
+            node
+            for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside
-        ]  # fmt: skip
+        ]
     else:
         for node in ast.walk(tree):
             body = getattr(node, "body", None)
             if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body:
                 first = body[0]
-                if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                if (
+                    isinstance(first, ast.Expr)
+                    and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)
+                ):
                     strings.append(first.value)
     for node in strings:
         # The literal as written, so that line numbers are the file's; escapes become spaces.
@@ -173,7 +190,15 @@ def test_a_name_outside_the_repository_is_reported_with_its_line(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["as measured in issue 11", "the Issue 7 note", "the issue's outcome", "in issue notes", "the prototype found", "Prototypes showed"]
+    "text",
+    [
+        "as measured in issue 11",
+        "the Issue 7 note",
+        "the issue's outcome",
+        "in issue notes",
+        "the prototype found",
+        "Prototypes showed",
+    ],
 )
 def test_an_issue_or_a_prototype_is_reported(text):
     found = problems(text, SAMPLE)
@@ -202,9 +227,15 @@ def test_a_lesson_s_strings_are_read_and_a_module_s_code_strings_are_not(tmp_pat
     module = tmp_path / "solutions" / "sample.py"
     for path in (lesson, module):
         path.parent.mkdir()
-        path.write_text('"""The module.\n\nIts notes: see CONSTANTS.md."""\n\nNAME = "a/b.md"  # written to notes/c.md\nprint(f"see {NAME} and d.md")\n')
-    names = {path.parent.name: [(line, name) for line, text in prose_of_python(path) for _, name in path_like_names(text, set())]
-             for path in (lesson, module)}  # fmt: skip
+        path.write_text(
+            '"""The module.\n\nIts notes: see CONSTANTS.md."""\n\nNAME = "a/b.md"  # written to notes/c.md\nprint(f"see {NAME} and d.md")\n'
+        )
+    names = {
+        path.parent.name: [
+            (line, name) for line, text in prose_of_python(path) for _, name in path_like_names(text, set())
+        ]
+        for path in (lesson, module)
+    }
     assert sorted(names["solutions"]) == [(1, "CONSTANTS.md"), (5, "notes/c.md")]
     assert sorted(names["lessons"]) == [(1, "CONSTANTS.md"), (5, "a/b.md"), (5, "notes/c.md"), (6, "d.md")]
 
@@ -212,5 +243,5 @@ def test_a_lesson_s_strings_are_read_and_a_module_s_code_strings_are_not(tmp_pat
 def test_a_name_is_reported_at_its_own_line_of_a_docstring(tmp_path):
     module = tmp_path / "sample.py"
     module.write_text('def f():\n    """One.\n\n    Three: see CONSTANTS.md.\n    """\n')
-    (first, text), = prose_of_python(module)
+    ((first, text),) = prose_of_python(module)
     assert problems(text, module, first) == [f"{module}:4: names 'CONSTANTS.md', which the repository does not hold"]

@@ -120,13 +120,28 @@ def hand_action(raw, noise, min_std, max_std):
 
 # ── tiny settings ────────────────────────────────────────────────────────────────────────
 
-TINY = dict(image_size=3, batch_size=2, sequence_length=3, gru_units=3, categoricals=2, classes=3, encoder_units=4,
-            hidden_units=4, head_units=3, actor_critic_units=4, bins=5, bin_low=-2.0, bin_high=2.0)  # fmt: skip
+TINY = dict(
+    image_size=3,
+    batch_size=2,
+    sequence_length=3,
+    gru_units=3,
+    categoricals=2,
+    classes=3,
+    encoder_units=4,
+    hidden_units=4,
+    head_units=3,
+    actor_critic_units=4,
+    bins=5,
+    bin_low=-2.0,
+    bin_high=2.0,
+)
 
 # Config settings that leave one world-model term alone in the loss (the others scaled by 0).
 ONLY = {
-    term: {name: (1.0 if name == f"{term}_scale" else 0.0) for name in
-           ("image_scale", "reward_scale", "continue_scale", "dynamics_scale", "representation_scale")}  # fmt: skip
+    term: {
+        name: (1.0 if name == f"{term}_scale" else 0.0)
+        for name in ("image_scale", "reward_scale", "continue_scale", "dynamics_scale", "representation_scale")
+    }
     for term in ("image", "reward", "continue", "dynamics", "representation")
 }
 
@@ -253,7 +268,10 @@ def world_model_loss_replay(model, batch, recorded) -> float:
     continues = [k for step in batch.continues for k in step]
     image = sum((p - x) ** 2 for row, target in zip(decoded, targets) for p, x in zip(row, target))
     reward = sum(m * hand_twohot_loss(z, r, bins) for z, r, m in zip(reward_logits, rewards, masks))
-    cont = sum(-k * math.log(sigmoid(z)) - (1.0 - k) * math.log(1.0 - sigmoid(z)) for (z,), k in zip(continue_logits, continues))
+    cont = sum(
+        -k * math.log(sigmoid(z)) - (1.0 - k) * math.log(1.0 - sigmoid(z))
+        for (z,), k in zip(continue_logits, continues)
+    )
     return (c.image_scale * image + c.reward_scale * reward + c.continue_scale * cont + kl_terms) / count
 
 
@@ -274,7 +292,13 @@ def actor_loss_replay(agent, recorded_imagination, recorded_behaviour) -> float:
         hidden = model.gru.step([z + a for z, (a, _) in zip(latents, moves)], hidden)[0]
         logits = model.prior.forward(hidden)[0]
         latents = [
-            _replayed(recorded_imagination.latents[t + 1][n], logits[n], recorded_imagination.prior_logits[t][n], c.classes, c.unimix)
+            _replayed(
+                recorded_imagination.latents[t + 1][n],
+                logits[n],
+                recorded_imagination.prior_logits[t][n],
+                c.classes,
+                c.unimix,
+            )
             for n in range(starts)
         ]
         states.append([h + z for h, z in zip(hidden, latents)])
@@ -286,7 +310,9 @@ def actor_loss_replay(agent, recorded_imagination, recorded_behaviour) -> float:
     total = 0.0
     for n in range(starts):
         column = lambda entries, first=0, last=horizon: [entries[t * starts + n] for t in range(first, last)]  # noqa: E731
-        returns = hand_lambda_returns(column(rewards), column(continues), column(values, 0, horizon + 1), c.gamma, c.lam)
+        returns = hand_lambda_returns(
+            column(rewards), column(continues), column(values, 0, horizon + 1), c.gamma, c.lam
+        )
         for t in range(horizon):
             total -= weights[t][n] * returns[t] / (scale * count)
             total -= c.entropy_scale * weights[t][n] * entropies[t][n] / count
@@ -306,5 +332,7 @@ def critic_loss_replay(agent, recorded_imagination, recorded_behaviour) -> float
         for n in range(starts):
             z, w = logits[t * starts + n], recorded_behaviour.weights[t][n]
             total += w * hand_twohot_loss(z, recorded_behaviour.returns[t][n], c.bin_values) / count
-            total += c.slow_regulariser * w * hand_twohot_loss(z, recorded_behaviour.slow_values[t][n], c.bin_values) / count
+            total += (
+                c.slow_regulariser * w * hand_twohot_loss(z, recorded_behaviour.slow_values[t][n], c.bin_values) / count
+            )
     return total

@@ -154,7 +154,9 @@ def test_internal_reinforcement_on_a_hand_made_sequence_ending_in_a_failure():
         barto_sutton.internal_reinforcement(rewards[t], predictions[t + 1], predictions[t], GAMMA, failed[t])
         for t in range(3)
     ]
-    assert got == pytest.approx([-0.185, -0.27, -0.4], abs=1e-12), "r̂ = r + γ·p(t) − p(t−1): the new prediction is discounted by γ"
+    assert got == pytest.approx([-0.185, -0.27, -0.4], abs=1e-12), (
+        "r̂ = r + γ·p(t) − p(t−1): the new prediction is discounted by γ"
+    )
 
 
 @exercise("actors.barto_sutton.internal_reinforcement")
@@ -177,7 +179,10 @@ def test_internal_reinforcement_is_positive_when_things_go_better_than_predicted
 
 @pytest.mark.parametrize(
     "gamma",
-    [pytest.param(g, marks=exercise("actors.barto_sutton.internal_reinforcement"), id=f"gamma={g}") for g in (-0.1, 1.5)],
+    [
+        pytest.param(g, marks=exercise("actors.barto_sutton.internal_reinforcement"), id=f"gamma={g}")
+        for g in (-0.1, 1.5)
+    ],
 )
 def test_internal_reinforcement_rejects_a_discount_outside_0_1(gamma):
     with pytest.raises(ValueError) as error:
@@ -195,7 +200,9 @@ def test_update_adds_the_box_to_the_faded_traces_then_moves_every_weight_along_i
     element.update(1, amount=1.0, signal=0.0)  # e = [0, 0.5, 0, 0]; no signal: w stays 0
     assert element.weights() == [0.0, 0.0, 0.0, 0.0]
     element.update(3, amount=-1.0, signal=2.0)  # e = [0, 0.25, 0, −0.5]; w += 10·2·e
-    assert element.weights() == pytest.approx([0.0, 5.0, 0.0, -10.0], abs=1e-12), "the trace adds (1 − δ)·amount, not the amount at full strength"
+    assert element.weights() == pytest.approx([0.0, 5.0, 0.0, -10.0], abs=1e-12), (
+        "the trace adds (1 − δ)·amount, not the amount at full strength"
+    )
     assert [element.trace(box) for box in range(4)] == pytest.approx([0.0, 0.25, 0.0, -0.5], abs=1e-15)
     element.update(1, amount=1.0, signal=-1.0)  # e = [0, 0.125 + 0.5, 0, −0.25]; w −= 10·e
     assert element.weights() == pytest.approx([0.0, 5.0 - 6.25, 0.0, -10.0 + 2.5], abs=1e-12)
@@ -261,7 +268,9 @@ def test_clear_forgets_the_traces_but_keeps_the_weights():
     [
         pytest.param(
             d,
-            marks=[exercise(f"actors.barto_sutton.TracedWeights.{name}") for name in ("weight", "trace", "update", "clear")],
+            marks=[
+                exercise(f"actors.barto_sutton.TracedWeights.{name}") for name in ("weight", "trace", "update", "clear")
+            ],
             id=f"decay={d}",
         )
         for d in (0.9, 0.8, 0.5, 0.0)
@@ -378,7 +387,13 @@ def test_ase_policy_keeps_its_own_copy_of_the_weights():
     "weights, noise_std, named",
     [
         pytest.param([0.0] * 161, 0.01, (162, 161), marks=exercise("actors.barto_sutton.ase_policy"), id="161-weights"),
-        pytest.param([0.0] * 162, -0.1, ("noise_std", -0.1), marks=exercise("actors.barto_sutton.ase_policy"), id="negative-noise"),
+        pytest.param(
+            [0.0] * 162,
+            -0.1,
+            ("noise_std", -0.1),
+            marks=exercise("actors.barto_sutton.ase_policy"),
+            id="negative-noise",
+        ),
     ],
 )
 def test_ase_policy_rejects_bad_input(weights, noise_std, named):
@@ -461,17 +476,32 @@ def test_train_calls_on_step_for_every_step_and_on_trial_after_each_trial():
     steps, trials = [], []
 
     def on_trial(report):
-        trials.append((report.trial, report.length, report.failed, [report.ace.trace(box) for box in range(162)], report.ace.weights()))
+        trials.append(
+            (
+                report.trial,
+                report.length,
+                report.failed,
+                [report.ace.trace(box) for box in range(162)],
+                report.ace.weights(),
+            )
+        )
 
     barto_sutton.train(
-        balance.BalanceWorld(), barto_sutton.Config(max_failures=4), seed=2, on_trial=on_trial,
+        balance.BalanceWorld(),
+        barto_sutton.Config(max_failures=4),
+        seed=2,
+        on_trial=on_trial,
         on_step=lambda report: steps.append((report.trial, report.step, report.state)),
-    )  # fmt: skip
+    )
     assert [(trial, length, failed) for trial, length, failed, _, _ in trials] == [
         (k + 1, length, True) for k, length in enumerate(lengths)
     ]
-    assert [(trial, step) for trial, step, _ in steps] == [(k + 1, s) for k, n in enumerate(lengths) for s in range(1, n + 1)]
-    assert [x for _, _, state in steps for x in state] == pytest.approx([x for state in states for x in state], abs=1e-12)
+    assert [(trial, step) for trial, step, _ in steps] == [
+        (k + 1, s) for k, n in enumerate(lengths) for s in range(1, n + 1)
+    ]
+    assert [x for _, _, state in steps for x in state] == pytest.approx(
+        [x for state in states for x in state], abs=1e-12
+    )
     assert all(trace == 0.0 for _, _, _, traces, _ in trials for trace in traces)  # cleared before on_trial
     assert trials[-1][4] == pytest.approx(v, rel=1e-9, abs=1e-12)
 

@@ -53,12 +53,32 @@ NON_TERMINAL = sorted(s for s in DISTANCE if s != GOAL)
 # (open floor above), otherwise right (the top row, under the wall, under the pit).
 U, R, N = UP, RIGHT, None
 OPTIMAL_POLICY = [
-    R, R, R, R, N,
-    U, N, U, N, U,
-    U, R, U, R, U,
-    U, U, U, U, U,
-    U, U, U, U, U,
-]  # fmt: skip
+    R,
+    R,
+    R,
+    R,
+    N,
+    U,
+    N,
+    U,
+    N,
+    U,
+    U,
+    R,
+    U,
+    R,
+    U,
+    U,
+    U,
+    U,
+    U,
+    U,
+    U,
+    U,
+    U,
+    U,
+    U,
+]
 
 
 def cell(row, col):
@@ -161,9 +181,9 @@ def test_action_values_with_gamma_zero_are_the_immediate_rewards():
     world = gridworld.GridWorld()
     values = [float(s) for s in range(25)]  # anything: γ = 0 ignores them
     # From (1, 4): up the goal +1, right bumps −0.04, down −0.04, left the pit −1.
-    assert bellman.action_values(world, values, cell(1, 4), 0.0) == pytest.approx([1.0, -0.04, -0.04, -1.0], abs=1e-12), (
-        "with γ = 0 an action is worth its immediate reward: only V(s') is discounted, never the reward r"
-    )
+    assert bellman.action_values(world, values, cell(1, 4), 0.0) == pytest.approx(
+        [1.0, -0.04, -0.04, -1.0], abs=1e-12
+    ), "with γ = 0 an action is worth its immediate reward: only V(s') is discounted, never the reward r"
 
 
 @exercise("actors.bellman.action_values")
@@ -289,7 +309,9 @@ def test_value_iteration_ripples_back_from_the_goal_one_step_per_sweep():
     # states within k steps of the goal are above W_k, and they already hold their final G(d).
     snapshots = []
     bellman.value_iteration(gridworld.GridWorld(), GAMMA, on_sweep=lambda k, values, _: snapshots.append(list(values)))
-    assert len(snapshots) == 9, "one sweep per step of the longest path, plus one: a sweep reads only the previous sweep's values, not in place"
+    assert len(snapshots) == 9, (
+        "one sweep per step of the longest path, plus one: a sweep reads only the previous sweep's values, not in place"
+    )
     for k, values in enumerate(snapshots, start=1):
         no_news = STEP_COST * math.fsum(GAMMA**i for i in range(k))
         reached = {s for s in NON_TERMINAL if values[s] > no_news + 1e-9}
@@ -393,7 +415,9 @@ def test_policy_evaluation_of_a_policy_that_never_ends_is_the_geometric_series_o
         expected[cell(row, 4)] = value
     for row, value in zip((2, 3, 4), (-1.0, -0.94, -0.886)):
         expected[cell(row, 3)] = value
-    assert values == pytest.approx(expected, abs=1e-8), "policy evaluation follows the policy's own action in each state, not the best one"
+    assert values == pytest.approx(expected, abs=1e-8), (
+        "policy evaluation follows the policy's own action in each state, not the best one"
+    )
 
 
 @exercise("actors.bellman.policy_evaluation")
@@ -558,7 +582,9 @@ def test_policy_iteration_keeps_the_current_action_when_a_better_one_beats_it_by
     # The docstring's tie rule: action 1 is better by 8e-10 only, a tie (within 1e-9), so the
     # first action stays and the first improvement is already stable.
     calls = []
-    result = bellman.policy_iteration(NearTie(8e-10), GAMMA, on_iteration=lambda i, v, policy: calls.append(list(policy)))
+    result = bellman.policy_iteration(
+        NearTie(8e-10), GAMMA, on_iteration=lambda i, v, policy: calls.append(list(policy))
+    )
     assert result.iterations == 1
     assert calls == [[0, None]]
 
@@ -567,7 +593,9 @@ def test_policy_iteration_keeps_the_current_action_when_a_better_one_beats_it_by
 def test_policy_iteration_switches_when_the_better_action_beats_the_current_by_more_than_1e_9():
     # A gap of 2e-9 is no tie: iteration 1 switches to action 1, iteration 2 is stable.
     calls = []
-    result = bellman.policy_iteration(NearTie(2e-9), GAMMA, on_iteration=lambda i, v, policy: calls.append(list(policy)))
+    result = bellman.policy_iteration(
+        NearTie(2e-9), GAMMA, on_iteration=lambda i, v, policy: calls.append(list(policy))
+    )
     assert result.iterations == 2
     assert calls == [[1, None], [1, None]]
     assert result.policy == [1, None]

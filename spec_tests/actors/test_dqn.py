@@ -38,8 +38,16 @@ SHAPE = (1, 16, 16)
 
 def tiny_config(**overrides):
     """A small network and budget: 2 conv filters, 5 hidden units, batches of 4."""
-    settings = dict(conv_filters=2, hidden=5, batch_size=4, replay_capacity=64, learning_starts=8, target_sync=3,
-                    epsilon_steps=20, total_steps=40)  # fmt: skip
+    settings = dict(
+        conv_filters=2,
+        hidden=5,
+        batch_size=4,
+        replay_capacity=64,
+        learning_starts=8,
+        target_sync=3,
+        epsilon_steps=20,
+        total_steps=40,
+    )
     settings.update(overrides)
     return dqn.Config(**settings)
 
@@ -60,20 +68,32 @@ def random_vector_batch(size, seed):
     generator = random.Random(seed)
     vectors = random_vectors(2 * size, seed)
     return [
-        dqn.NStepTransition(vectors[2 * i], generator.randrange(2), generator.choice([-1.0, 0.0, 1.0]),
-                            vectors[2 * i + 1], i % 3 == 0, generator.randint(1, 3))
+        dqn.NStepTransition(
+            vectors[2 * i],
+            generator.randrange(2),
+            generator.choice([-1.0, 0.0, 1.0]),
+            vectors[2 * i + 1],
+            i % 3 == 0,
+            generator.randint(1, 3),
+        )
         for i in range(size)
-    ]  # fmt: skip
+    ]
 
 
 def random_batch(size, seed, terminated_every=3):
     generator = random.Random(seed)
     screens = random_screens(2 * size, seed)
     return [
-        dqn.NStepTransition(screens[2 * i], generator.randrange(3), generator.choice([-1.0, 0.0, 0.81, 1.0]),
-                            screens[2 * i + 1], i % terminated_every == 0, generator.randint(1, 3))
+        dqn.NStepTransition(
+            screens[2 * i],
+            generator.randrange(3),
+            generator.choice([-1.0, 0.0, 0.81, 1.0]),
+            screens[2 * i + 1],
+            i % terminated_every == 0,
+            generator.randint(1, 3),
+        )
         for i in range(size)
-    ]  # fmt: skip
+    ]
 
 
 def values_of(net):
@@ -195,7 +215,10 @@ def test_q_network_sees_every_row_and_column_of_the_screen():
 
 @pytest.mark.parametrize(
     "kernel_size, stride",
-    [pytest.param(k, s, marks=exercise("actors.dqn.build_q_network"), id=f"{k}x{k}-stride-{s}") for k, s in ((3, 2), (8, 3), (5, 2))],
+    [
+        pytest.param(k, s, marks=exercise("actors.dqn.build_q_network"), id=f"{k}x{k}-stride-{s}")
+        for k, s in ((3, 2), (8, 3), (5, 2))
+    ],
 )
 def test_q_network_refuses_a_kernel_whose_windows_miss_the_last_row(kernel_size, stride):
     # (16 − k) is not a multiple of the stride: the last window ends before row 15.
@@ -314,7 +337,9 @@ def test_epsilon_falls_linearly_in_between():
 @exercise("actors.dqn.epsilon_at")
 def test_epsilon_of_the_default_schedule_goes_from_1_to_0_05_over_5000_steps():
     config = dqn.Config()
-    assert [dqn.epsilon_at(config, s) for s in (0, 2_500, 5_000, 15_000)] == pytest.approx([1.0, 0.525, 0.05, 0.05], abs=1e-12)
+    assert [dqn.epsilon_at(config, s) for s in (0, 2_500, 5_000, 15_000)] == pytest.approx(
+        [1.0, 0.525, 0.05, 0.05], abs=1e-12
+    )
 
 
 @exercise("actors.dqn.epsilon_at")
@@ -351,7 +376,9 @@ def test_n_step_transition_of_a_window_ending_in_truncation_is_not_terminated():
 
 @exercise("actors.dqn.n_step_transition")
 def test_n_step_transition_of_one_step_is_the_step_itself():
-    assert dqn.n_step_transition([step([1.0], 2, -1.0, [2.0])], 0.9) == dqn.NStepTransition([1.0], 2, -1.0, [2.0], False, 1)
+    assert dqn.n_step_transition([step([1.0], 2, -1.0, [2.0])], 0.9) == dqn.NStepTransition(
+        [1.0], 2, -1.0, [2.0], False, 1
+    )
 
 
 @exercise("actors.dqn.n_step_transition")
@@ -429,7 +456,9 @@ def test_td_loss_is_the_mean_huber_loss_of_the_taken_actions_only():
 def test_td_loss_gradient_is_the_clipped_error_over_the_batch_at_the_taken_action_and_zero_elsewhere():
     # clip(2, −1, 1)/2 = 0.5 and −0.5/2 = −0.25
     _, gradient = dqn.td_loss_and_gradient([[1.0, 5.0, 2.0], [0.0, 7.0, 2.0]], [1, 0], [3.0, 0.5])
-    assert gradient == [[0.0, 0.5, 0.0], [-0.25, 0.0, 0.0]], "the loss is a mean over the batch, so each row's gradient is divided by the batch size"
+    assert gradient == [[0.0, 0.5, 0.0], [-0.25, 0.0, 0.0]], (
+        "the loss is a mean over the batch, so each row's gradient is divided by the batch size"
+    )
 
 
 @exercise("actors.dqn.td_loss_and_gradient")
@@ -668,7 +697,10 @@ def test_update_clips_the_gradient_to_max_grad_norm():
 def test_update_learns_only_through_the_taken_actions_output():
     # Only Q(s, a) of the taken action has a target: the head's other rows get no gradient.
     agent = dqn.DQN(SHAPE, 3, tiny_config(), Rng(0))
-    batch = [dqn.NStepTransition(t.observation, 1, t.reward, t.next_observation, t.terminated, t.steps) for t in random_batch(4, 1)]
+    batch = [
+        dqn.NStepTransition(t.observation, 1, t.reward, t.next_observation, t.terminated, t.steps)
+        for t in random_batch(4, 1)
+    ]
     head_before = [list(row) for row in agent.online.layers[-1].weight.value]
     agent.update(batch)
     head_after = agent.online.layers[-1].weight.value
@@ -693,7 +725,9 @@ def tiny_run(seed=0, **overrides):
     """Three one-fruit episodes (15 steps each) and 5 more steps; updates at steps 8, 10, …, 50."""
     episodes, updates = [], []
     config = tiny_config(total_steps=50, learning_starts=8, update_every=2, **overrides)
-    result = dqn.train(catcher.Catcher(fruits=1), config, seed=seed, on_episode=episodes.append, on_update=updates.append)
+    result = dqn.train(
+        catcher.Catcher(fruits=1), config, seed=seed, on_episode=episodes.append, on_update=updates.append
+    )
     return result, episodes, updates
 
 
@@ -758,7 +792,11 @@ def test_train_callbacks_only_watch_a_run_without_them_is_the_same():
     watched, _, _ = tiny_run(seed=2)
     config = tiny_config(total_steps=50, learning_starts=8, update_every=2)
     unwatched = dqn.train(catcher.Catcher(fruits=1), config, seed=2)
-    assert (unwatched.returns, unwatched.losses, unwatched.episode_end_steps) == (watched.returns, watched.losses, [15, 30, 45])
+    assert (unwatched.returns, unwatched.losses, unwatched.episode_end_steps) == (
+        watched.returns,
+        watched.losses,
+        [15, 30, 45],
+    )
     assert values_of(unwatched.agent.online) == values_of(watched.agent.online)
 
 
@@ -802,8 +840,18 @@ def test_train_with_rmsprop_and_no_target_network_runs_too():
 # A reduced budget for CI: a smaller network (2 filters, 16 hidden units) updated on 16
 # transitions after every step, 8-step returns and a target synced every 50 updates: 2,701
 # updates per seed.
-SLOW = dict(conv_filters=2, hidden=16, batch_size=16, learning_rate=2e-3, total_steps=3_000, learning_starts=300,
-            epsilon_steps=1_500, n_step=8, target_sync=50, update_every=1)  # fmt: skip
+SLOW = dict(
+    conv_filters=2,
+    hidden=16,
+    batch_size=16,
+    learning_rate=2e-3,
+    total_steps=3_000,
+    learning_starts=300,
+    epsilon_steps=1_500,
+    n_step=8,
+    target_sync=50,
+    update_every=1,
+)
 
 
 @pytest.mark.slow

@@ -51,7 +51,9 @@ def test_imagine_rolls_the_actor_and_the_prior_forward_step_by_step():
     assert imagination.latents[0] == latents and imagination.hidden[0] == hidden
 
 
-@pytest.mark.parametrize("horizon", [pytest.param(h, marks=exercise("actors.dreamer_behaviour.imagine")) for h in (0, -3, 2.0)])
+@pytest.mark.parametrize(
+    "horizon", [pytest.param(h, marks=exercise("actors.dreamer_behaviour.imagine")) for h in (0, -3, 2.0)]
+)
 def test_imagine_rejects_a_horizon_below_one(horizon):
     agent = tiny_agent(1)
     hidden, latents = tiny_starts(agent, 2)
@@ -66,7 +68,9 @@ def test_behaviour_scores_the_dream_with_lambda_returns_weights_and_the_return_s
     hidden, latents = tiny_starts(agent, 2)
     imagination = dreamer_behaviour.imagine(agent.model, agent.actor, hidden, latents, 3, Rng(3))
     normaliser = dreamer_losses.ReturnNormaliser(decay=0.5)
-    behaviour = dreamer_behaviour.behaviour_losses(imagination, agent.model, agent.critic, agent.slow_critic, normaliser)
+    behaviour = dreamer_behaviour.behaviour_losses(
+        imagination, agent.model, agent.critic, agent.slow_critic, normaliser
+    )
     bins, states = agent.config.bin_values, imagination.features()
     predict = lambda network, row: dreamer_losses.twohot_mean(network.forward([states[row]])[0][0], bins)  # noqa: E731
     for t in range(3):
@@ -79,7 +83,9 @@ def test_behaviour_scores_the_dream_with_lambda_returns_weights_and_the_return_s
         assert behaviour.values[t] == pytest.approx([predict(agent.critic, t * 4 + n) for n in range(4)], abs=1e-12)
     for n in range(4):
         column = lambda rows: [row[n] for row in rows]  # noqa: E731
-        expected = dreamer_losses.lambda_returns(column(behaviour.rewards), column(behaviour.continues), column(behaviour.values), 0.9, 0.8)
+        expected = dreamer_losses.lambda_returns(
+            column(behaviour.rewards), column(behaviour.continues), column(behaviour.values), 0.9, 0.8
+        )
         assert column(behaviour.returns) == pytest.approx(expected, abs=1e-12)
         k = column(behaviour.continues)
         assert column(behaviour.weights) == pytest.approx([1.0, 0.9 * k[0], 0.81 * k[0] * k[1]], abs=1e-12)
@@ -93,15 +99,29 @@ def test_the_actor_and_critic_terms_follow_their_formulas():
     agent = tiny_agent(1, entropy_scale=0.5, slow_regulariser=0.7)
     hidden, latents = tiny_starts(agent, 2)
     imagination = dreamer_behaviour.imagine(agent.model, agent.actor, hidden, latents, 3, Rng(3))
-    behaviour = dreamer_behaviour.behaviour_losses(imagination, agent.model, agent.critic, agent.slow_critic, dreamer_losses.ReturnNormaliser(0.0, 0.01))
+    behaviour = dreamer_behaviour.behaviour_losses(
+        imagination, agent.model, agent.critic, agent.slow_critic, dreamer_losses.ReturnNormaliser(0.0, 0.01)
+    )
     w, count, bins, states = behaviour.weights, 12, agent.config.bin_values, imagination.features()
-    assert behaviour.actor_terms["return"] == pytest.approx(-sum(a * r for a, r in zip(flat(w), flat(behaviour.returns))) / (behaviour.scale * count), abs=1e-12)
-    assert behaviour.actor_terms["entropy"] == pytest.approx(-0.5 * sum(a * e for a, e in zip(flat(w), flat(imagination.entropies))) / count, abs=1e-12)
+    assert behaviour.actor_terms["return"] == pytest.approx(
+        -sum(a * r for a, r in zip(flat(w), flat(behaviour.returns))) / (behaviour.scale * count), abs=1e-12
+    )
+    assert behaviour.actor_terms["entropy"] == pytest.approx(
+        -0.5 * sum(a * e for a, e in zip(flat(w), flat(imagination.entropies))) / count, abs=1e-12
+    )
     critic_logits = agent.critic.forward(states)[0]
     slow = [dreamer_losses.twohot_mean(row, bins) for row in agent.slow_critic.forward(states[:12])[0]]
     assert flat(behaviour.slow_values) == pytest.approx(slow, abs=1e-12)
-    on_returns = sum(a * dreamer_losses.twohot_loss(z, r, bins) for a, z, r in zip(flat(w), critic_logits, flat(behaviour.returns))) / count
-    on_slow = 0.7 * sum(a * dreamer_losses.twohot_loss(z, v, bins) for a, z, v in zip(flat(w), critic_logits, slow)) / count
+    on_returns = (
+        sum(
+            a * dreamer_losses.twohot_loss(z, r, bins)
+            for a, z, r in zip(flat(w), critic_logits, flat(behaviour.returns))
+        )
+        / count
+    )
+    on_slow = (
+        0.7 * sum(a * dreamer_losses.twohot_loss(z, v, bins) for a, z, v in zip(flat(w), critic_logits, slow)) / count
+    )
     assert behaviour.critic_terms == pytest.approx({"return": on_returns, "slow": on_slow}, abs=1e-12)
     assert behaviour.actor_loss == pytest.approx(sum(behaviour.actor_terms.values()), abs=1e-15)
     assert behaviour.grad_critic_logits[12:] == [[0.0] * 5] * 4  # no loss on the last state s_H
@@ -114,7 +134,9 @@ def recorded_dream(horizon=3, **changes):
     hidden, latents = tiny_starts(agent, 3)
     imagination = dreamer_behaviour.imagine(agent.model, agent.actor, hidden, latents, horizon, Rng(4))
     normaliser = dreamer_losses.ReturnNormaliser(decay=0.0)
-    behaviour = dreamer_behaviour.behaviour_losses(imagination, agent.model, agent.critic, agent.slow_critic, normaliser)
+    behaviour = dreamer_behaviour.behaviour_losses(
+        imagination, agent.model, agent.critic, agent.slow_critic, normaliser
+    )
     return agent, imagination, behaviour
 
 
@@ -128,8 +150,13 @@ def test_the_replays_of_the_losses_are_the_losses_at_the_recorded_weights():
 
 @pytest.mark.parametrize(
     "entropy_scale",
-    [pytest.param(scale, marks=exercise("actors.dreamer_behaviour.actor_backward", "actors.dreamer_behaviour.behaviour_losses"))
-     for scale in (0.0, 2.0)],  # fmt: skip
+    [
+        pytest.param(
+            scale,
+            marks=exercise("actors.dreamer_behaviour.actor_backward", "actors.dreamer_behaviour.behaviour_losses"),
+        )
+        for scale in (0.0, 2.0)
+    ],
 )
 def test_the_actor_gradient_passes_the_check_through_the_dynamics(entropy_scale):
     # The return term alone (η = 0), then with a large entropy term: the actor's weights, the
@@ -139,11 +166,20 @@ def test_the_actor_gradient_passes_the_check_through_the_dynamics(entropy_scale)
     def backward():
         dreamer_behaviour.actor_backward(imagination, behaviour, agent.model, agent.critic, agent.actor)
 
-    check_parameter_gradient(lambda: actor_loss_replay(agent, imagination, behaviour), backward, agent.actor.parameters(),
-                             what=f"actor (entropy scale {entropy_scale})", per_parameter=6)  # fmt: skip
+    check_parameter_gradient(
+        lambda: actor_loss_replay(agent, imagination, behaviour),
+        backward,
+        agent.actor.parameters(),
+        what=f"actor (entropy scale {entropy_scale})",
+        per_parameter=6,
+    )
 
 
-@exercise("actors.dreamer_behaviour.imagine", "actors.dreamer_behaviour.behaviour_losses", "actors.dreamer_behaviour.actor_backward")
+@exercise(
+    "actors.dreamer_behaviour.imagine",
+    "actors.dreamer_behaviour.behaviour_losses",
+    "actors.dreamer_behaviour.actor_backward",
+)
 def test_a_dream_of_a_single_step_is_scored_and_its_actor_gradient_passes_the_check():
     # horizon >= 1 is allowed: one step, so R_0 = r̂ + γ·ĉ·v_1 and the weights are all 1
     agent, imagination, behaviour = recorded_dream(horizon=1, entropy_scale=2.0)
@@ -153,8 +189,13 @@ def test_a_dream_of_a_single_step_is_scored_and_its_actor_gradient_passes_the_ch
     def backward():
         dreamer_behaviour.actor_backward(imagination, behaviour, agent.model, agent.critic, agent.actor)
 
-    check_parameter_gradient(lambda: actor_loss_replay(agent, imagination, behaviour), backward, agent.actor.parameters(),
-                             what="actor over a one-step dream", per_parameter=6)  # fmt: skip
+    check_parameter_gradient(
+        lambda: actor_loss_replay(agent, imagination, behaviour),
+        backward,
+        agent.actor.parameters(),
+        what="actor over a one-step dream",
+        per_parameter=6,
+    )
 
 
 @pytest.mark.parametrize(
@@ -169,8 +210,13 @@ def test_the_critic_gradient_passes_the_check(slow_regulariser):
     def backward():
         agent.critic.backward(behaviour.critic_tape, behaviour.grad_critic_logits, inputs=False)
 
-    check_parameter_gradient(lambda: critic_loss_replay(agent, imagination, behaviour), backward, agent.critic.parameters(),
-                             what=f"critic (slow regulariser {slow_regulariser})", per_parameter=6)  # fmt: skip
+    check_parameter_gradient(
+        lambda: critic_loss_replay(agent, imagination, behaviour),
+        backward,
+        agent.critic.parameters(),
+        what=f"critic (slow regulariser {slow_regulariser})",
+        per_parameter=6,
+    )
 
 
 @exercise("actors.dreamer_behaviour.actor_backward")
@@ -178,8 +224,12 @@ def test_actor_backward_trains_the_actor_only():
     agent = tiny_agent(2)
     hidden, latents = tiny_starts(agent, 3)
     imagination = dreamer_behaviour.imagine(agent.model, agent.actor, hidden, latents, 3, Rng(4))
-    behaviour = dreamer_behaviour.behaviour_losses(imagination, agent.model, agent.critic, agent.slow_critic, dreamer_losses.ReturnNormaliser())
-    heads = agent.critic.parameters() + agent.model.parameters()  # the docstring: the world model, the critic and the heads
+    behaviour = dreamer_behaviour.behaviour_losses(
+        imagination, agent.model, agent.critic, agent.slow_critic, dreamer_losses.ReturnNormaliser()
+    )
+    heads = (
+        agent.critic.parameters() + agent.model.parameters()
+    )  # the docstring: the world model, the critic and the heads
     zero_grad(heads + agent.actor.parameters())
     dreamer_behaviour.actor_backward(imagination, behaviour, agent.model, agent.critic, agent.actor)
     assert all(g == 0.0 for parameter in heads for row in parameter.grad for g in row)  # inputs only

@@ -111,7 +111,10 @@ def test_the_straight_through_gradient_is_the_gradient_of_the_unimix_probabiliti
         return unimix(point[:3], 0.01) + unimix(point[3:], 0.01)
 
     check_vector_jacobian_product(
-        probabilities, lambda point, g: dreamer_losses.latent_sample_backward(point, g, 3, 0.01), logits, what="straight-through"
+        probabilities,
+        lambda point, g: dreamer_losses.latent_sample_backward(point, g, 3, 0.01),
+        logits,
+        what="straight-through",
     )
 
 
@@ -173,7 +176,9 @@ def test_kl_divergence_rejects_latents_of_different_lengths():
 def test_kl_divergence_of_one_class_per_categorical_is_zero():
     # Each side of each group is certain (p = 1): every group's KL is 1·log(1/1) = 0, while the
     # same numbers read as one categorical of two classes are two different distributions
-    assert dreamer_losses.kl_divergence([0.3, -2.0], [1.0, 4.0], classes=1, unimix=0.01) == pytest.approx(0.0, abs=1e-15)
+    assert dreamer_losses.kl_divergence([0.3, -2.0], [1.0, 4.0], classes=1, unimix=0.01) == pytest.approx(
+        0.0, abs=1e-15
+    )
     assert dreamer_losses.kl_divergence([0.3, -2.0], [1.0, 4.0], classes=2, unimix=0.01) > 0.1
 
 
@@ -206,7 +211,9 @@ def test_free_bits_clip_each_kl_below_at_one_nat():
     assert kl_value < 1.0
     loss, reported = dreamer_losses.kl_balance(NEAR_POSTERIOR, NEAR_PRIOR, **BALANCE)
     assert reported == pytest.approx(kl_value, abs=1e-12)  # the KL itself is still reported
-    assert loss == pytest.approx((0.5 + 0.1) * 1.0, abs=1e-12), "free bits: a KL below one nat counts as one nat, max(1, KL)"
+    assert loss == pytest.approx((0.5 + 0.1) * 1.0, abs=1e-12), (
+        "free bits: a KL below one nat counts as one nat, max(1, KL)"
+    )
 
 
 @exercise("actors.dreamer_losses.kl_balance_gradients")
@@ -227,9 +234,11 @@ def test_the_representation_term_trains_only_the_posterior_toward_the_held_prior
 
     grad_posterior, _ = dreamer_losses.kl_balance_gradients(FAR_POSTERIOR, FAR_PRIOR, **BALANCE)
     check_gradient(
-        representation_term, FAR_POSTERIOR, grad_posterior,
+        representation_term,
+        FAR_POSTERIOR,
+        grad_posterior,
         what="representation KL (only β_rep reaches the posterior: the prior side is held by a stop-gradient)",
-    )  # fmt: skip
+    )
 
 
 @exercise("actors.dreamer_losses.kl_balance_gradients")
@@ -237,7 +246,9 @@ def test_below_the_free_bits_neither_side_gets_a_gradient():
     grad_posterior, grad_prior = dreamer_losses.kl_balance_gradients(NEAR_POSTERIOR, NEAR_PRIOR, **BALANCE)
     assert grad_posterior == [0.0] * 6 and grad_prior == [0.0] * 6
     # …while the same pair without free bits would be pulled together.
-    grad_posterior, grad_prior = dreamer_losses.kl_balance_gradients(NEAR_POSTERIOR, NEAR_PRIOR, **{**BALANCE, "free_bits": 0.0})
+    grad_posterior, grad_prior = dreamer_losses.kl_balance_gradients(
+        NEAR_POSTERIOR, NEAR_PRIOR, **{**BALANCE, "free_bits": 0.0}
+    )
     assert max(map(abs, grad_posterior)) > 1e-4 and max(map(abs, grad_prior)) > 1e-4
 
 
@@ -247,7 +258,10 @@ def test_the_free_bits_compare_kl_of_the_posterior_against_the_prior():
     # the other way round ½·ln(2/3) + ½·ln 2 = ½·ln(4/3) = 0.1438…. Free bits of 0.135 lie between.
     three_to_one, even = [math.log(3.0), 0.0], [0.0, 0.0]
     settings = dict(classes=2, unimix=0.0, free_bits=0.135, dynamics_scale=0.5, representation_scale=0.1)
-    assert dreamer_losses.kl_balance_gradients(three_to_one, even, **settings) == ([0.0, 0.0], [0.0, 0.0])  # 0.1308 <= 0.135
+    assert dreamer_losses.kl_balance_gradients(three_to_one, even, **settings) == (
+        [0.0, 0.0],
+        [0.0, 0.0],
+    )  # 0.1308 <= 0.135
     grad_posterior, grad_prior = dreamer_losses.kl_balance_gradients(even, three_to_one, **settings)  # 0.1438 > 0.135
     assert max(map(abs, grad_posterior)) > 1e-3 and max(map(abs, grad_prior)) > 1e-3
 
@@ -280,7 +294,11 @@ def test_twohot_loss_gradient_is_predicted_minus_wanted_probabilities():
 def test_twohot_loss_gradient_passes_the_gradient_check():
     generator = random.Random(5)
     logits = [generator.uniform(-2.0, 2.0) for _ in BINS]
-    check_gradient(lambda z: dreamer_losses.twohot_loss(z, 4.2, BINS), logits, dreamer_losses.twohot_loss_gradient(logits, 4.2, BINS))
+    check_gradient(
+        lambda z: dreamer_losses.twohot_loss(z, 4.2, BINS),
+        logits,
+        dreamer_losses.twohot_loss_gradient(logits, 4.2, BINS),
+    )
 
 
 @exercise("actors.dreamer_losses.twohot_mean")
@@ -291,7 +309,9 @@ def test_twohot_mean_is_the_symexp_of_the_mean_bin():
         "the bins are in symlog space: the prediction is the symexp of the mean bin"
     )
     # All the mass on the bin 2.0 predicts symexp(2) = e² − 1.
-    assert dreamer_losses.twohot_mean([0.0, 0.0, 0.0, 0.0, 800.0, 0.0], BINS) == pytest.approx(math.exp(2.0) - 1.0, abs=1e-9)
+    assert dreamer_losses.twohot_mean([0.0, 0.0, 0.0, 0.0, 800.0, 0.0], BINS) == pytest.approx(
+        math.exp(2.0) - 1.0, abs=1e-9
+    )
 
 
 @exercise("actors.dreamer_losses.twohot_mean")
@@ -305,7 +325,9 @@ def test_twohot_mean_gradient_passes_the_gradient_check():
     generator = random.Random(6)
     for _ in range(3):
         logits = [generator.uniform(-2.0, 2.0) for _ in BINS]
-        check_gradient(lambda z: dreamer_losses.twohot_mean(z, BINS), logits, dreamer_losses.twohot_mean_gradient(logits, BINS))
+        check_gradient(
+            lambda z: dreamer_losses.twohot_mean(z, BINS), logits, dreamer_losses.twohot_mean_gradient(logits, BINS)
+        )
 
 
 # --- the continue head ---------------------------------------------------------------------------
@@ -330,7 +352,11 @@ def test_continue_loss_stays_finite_for_huge_logits():
 def test_continue_loss_gradient_is_sigmoid_minus_target_and_passes_the_check():
     assert dreamer_losses.continue_loss_gradient(0.0, 1.0) == -0.5
     for logit, target in ((0.7, 1.0), (-1.3, 0.0), (-800.0, 1.0)):
-        check_gradient(lambda x: dreamer_losses.continue_loss(x[0], target), [logit], [dreamer_losses.continue_loss_gradient(logit, target)])
+        check_gradient(
+            lambda x: dreamer_losses.continue_loss(x[0], target),
+            [logit],
+            [dreamer_losses.continue_loss_gradient(logit, target)],
+        )
 
 
 # --- λ-returns in imagination --------------------------------------------------------------------
@@ -371,13 +397,23 @@ def test_a_continue_of_zero_cuts_the_future_off():
 @pytest.mark.parametrize(
     "rewards, continues, values, gamma, lam, named",
     [
-        pytest.param([0.0] * 3, [1.0] * 3, [0.0] * 3, 0.9, 0.9, (3,), marks=exercise("actors.dreamer_losses.lambda_returns")),
-        pytest.param([0.0] * 3, [1.0] * 2, [0.0] * 4, 0.9, 0.9, (3, 2, 4), marks=exercise("actors.dreamer_losses.lambda_returns")),
-        pytest.param([0.0], [1.0], [0.0] * 2, 1.5, 0.9, ("gamma", 1.5), marks=exercise("actors.dreamer_losses.lambda_returns")),
-        pytest.param([0.0], [1.0], [0.0] * 2, 0.9, -0.1, ("lam", -0.1), marks=exercise("actors.dreamer_losses.lambda_returns")),
+        pytest.param(
+            [0.0] * 3, [1.0] * 3, [0.0] * 3, 0.9, 0.9, (3,), marks=exercise("actors.dreamer_losses.lambda_returns")
+        ),
+        pytest.param(
+            [0.0] * 3, [1.0] * 2, [0.0] * 4, 0.9, 0.9, (3, 2, 4), marks=exercise("actors.dreamer_losses.lambda_returns")
+        ),
+        pytest.param(
+            [0.0], [1.0], [0.0] * 2, 1.5, 0.9, ("gamma", 1.5), marks=exercise("actors.dreamer_losses.lambda_returns")
+        ),
+        pytest.param(
+            [0.0], [1.0], [0.0] * 2, 0.9, -0.1, ("lam", -0.1), marks=exercise("actors.dreamer_losses.lambda_returns")
+        ),
     ],
 )
-def test_lambda_returns_reject_mismatched_lengths_and_rates_outside_zero_one(rewards, continues, values, gamma, lam, named):
+def test_lambda_returns_reject_mismatched_lengths_and_rates_outside_zero_one(
+    rewards, continues, values, gamma, lam, named
+):
     with pytest.raises(ValueError) as error:
         dreamer_losses.lambda_returns(rewards, continues, values, gamma, lam)
     assert_names(error, *named)
@@ -385,7 +421,10 @@ def test_lambda_returns_reject_mismatched_lengths_and_rates_outside_zero_one(rew
 
 @pytest.mark.parametrize(
     "part",
-    [pytest.param(part, marks=exercise("actors.dreamer_losses.lambda_returns_backward")) for part in ("rewards", "continues", "values")],
+    [
+        pytest.param(part, marks=exercise("actors.dreamer_losses.lambda_returns_backward"))
+        for part in ("rewards", "continues", "values")
+    ],
 )
 def test_lambda_returns_backward_is_the_gradient_of_the_returns(part):
     gamma, lam = 0.9, 0.7
@@ -397,7 +436,9 @@ def test_lambda_returns_backward_is_the_gradient_of_the_returns(part):
     def backward(point, grad_returns):
         args = {**inputs, part: point}
         returns = dreamer_losses.lambda_returns(**args, gamma=gamma, lam=lam)
-        grads = dreamer_losses.lambda_returns_backward(grad_returns, args["continues"], args["values"], returns, gamma, lam)
+        grads = dreamer_losses.lambda_returns_backward(
+            grad_returns, args["continues"], args["values"], returns, gamma, lam
+        )
         return grads[("rewards", "continues", "values").index(part)]
 
     check_vector_jacobian_product(returns_of, backward, inputs[part], what=f"∂R/∂{part}")
@@ -413,7 +454,9 @@ def test_lambda_returns_backward_rejects_mismatched_lengths():
 @exercise("actors.dreamer_losses.lambda_returns_backward")
 def test_lambda_returns_backward_on_a_hand_example():
     # From the module's worked example: ∂R₀ only: G₀ = 1, G₁ = 1·0.5·1·0.5 = 0.25.
-    grads = dreamer_losses.lambda_returns_backward([1.0, 0.0], [1.0, 1.0], [0.0, 2.0, 4.0], [2.25, 3.0], gamma=0.5, lam=0.5)
+    grads = dreamer_losses.lambda_returns_backward(
+        [1.0, 0.0], [1.0, 1.0], [0.0, 2.0, 4.0], [2.25, 3.0], gamma=0.5, lam=0.5
+    )
     assert grads == ([1.0, 0.25], [1.25, 0.5], [0.0, 0.25, 0.125])
 
 
@@ -423,7 +466,9 @@ def test_lambda_returns_backward_on_a_hand_example():
 @pytest.mark.parametrize(
     "values, q, expected",
     [
-        pytest.param([3.0, 1.0, 2.0, 4.0], 50.0, 2.5, marks=exercise("actors.dreamer_losses.percentile")),  # between 2 and 3
+        pytest.param(
+            [3.0, 1.0, 2.0, 4.0], 50.0, 2.5, marks=exercise("actors.dreamer_losses.percentile")
+        ),  # between 2 and 3
         pytest.param([0.0, 10.0], 5.0, 0.5, marks=exercise("actors.dreamer_losses.percentile")),  # 5 % of the way
         pytest.param(list(range(21)), 95.0, 19.0, marks=exercise("actors.dreamer_losses.percentile")),  # position 19
         pytest.param([4.0, -7.0, 2.5], 0.0, -7.0, marks=exercise("actors.dreamer_losses.percentile")),  # the minimum
@@ -516,5 +561,3 @@ def test_action_from_raw_backward_rejects_mismatched_lengths():
     with pytest.raises(ValueError) as error:
         dreamer_losses.action_from_raw_backward([0.0] * 4, [0.0, 0.0], [1.0], 0.0, 0.1, 1.0)
     assert_names(error, 4, 2, 1)  # 4 raw outputs as expected; 2 action gradients expected, 1 given
-
-

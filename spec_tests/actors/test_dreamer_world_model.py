@@ -99,7 +99,11 @@ def hand_terms(model, observation, batch):
     for (logit,), k in zip(continue_logits, continues):
         p = 1.0 / (1.0 + math.exp(-logit))
         cont += -k * math.log(p) - (1.0 - k) * math.log(1.0 - p)
-    kls = [hand_kl(q, p, c.classes, c.unimix) for qs, ps in zip(observation.posterior_logits, observation.prior_logits) for q, p in zip(qs, ps)]
+    kls = [
+        hand_kl(q, p, c.classes, c.unimix)
+        for qs, ps in zip(observation.posterior_logits, observation.prior_logits)
+        for q, p in zip(qs, ps)
+    ]
     clipped = sum(max(c.free_bits, value) for value in kls)
     return {
         "image": c.image_scale * image / count,
@@ -155,7 +159,9 @@ def test_a_term_scaled_by_zero_adds_nothing_to_the_total_or_the_gradients():
     observation = model.observe(batch.images, batch.actions, Rng(7))
     loss = model.loss(observation, batch)
     assert loss.total == pytest.approx(loss.terms["reward"], abs=1e-12) and loss.total > 0.0
-    assert all(g == 0.0 for row in loss.grad_reconstructions + loss.grad_prior_logits + loss.grad_continue_logits for g in row)
+    assert all(
+        g == 0.0 for row in loss.grad_reconstructions + loss.grad_prior_logits + loss.grad_continue_logits for g in row
+    )
     assert all(g == 0.0 for row in loss.grad_posterior_logits for g in row)
     assert any(g != 0.0 for row in loss.grad_reward_logits for g in row)
     masked_row = loss.grad_reward_logits[1]  # step 0 of sequence 1 has no reward (mask 0)
@@ -168,13 +174,20 @@ def test_the_loss_is_the_sum_of_its_formulas_on_the_observed_states():
     # stop-gradients held; at the recorded weights it is the loss itself.
     model, batch = tiny_model(free_bits=0.3), tiny_batch(8)
     observation = model.observe(batch.images, batch.actions, Rng(9))
-    assert model.loss(observation, batch).total == pytest.approx(world_model_loss_replay(model, batch, observation), abs=1e-9)
+    assert model.loss(observation, batch).total == pytest.approx(
+        world_model_loss_replay(model, batch, observation), abs=1e-9
+    )
 
 
 @pytest.mark.parametrize(
     "term",
     [
-        pytest.param(term, marks=exercise("actors.dreamer_world_model.WorldModel.backward", "actors.dreamer_world_model.WorldModel.loss"))
+        pytest.param(
+            term,
+            marks=exercise(
+                "actors.dreamer_world_model.WorldModel.backward", "actors.dreamer_world_model.WorldModel.loss"
+            ),
+        )
         for term in ONLY
     ],
 )
@@ -188,8 +201,12 @@ def test_each_world_model_term_passes_the_gradient_check_through_time(term):
     def backward():
         model.backward(recorded, model.loss(recorded, batch))
 
-    check_parameter_gradient(lambda: world_model_loss_replay(model, batch, recorded), backward, model.parameters(),
-                             what=f"world model: {term}")  # fmt: skip
+    check_parameter_gradient(
+        lambda: world_model_loss_replay(model, batch, recorded),
+        backward,
+        model.parameters(),
+        what=f"world model: {term}",
+    )
 
 
 @exercise("actors.dreamer_world_model.WorldModel.backward")
@@ -198,7 +215,15 @@ def test_world_model_backward_reaches_every_network():
     zero_grad(model.parameters())
     observation = model.observe(batch.images, batch.actions, Rng(9))
     model.backward(observation, model.loss(observation, batch))
-    for network in (model.encoder, model.gru, model.posterior, model.prior, model.decoder, model.reward, model.continue_head):
+    for network in (
+        model.encoder,
+        model.gru,
+        model.posterior,
+        model.prior,
+        model.decoder,
+        model.reward,
+        model.continue_head,
+    ):
         assert any(g != 0.0 for parameter in network.parameters() for row in parameter.grad for g in row)
 
 
@@ -213,10 +238,12 @@ def test_the_world_model_observes_scores_and_learns_from_sequences_of_a_single_s
     recorded = model.observe(batch.images, batch.actions, Rng(3))
     assert recorded.hidden == [[[0.0] * 3, [0.0] * 3]]
     assert model.loss(recorded, batch).total == pytest.approx(world_model_loss_replay(model, batch, recorded), abs=1e-9)
-    check_parameter_gradient(lambda: world_model_loss_replay(model, batch, recorded),
-                             lambda: model.backward(recorded, model.loss(recorded, batch)),
-                             model.encoder.parameters() + model.posterior.parameters() + model.decoder.parameters(),
-                             what="world model over one step")  # fmt: skip
+    check_parameter_gradient(
+        lambda: world_model_loss_replay(model, batch, recorded),
+        lambda: model.backward(recorded, model.loss(recorded, batch)),
+        model.encoder.parameters() + model.posterior.parameters() + model.decoder.parameters(),
+        what="world model over one step",
+    )
 
 
 # --- open-loop prediction ------------------------------------------------------------------------
@@ -238,7 +265,9 @@ def check_the_dream(model, images, actions, context, seed):
     for t, feature in enumerate(features):
         decoded = model.decoder.forward([feature])[0][0]
         assert pictures[t] == pytest.approx([symexp(v) + 0.5 for v in decoded], abs=1e-12)
-        assert rewards[t] == pytest.approx(dreamer_losses.twohot_mean(model.reward.forward([feature])[0][0], bins), abs=1e-12)
+        assert rewards[t] == pytest.approx(
+            dreamer_losses.twohot_mean(model.reward.forward([feature])[0][0], bins), abs=1e-12
+        )
 
 
 @exercise("actors.dreamer_world_model.open_loop")
@@ -251,7 +280,9 @@ def test_open_loop_watches_the_context_then_dreams_on_with_the_real_actions():
 def test_open_loop_dreams_from_a_context_of_one_image_without_an_action_after_the_last():
     # context 1: the dream starts right after the first image; 5 actions for 6 images are enough
     episode = tiny_batch(6, steps=6, size=1)
-    check_the_dream(tiny_model(5), [step[0] for step in episode.images], [step[0] for step in episode.actions][:5], 1, 7)
+    check_the_dream(
+        tiny_model(5), [step[0] for step in episode.images], [step[0] for step in episode.actions][:5], 1, 7
+    )
 
 
 @exercise("actors.dreamer_world_model.open_loop")
@@ -261,16 +292,25 @@ def test_open_loop_with_every_image_as_context_is_the_posterior_reconstruction()
     images, actions = [step[0] for step in episode.images], [step[0] for step in episode.actions]
     pictures, _ = dreamer_world_model.open_loop(model, images, actions, 3, Rng(7))
     observation = model.observe([[x] for x in images], [[a] for a in actions], Rng(7))
-    loss = model.loss(observation, dreamer_world_model.Batch(episode.images, episode.actions, episode.rewards, episode.continues, episode.reward_mask))
+    loss = model.loss(
+        observation,
+        dreamer_world_model.Batch(
+            episode.images, episode.actions, episode.rewards, episode.continues, episode.reward_mask
+        ),
+    )
     assert flat(pictures) == pytest.approx([symexp(v) + 0.5 for v in flat(loss.reconstructions)], abs=1e-12)
 
 
-@pytest.mark.parametrize("context", [pytest.param(k, marks=exercise("actors.dreamer_world_model.open_loop")) for k in (0, 4, 1.5)])
+@pytest.mark.parametrize(
+    "context", [pytest.param(k, marks=exercise("actors.dreamer_world_model.open_loop")) for k in (0, 4, 1.5)]
+)
 def test_open_loop_needs_a_context_of_one_image_up_to_all_of_them(context):
     model = tiny_model(5)
     episode = tiny_batch(6, steps=3, size=1)
     with pytest.raises(ValueError) as error:
-        dreamer_world_model.open_loop(model, [s[0] for s in episode.images], [s[0] for s in episode.actions], context, Rng(0))
+        dreamer_world_model.open_loop(
+            model, [s[0] for s in episode.images], [s[0] for s in episode.actions], context, Rng(0)
+        )
     assert_names(error, context)
 
 
@@ -279,7 +319,7 @@ def test_open_loop_needs_an_action_after_every_image_but_the_last():
     model = tiny_model(5)
     episode = tiny_batch(6, steps=4, size=1)
     with pytest.raises(ValueError) as error:
-        dreamer_world_model.open_loop(model, [s[0] for s in episode.images], [s[0] for s in episode.actions][:2], 1, Rng(0))
+        dreamer_world_model.open_loop(
+            model, [s[0] for s in episode.images], [s[0] for s in episode.actions][:2], 1, Rng(0)
+        )
     assert_names(error, 2, 4)  # 2 actions for 4 images
-
-

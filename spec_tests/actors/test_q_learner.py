@@ -134,7 +134,9 @@ def test_sarsa_update_bootstraps_from_the_action_taken_next_not_the_best():
     # a' = 1: target = −1 + 0.5·Q(1, 1) = −3.5 (Q-learning would use max = 3); δ = −4.5;
     # Q(0, 0) ← 1 + 0.5·(−4.5) = −1.25
     error = q_learner.sarsa_update(q, 0, 0, -1.0, 1, 1, False, step_size=0.5, gamma=0.5)
-    assert error == -4.5, "Sarsa bootstraps from Q(s', a') of the next action a' it was given, not from max Q(s', ·) as Q-learning does"
+    assert error == -4.5, (
+        "Sarsa bootstraps from Q(s', a') of the next action a' it was given, not from max Q(s', ·) as Q-learning does"
+    )
     assert q.table == [[-1.25, 0.0], [3.0, -5.0]]
 
 
@@ -158,7 +160,10 @@ def test_sarsa_update_on_termination_uses_the_reward_alone_and_needs_no_next_act
 
 @pytest.mark.parametrize(
     "next_action",
-    [pytest.param(a, marks=exercise("actors.q_learner.sarsa_update"), id=f"next_action={a!r}") for a in (None, 2, -1, 1.0)],
+    [
+        pytest.param(a, marks=exercise("actors.q_learner.sarsa_update"), id=f"next_action={a!r}")
+        for a in (None, 2, -1, 1.0)
+    ],
 )
 def test_sarsa_update_rejects_a_missing_or_invalid_next_action_when_the_episode_goes_on(next_action):
     q = table([[0.0, 0.0], [0.0, 0.0]])
@@ -210,8 +215,12 @@ def test_q_learning_episode_explores_with_epsilon_greedy_actions():
     for _ in range(5):
         q = TabularQ(3, 2)
         q.table[0], q.table[1] = [0.0, 5.0], [0.0, 5.0]
-        lengths.append(q_learner.q_learning_episode(world, q, q_learner.Config(epsilon=1.0, step_size=0.5, gamma=1.0), rng)[1])
-    assert sum(lengths) > 10, "the behaviour policy is ε-greedy while learning: with ε = 1 the agent must not always take the greedy action"
+        lengths.append(
+            q_learner.q_learning_episode(world, q, q_learner.Config(epsilon=1.0, step_size=0.5, gamma=1.0), rng)[1]
+        )
+    assert sum(lengths) > 10, (
+        "the behaviour policy is ε-greedy while learning: with ε = 1 the agent must not always take the greedy action"
+    )
 
 
 @exercise("actors.q_learner.q_learning_episode")
@@ -222,7 +231,9 @@ def test_q_learning_episode_bootstraps_on_truncation_but_not_on_termination():
     world, q = Corridor(max_steps=1), TabularQ(3, 2, initial=2.0)
     world.reset(seed=0)
     assert q_learner.q_learning_episode(world, q, greedy_config(), Rng(0)) == (-1.0, 1)
-    assert q.table[0] == [1.5, 2.0], "a time-out is not a termination: the step the clock cut short still bootstraps from max Q(s', ·)"
+    assert q.table[0] == [1.5, 2.0], (
+        "a time-out is not a termination: the step the clock cut short still bootstraps from max Q(s', ·)"
+    )
     # Terminated: from Q(1, fwd) = 3 the target is 10 alone, 3 + 0.5·(10 − 3) = 6.5 (bootstrapping
     # from the terminal state's initial 2 would give 3 + 0.5·(12 − 3) = 7.5).
     world, q = Corridor(), TabularQ(3, 2, initial=2.0)
@@ -310,9 +321,13 @@ def test_train_q_learning_on_the_corridor_runs_the_episodes_in_order():
     # Three steps, return −1 − 1 + 10 = 8.
     calls = []
     result = q_learner.train(
-        Corridor(), greedy_config(method="q_learning", episodes=2), seed=0,
-        on_episode=lambda report: calls.append((report.episode, [list(r) for r in report.q.table], report.total_reward, report.length)),
-    )  # fmt: skip
+        Corridor(),
+        greedy_config(method="q_learning", episodes=2),
+        seed=0,
+        on_episode=lambda report: calls.append(
+            (report.episode, [list(r) for r in report.q.table], report.total_reward, report.length)
+        ),
+    )
     assert (result.returns, result.lengths) == ([7.0, 8.0], [4, 3])
     assert result.q.table == [[-1.0, 1.75], [-0.5, 7.5], [0.0, 0.0]]
     assert calls == [
@@ -354,7 +369,9 @@ def test_train_on_the_cliff_is_reproducible_from_its_seed_and_keeps_one_record_p
 @pytest.mark.parametrize(
     "method, episode",
     [
-        pytest.param("q_learning", q_learner.q_learning_episode, marks=exercise("actors.q_learner.train"), id="q_learning"),
+        pytest.param(
+            "q_learning", q_learner.q_learning_episode, marks=exercise("actors.q_learner.train"), id="q_learning"
+        ),
         pytest.param("sarsa", q_learner.sarsa_episode, marks=exercise("actors.q_learner.train"), id="sarsa"),
     ],
 )
@@ -376,7 +393,13 @@ def test_train_seeds_the_world_once_with_its_generators_first_draw_and_explores_
 
 def test_config_defaults_are_the_textbooks_cliff_settings():
     config = q_learner.Config()
-    assert (config.method, config.step_size, config.epsilon, config.gamma, config.episodes) == ("q_learning", 0.5, 0.1, 1.0, 500)
+    assert (config.method, config.step_size, config.epsilon, config.gamma, config.episodes) == (
+        "q_learning",
+        0.5,
+        0.1,
+        1.0,
+        500,
+    )
 
 
 @pytest.mark.parametrize(

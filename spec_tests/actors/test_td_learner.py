@@ -152,9 +152,24 @@ def test_td_zero_after_the_first_textbook_episode_only_changed_the_last_state():
 @pytest.mark.parametrize(
     "settings, named",
     [
-        pytest.param({"alpha": 0.0, "gamma": 1.0}, ("alpha", 0.0), marks=exercise("actors.td_learner.td_zero_update"), id="alpha-0"),
-        pytest.param({"alpha": -0.1, "gamma": 1.0}, ("alpha", -0.1), marks=exercise("actors.td_learner.td_zero_update"), id="alpha-negative"),
-        pytest.param({"alpha": 0.1, "gamma": 1.5}, ("gamma", 1.5), marks=exercise("actors.td_learner.td_zero_update"), id="gamma-above-1"),
+        pytest.param(
+            {"alpha": 0.0, "gamma": 1.0},
+            ("alpha", 0.0),
+            marks=exercise("actors.td_learner.td_zero_update"),
+            id="alpha-0",
+        ),
+        pytest.param(
+            {"alpha": -0.1, "gamma": 1.0},
+            ("alpha", -0.1),
+            marks=exercise("actors.td_learner.td_zero_update"),
+            id="alpha-negative",
+        ),
+        pytest.param(
+            {"alpha": 0.1, "gamma": 1.5},
+            ("gamma", 1.5),
+            marks=exercise("actors.td_learner.td_zero_update"),
+            id="gamma-above-1",
+        ),
     ],
 )
 def test_td_zero_refuses_a_bad_step_size_or_discount_naming_it(settings, named):
@@ -206,15 +221,21 @@ def test_td_lambda_computes_each_td_error_before_its_update_and_decays_traces_by
 def test_td_lambda_bootstraps_from_the_final_observation_of_a_truncated_episode():
     # One step cut off: δ = 0 + 1·V(2) − V(1) = 8 − 0.5.
     values = [0.0, 0.5, 8.0]
-    errors = td_learner.td_lambda_episode(values, Episode([step(1, 0.0, 2, truncated=True)]), alpha=0.5, gamma=1.0, lam=0.9)
+    errors = td_learner.td_lambda_episode(
+        values, Episode([step(1, 0.0, 2, truncated=True)]), alpha=0.5, gamma=1.0, lam=0.9
+    )
     assert errors == [7.5] and values == [0.0, 4.25, 8.0]
 
 
 @pytest.mark.parametrize(
     "world, seed",
     [
-        pytest.param(random_walk.five_state(), 3, marks=exercise("actors.td_learner.td_lambda_episode"), id="five-states"),
-        pytest.param(random_walk.nineteen_state(), 4, marks=exercise("actors.td_learner.td_lambda_episode"), id="nineteen-states"),
+        pytest.param(
+            random_walk.five_state(), 3, marks=exercise("actors.td_learner.td_lambda_episode"), id="five-states"
+        ),
+        pytest.param(
+            random_walk.nineteen_state(), 4, marks=exercise("actors.td_learner.td_lambda_episode"), id="nineteen-states"
+        ),
     ],
 )
 def test_td_lambda_with_lambda_zero_is_td_zero_step_by_step(world, seed):
@@ -233,10 +254,30 @@ def test_td_lambda_with_lambda_zero_is_td_zero_step_by_step(world, seed):
 @pytest.mark.parametrize(
     "settings, named",
     [
-        pytest.param({"alpha": 0.0, "gamma": 1.0, "lam": 0.5}, ("alpha", 0.0), marks=exercise("actors.td_learner.td_lambda_episode"), id="alpha"),
-        pytest.param({"alpha": 0.1, "gamma": -0.5, "lam": 0.5}, ("gamma", -0.5), marks=exercise("actors.td_learner.td_lambda_episode"), id="gamma"),
-        pytest.param({"alpha": 0.1, "gamma": 1.0, "lam": 1.5}, ("lam", 1.5), marks=exercise("actors.td_learner.td_lambda_episode"), id="lam-above"),
-        pytest.param({"alpha": 0.1, "gamma": 1.0, "lam": -0.5}, ("lam", -0.5), marks=exercise("actors.td_learner.td_lambda_episode"), id="lam-below"),
+        pytest.param(
+            {"alpha": 0.0, "gamma": 1.0, "lam": 0.5},
+            ("alpha", 0.0),
+            marks=exercise("actors.td_learner.td_lambda_episode"),
+            id="alpha",
+        ),
+        pytest.param(
+            {"alpha": 0.1, "gamma": -0.5, "lam": 0.5},
+            ("gamma", -0.5),
+            marks=exercise("actors.td_learner.td_lambda_episode"),
+            id="gamma",
+        ),
+        pytest.param(
+            {"alpha": 0.1, "gamma": 1.0, "lam": 1.5},
+            ("lam", 1.5),
+            marks=exercise("actors.td_learner.td_lambda_episode"),
+            id="lam-above",
+        ),
+        pytest.param(
+            {"alpha": 0.1, "gamma": 1.0, "lam": -0.5},
+            ("lam", -0.5),
+            marks=exercise("actors.td_learner.td_lambda_episode"),
+            id="lam-below",
+        ),
     ],
 )
 def test_td_lambda_refuses_bad_settings_naming_them(settings, named):
@@ -263,7 +304,9 @@ def test_monte_carlo_targets_are_the_discounted_returns():
     # C → D → E → right exit with γ = 0.5: G = [0.25, 0.5, 1]; α = 1 jumps to them.
     values = [0.0] * 7
     errors = td_learner.monte_carlo_episode(values, walk_of([3, 4, 5, 6]), alpha=1.0, gamma=0.5)
-    assert errors == [0.25, 0.5, 1.0], "a Monte Carlo target is the discounted return: each later reward counts γ^k times"
+    assert errors == [0.25, 0.5, 1.0], (
+        "a Monte Carlo target is the discounted return: each later reward counts γ^k times"
+    )
     assert values[3:6] == [0.25, 0.5, 1.0]
 
 
@@ -330,7 +373,9 @@ def test_lambda_return_with_lambda_one_is_constant_alpha_monte_carlo():
 def test_lambda_return_bootstraps_a_truncated_episode():
     # One step cut off, reward 1, V(final) = 4, γ = 0.5: G = 1 + 0.5·4 = 3 whatever λ.
     values = [0.0, 1.0, 4.0]
-    errors = td_learner.lambda_return_episode(values, Episode([step(1, 1.0, 2, truncated=True)]), alpha=0.5, gamma=0.5, lam=0.3)
+    errors = td_learner.lambda_return_episode(
+        values, Episode([step(1, 1.0, 2, truncated=True)]), alpha=0.5, gamma=0.5, lam=0.3
+    )
     assert errors == [2.0] and values == [0.0, 2.0, 4.0]
 
 
@@ -338,9 +383,18 @@ def test_lambda_return_bootstraps_a_truncated_episode():
     "settings, named",
     [
         pytest.param({"lam": 1.01}, ("lam", 1.01), marks=exercise("actors.td_learner.lambda_return_episode"), id="lam"),
-        pytest.param({"alpha": 0.0}, ("alpha", 0.0), marks=exercise("actors.td_learner.lambda_return_episode"), id="alpha-0"),
-        pytest.param({"alpha": -0.1}, ("alpha", -0.1), marks=exercise("actors.td_learner.lambda_return_episode"), id="alpha-negative"),
-        pytest.param({"gamma": 1.5}, ("gamma", 1.5), marks=exercise("actors.td_learner.lambda_return_episode"), id="gamma"),
+        pytest.param(
+            {"alpha": 0.0}, ("alpha", 0.0), marks=exercise("actors.td_learner.lambda_return_episode"), id="alpha-0"
+        ),
+        pytest.param(
+            {"alpha": -0.1},
+            ("alpha", -0.1),
+            marks=exercise("actors.td_learner.lambda_return_episode"),
+            id="alpha-negative",
+        ),
+        pytest.param(
+            {"gamma": 1.5}, ("gamma", 1.5), marks=exercise("actors.td_learner.lambda_return_episode"), id="gamma"
+        ),
     ],
 )
 def test_lambda_return_refuses_bad_settings_naming_them(settings, named):
@@ -375,7 +429,10 @@ def test_increments_sum_td_errors_times_traces_without_changing_the_values():
 
 @pytest.mark.parametrize(
     "lam",
-    [pytest.param(lam, marks=exercise("actors.td_learner.td_lambda_increments"), id=f"lam={lam}") for lam in (0.0, 0.3, 0.8, 1.0)],
+    [
+        pytest.param(lam, marks=exercise("actors.td_learner.td_lambda_increments"), id=f"lam={lam}")
+        for lam in (0.0, 0.3, 0.8, 1.0)
+    ],
 )
 def test_increments_equal_the_forward_view_sum_of_lambda_return_errors(lam):
     # The offline equivalence of the backward view (traces) and the forward view (λ-returns).
@@ -394,8 +451,24 @@ def test_increments_with_lambda_one_are_the_monte_carlo_errors_and_with_lambda_z
     #   λ = 0: Σ δ: B (0.75 − 0.5) + (0.25 − 0.5) = 0, C 0.5 − 0.75 = −0.25, A 0 − 0.25 = −0.25
     values = [0.0, 0.25, 0.5, 0.75, 0.0, 0.0, 0.0]
     episode = walk_of([2, 3, 2, 1, 0])
-    assert td_learner.td_lambda_increments(values, episode, gamma=1.0, lam=1.0) == [0.0, -0.25, -1.0, -0.75, 0.0, 0.0, 0.0]
-    assert td_learner.td_lambda_increments(values, episode, gamma=1.0, lam=0.0) == [0.0, -0.25, 0.0, -0.25, 0.0, 0.0, 0.0]
+    assert td_learner.td_lambda_increments(values, episode, gamma=1.0, lam=1.0) == [
+        0.0,
+        -0.25,
+        -1.0,
+        -0.75,
+        0.0,
+        0.0,
+        0.0,
+    ]
+    assert td_learner.td_lambda_increments(values, episode, gamma=1.0, lam=0.0) == [
+        0.0,
+        -0.25,
+        0.0,
+        -0.25,
+        0.0,
+        0.0,
+        0.0,
+    ]
 
 
 @exercise("actors.td_learner.td_lambda_increments")
@@ -455,9 +528,10 @@ def certainty_equivalence(training_set, n_states, sweeps=3_000):
     for _ in range(sweeps):
         values = [
             (reward_sum[s] + sum(c * (0.0 if s2 in ends else values[s2]) for s2, c in enumerate(counts[s]))) / visits[s]
-            if visits[s] else 0.0
+            if visits[s]
+            else 0.0
             for s in range(n_states)
-        ]  # fmt: skip
+        ]
     return values
 
 
@@ -502,9 +576,13 @@ def test_batch_training_holds_the_values_fixed_within_a_presentation():
     # increments are A: 0, B: 6·1 + 0 + 0 = 6; α = 0.1 gives V(B) = 0.6 and V(A) = 0.
     calls = []
     td_learner.batch_train(
-        [0.0, 0.0, 0.0], PREDICTOR, alpha=0.1, lam=0.0, tolerance=1e-6,
+        [0.0, 0.0, 0.0],
+        PREDICTOR,
+        alpha=0.1,
+        lam=0.0,
+        tolerance=1e-6,
         on_presentation=lambda report: calls.append((report.presentation, list(report.values), report.max_change)),
-    )  # fmt: skip
+    )
     assert calls[0][0] == 1
     assert calls[0][1] == pytest.approx([0.0, 0.0, 0.6], abs=1e-12)
     assert calls[0][2] == pytest.approx(0.6, abs=1e-12)
@@ -514,9 +592,13 @@ def test_batch_training_holds_the_values_fixed_within_a_presentation():
 def test_batch_training_reports_every_presentation_and_stops_below_the_tolerance():
     calls = []
     result = td_learner.batch_train(
-        [0.0, 0.0, 0.0], PREDICTOR, alpha=0.05, lam=1.0, tolerance=1e-8,
+        [0.0, 0.0, 0.0],
+        PREDICTOR,
+        alpha=0.05,
+        lam=1.0,
+        tolerance=1e-8,
         on_presentation=lambda report: calls.append((report.presentation, list(report.values), report.max_change)),
-    )  # fmt: skip
+    )
     assert [n for n, _, _ in calls] == list(range(1, result.presentations + 1))
     assert [change for _, _, change in calls] == result.max_changes
     assert calls[-1][1] == result.values
@@ -579,8 +661,15 @@ def test_batch_training_raises_when_the_presentations_run_out_naming_the_limit()
         pytest.param({"alpha": 0.0}, ("alpha", 0.0), marks=exercise("actors.td_learner.batch_train"), id="alpha-0"),
         pytest.param({"gamma": -0.1}, ("gamma", -0.1), marks=exercise("actors.td_learner.batch_train"), id="gamma"),
         pytest.param({"lam": 1.5}, ("lam", 1.5), marks=exercise("actors.td_learner.batch_train"), id="lam"),
-        pytest.param({"tolerance": 0.0}, ("tolerance", 0.0), marks=exercise("actors.td_learner.batch_train"), id="tolerance"),
-        pytest.param({"max_presentations": 0}, ("max_presentations", 0), marks=exercise("actors.td_learner.batch_train"), id="max-presentations"),
+        pytest.param(
+            {"tolerance": 0.0}, ("tolerance", 0.0), marks=exercise("actors.td_learner.batch_train"), id="tolerance"
+        ),
+        pytest.param(
+            {"max_presentations": 0},
+            ("max_presentations", 0),
+            marks=exercise("actors.td_learner.batch_train"),
+            id="max-presentations",
+        ),
     ],
 )
 def test_batch_training_refuses_bad_settings_naming_them(settings, named):
@@ -605,7 +694,9 @@ def replay(world, config, seed, true_values):
             for t in episode.transitions:
                 td_learner.td_zero_update(values, t, config.alpha, config.gamma)
         elif config.method == "td_lambda":
-            td_learner.td_lambda_episode(values, episode, config.alpha, config.gamma, config.lam, config.replacing_traces)
+            td_learner.td_lambda_episode(
+                values, episode, config.alpha, config.gamma, config.lam, config.replacing_traces
+            )
         elif config.method == "mc":
             td_learner.monte_carlo_episode(values, episode, config.alpha, config.gamma)
         else:
@@ -617,11 +708,27 @@ def replay(world, config, seed, true_values):
 @pytest.mark.parametrize(
     "config",
     [
-        pytest.param(td_learner.Config(method="td0", alpha=0.1, episodes=12), marks=exercise("actors.td_learner.train"), id="td0"),
-        pytest.param(td_learner.Config(method="mc", alpha=0.02, episodes=12), marks=exercise("actors.td_learner.train"), id="mc"),
-        pytest.param(td_learner.Config(method="td_lambda", alpha=0.1, lam=0.6, episodes=12), marks=exercise("actors.td_learner.train"), id="td_lambda"),
-        pytest.param(td_learner.Config(method="td_lambda", alpha=0.1, lam=0.6, episodes=12, replacing_traces=True), marks=exercise("actors.td_learner.train"), id="td_lambda-replacing"),
-        pytest.param(td_learner.Config(method="lambda_return", alpha=0.2, lam=0.6, gamma=0.9, initial_value=0.0, episodes=12), marks=exercise("actors.td_learner.train"), id="lambda_return"),
+        pytest.param(
+            td_learner.Config(method="td0", alpha=0.1, episodes=12), marks=exercise("actors.td_learner.train"), id="td0"
+        ),
+        pytest.param(
+            td_learner.Config(method="mc", alpha=0.02, episodes=12), marks=exercise("actors.td_learner.train"), id="mc"
+        ),
+        pytest.param(
+            td_learner.Config(method="td_lambda", alpha=0.1, lam=0.6, episodes=12),
+            marks=exercise("actors.td_learner.train"),
+            id="td_lambda",
+        ),
+        pytest.param(
+            td_learner.Config(method="td_lambda", alpha=0.1, lam=0.6, episodes=12, replacing_traces=True),
+            marks=exercise("actors.td_learner.train"),
+            id="td_lambda-replacing",
+        ),
+        pytest.param(
+            td_learner.Config(method="lambda_return", alpha=0.2, lam=0.6, gamma=0.9, initial_value=0.0, episodes=12),
+            marks=exercise("actors.td_learner.train"),
+            id="lambda_return",
+        ),
     ],
 )
 def test_train_updates_the_seeded_episodes_by_the_chosen_method(config):
@@ -653,7 +760,9 @@ def test_train_records_the_error_before_training_and_after_every_episode():
 @exercise("actors.td_learner.train")
 def test_train_starts_from_the_initial_value_given():
     # From V = 0 the error is √(Σ (k/6)²/5) = √(55/180).
-    result = td_learner.train(random_walk.five_state(), td_learner.Config(initial_value=0.0, episodes=1), seed=1, true_values=FIVE_TRUE)
+    result = td_learner.train(
+        random_walk.five_state(), td_learner.Config(initial_value=0.0, episodes=1), seed=1, true_values=FIVE_TRUE
+    )
     assert result.rms_errors[0] == pytest.approx(math.sqrt(55 / 180), abs=1e-12)
 
 
@@ -661,9 +770,14 @@ def test_train_starts_from_the_initial_value_given():
 def test_train_reports_the_number_the_episode_the_values_and_the_error_after_each_episode():
     calls = []
     result = td_learner.train(
-        random_walk.five_state(), td_learner.Config(method="mc", alpha=0.05, episodes=5), seed=2, true_values=FIVE_TRUE,
-        on_episode=lambda report: calls.append((report.episode, list(report.values), report.trajectory.length, report.rms_error)),
-    )  # fmt: skip
+        random_walk.five_state(),
+        td_learner.Config(method="mc", alpha=0.05, episodes=5),
+        seed=2,
+        true_values=FIVE_TRUE,
+        on_episode=lambda report: calls.append(
+            (report.episode, list(report.values), report.trajectory.length, report.rms_error)
+        ),
+    )
     assert [n for n, *_ in calls] == [1, 2, 3, 4, 5]
     assert [length for _, _, length, _ in calls] == result.episode_lengths
     assert [rms for *_, rms in calls] == result.rms_errors[1:]
@@ -684,7 +798,10 @@ def test_train_is_reproducible_from_its_seed():
 def test_train_with_td_zero_learns_the_walk_over_ten_seeds():
     # After 100 episodes at α = 0.1 the textbook's error is well under 0.1 (our mean: about 0.053,
     # standard deviation 0.023 per run); the start is 0.236.
-    finals = [td_learner.train(random_walk.five_state(), td_learner.Config(), seed=s, true_values=FIVE_TRUE).rms_errors[-1] for s in range(10)]
+    finals = [
+        td_learner.train(random_walk.five_state(), td_learner.Config(), seed=s, true_values=FIVE_TRUE).rms_errors[-1]
+        for s in range(10)
+    ]
     assert sum(finals) / 10 < 0.1
 
 
@@ -710,7 +827,11 @@ def test_train_always_takes_the_worlds_first_action():
     config = td_learner.Config(method="td0", alpha=0.1, episodes=5)
     shortcut = td_learner.train(_WalkWithAShortcut(), config, seed=1, true_values=FIVE_TRUE)
     plain = td_learner.train(random_walk.five_state(), config, seed=1, true_values=FIVE_TRUE)
-    assert (shortcut.values, shortcut.rms_errors, shortcut.episode_lengths) == (plain.values, plain.rms_errors, plain.episode_lengths)
+    assert (shortcut.values, shortcut.rms_errors, shortcut.episode_lengths) == (
+        plain.values,
+        plain.rms_errors,
+        plain.episode_lengths,
+    )
     assert any(length > 1 for length in shortcut.episode_lengths)  # the shortcut would end every episode at once
 
 
@@ -745,7 +866,10 @@ def test_config_refuses_bad_settings_naming_them(settings, pattern):
 def mean_final_error(method, alpha, runs=100):
     world = random_walk.five_state()
     config = td_learner.Config(method=method, alpha=alpha, episodes=100)
-    return sum(td_learner.train(world, config, seed=run, true_values=FIVE_TRUE).rms_errors[-1] for run in range(runs)) / runs
+    return (
+        sum(td_learner.train(world, config, seed=run, true_values=FIVE_TRUE).rms_errors[-1] for run in range(runs))
+        / runs
+    )
 
 
 @pytest.mark.slow
@@ -792,8 +916,14 @@ def best_error_per_lambda(update, lambdas, alphas, runs=100, episodes=10):
 @pytest.mark.parametrize(
     "update",
     [
-        pytest.param(td_learner.lambda_return_episode, marks=exercise("actors.td_learner.lambda_return_episode"), id="offline-lambda-return"),
-        pytest.param(td_learner.td_lambda_episode, marks=exercise("actors.td_learner.td_lambda_episode"), id="td-lambda"),
+        pytest.param(
+            td_learner.lambda_return_episode,
+            marks=exercise("actors.td_learner.lambda_return_episode"),
+            id="offline-lambda-return",
+        ),
+        pytest.param(
+            td_learner.td_lambda_episode, marks=exercise("actors.td_learner.td_lambda_episode"), id="td-lambda"
+        ),
     ],
 )
 def test_the_lambda_sweep_on_the_nineteen_state_walk_is_best_at_an_intermediate_lambda(update):
@@ -818,7 +948,9 @@ def test_repeated_presentations_favour_td_zero_over_widrow_hoff_as_in_the_paper_
     for run in range(100):
         training_set = walk_episodes(world, seed=1000 + run, count=10)
         for lam in errors:
-            result = td_learner.batch_train([0.0] + [0.5] * 5 + [0.0], training_set, alpha=0.01, lam=lam, tolerance=1e-5)
+            result = td_learner.batch_train(
+                [0.0] + [0.5] * 5 + [0.0], training_set, alpha=0.01, lam=lam, tolerance=1e-5
+            )
             errors[lam].append(td_learner.rms_error(result.values, FIVE_TRUE, WALK))
     td_zero, widrow_hoff = sum(errors[0.0]) / 100, sum(errors[1.0]) / 100
     assert td_zero < widrow_hoff - 0.02, (td_zero, widrow_hoff)

@@ -214,7 +214,9 @@ def test_backward_on_the_hand_example_gives_kernel_and_bias_gradients():
     layer.backward(tape, [[1.0, 0.0, 0.0, 2.0]])
     # ∂L/∂K = 1·(top-left block [1, 2, 0, 1]) + 2·(bottom-right block [1, 3, 0, 1]) = [3, 8, 0, 3]
     assert layer.weight.grad == [[3.0, 8.0, 0.0, 3.0]]
-    assert layer.bias.grad == [[3.0]], "a filter's bias gradient sums its output gradient over every position the filter slides over"  # 1 + 0 + 0 + 2
+    assert layer.bias.grad == [[3.0]], (
+        "a filter's bias gradient sums its output gradient over every position the filter slides over"
+    )  # 1 + 0 + 0 + 2
 
 
 @exercise("building_blocks.conv.Conv2D.backward")
@@ -348,7 +350,6 @@ def test_the_output_size_counts_the_kernel_positions_along_each_axis():
     # (size + 2·padding − kernel) // stride + 1: (16 − 4)//2 + 1 = 7, and (5 + 2 − 3)//2 + 1 = 3
     assert conv.Conv2D(1, 1, 4, (16, 16), Rng(0), stride=2).output_size == (7, 7)
     assert conv.Conv2D(1, 1, 3, (5, 6), Rng(0), stride=2, padding=1).output_size == (3, 3)
-
 
 
 @pytest.mark.parametrize(

@@ -129,8 +129,12 @@ def test_an_initialiser_accepts_sizes_of_one(name):
     "name, sizes",
     [
         pytest.param("xavier_uniform", (0, 3), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-in"),
-        pytest.param("xavier_uniform", (2, -1), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-out"),
-        pytest.param("xavier_uniform", (2, 0), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-out-zero"),
+        pytest.param(
+            "xavier_uniform", (2, -1), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-out"
+        ),
+        pytest.param(
+            "xavier_uniform", (2, 0), marks=exercise("building_blocks.dense.xavier_uniform"), id="xavier-out-zero"
+        ),
         pytest.param("he_normal", (0, 3), marks=exercise("building_blocks.dense.he_normal"), id="he-in"),
         pytest.param("he_normal", (2, 0), marks=exercise("building_blocks.dense.he_normal"), id="he-out"),
     ],
@@ -188,7 +192,12 @@ def _affine_case(what):
 @pytest.mark.parametrize("what", [_affine_case("weights"), _affine_case("bias"), _affine_case("inputs")])
 def test_affine_backward_matches_central_differences(what):
     # Batch 3, 4 → 5 features, random everything; L = Σ G·Y, so ∂L/∂Y = G.
-    inputs, weights, bias, grads = random_matrix(21, 3, 4), random_matrix(22, 5, 4), random_matrix(23, 1, 5)[0], random_matrix(24, 3, 5)
+    inputs, weights, bias, grads = (
+        random_matrix(21, 3, 4),
+        random_matrix(22, 5, 4),
+        random_matrix(23, 1, 5)[0],
+        random_matrix(24, 3, 5),
+    )
     grad_weights, grad_bias, grad_inputs = dense.affine_backward(inputs, weights, grads)
     if what == "weights":
         loss = lambda w: weighted_sum(grads, affine(inputs, rows(w, 4), bias))  # noqa: E731
@@ -228,7 +237,9 @@ def _hand_layer():
 
 def _parameter_gradients(inputs, grads, out_features, in_features):
     """Gᵀ·X and the column sums of G, summed exactly: a dense layer's parameter gradients."""
-    weight = [[math.fsum(g[j] * x[i] for g, x in zip(grads, inputs)) for i in range(in_features)] for j in range(out_features)]
+    weight = [
+        [math.fsum(g[j] * x[i] for g, x in zip(grads, inputs)) for i in range(in_features)] for j in range(out_features)
+    ]
     return weight, [math.fsum(g[j] for g in grads) for j in range(out_features)]
 
 
@@ -311,7 +322,12 @@ def test_dense_backward_matches_central_differences(what):
 def test_dense_backward_of_an_earlier_forward_gives_that_forwards_gradients():
     # The point of the tape: after a second forward on other inputs, the first forward's tape
     # still gives the first forward's gradients, Gᵀ·X₁ and G·W, as if it had been the only one.
-    layer, first, second, grads = _layer(51, 4, 5), random_matrix(52, 3, 4), random_matrix(53, 3, 4), random_matrix(54, 3, 5)
+    layer, first, second, grads = (
+        _layer(51, 4, 5),
+        random_matrix(52, 3, 4),
+        random_matrix(53, 3, 4),
+        random_matrix(54, 3, 5),
+    )
     _, first_tape = layer.forward(first)
     layer.forward(second)
     grad_inputs = layer.backward(first_tape, grads)

@@ -81,7 +81,9 @@ def test_probabilities_mix_in_a_uniform_share():
     # (1 − 0.2)·[1/4, 3/4] + 0.2/2 = [0.2 + 0.1, 0.6 + 0.1]
     assert distributions.categorical_probabilities([0.0, LN3], unimix=0.2) == pytest.approx([0.3, 0.7], rel=1e-12)
     # DreamerV3's 1 %: a class softmax gives no chance still gets u/K = 0.005
-    assert distributions.categorical_probabilities([1000.0, 0.0], unimix=0.01) == pytest.approx([0.995, 0.005], rel=1e-12)
+    assert distributions.categorical_probabilities([1000.0, 0.0], unimix=0.01) == pytest.approx(
+        [0.995, 0.005], rel=1e-12
+    )
 
 
 @pytest.mark.parametrize(
@@ -110,7 +112,10 @@ def test_probabilities_of_huge_logits_stay_finite():
 
 @pytest.mark.parametrize(
     "unimix",
-    [pytest.param(u, marks=exercise("building_blocks.distributions.categorical_probabilities"), id=str(u)) for u in (1.0, -0.1)],
+    [
+        pytest.param(u, marks=exercise("building_blocks.distributions.categorical_probabilities"), id=str(u))
+        for u in (1.0, -0.1)
+    ],
 )
 def test_probabilities_refuse_a_mix_outside_zero_to_one_naming_it(unimix):
     with pytest.raises(ValueError) as error:
@@ -173,12 +178,17 @@ def test_log_prob_of_a_class_with_a_vanishing_probability_stays_finite():
     # log-softmax: 0 − 1000 − log(1 + e^−1000) = −1000, where log(softmax) would be log 0
     assert distributions.categorical_log_prob([1000.0, 0.0], 1) == pytest.approx(-1000.0, rel=1e-12)
     # with a mix the probability is at least u/K = 0.005
-    assert distributions.categorical_log_prob([1000.0, 0.0], 1, unimix=0.01) == pytest.approx(math.log(0.005), rel=1e-12)
+    assert distributions.categorical_log_prob([1000.0, 0.0], 1, unimix=0.01) == pytest.approx(
+        math.log(0.005), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize(
     "index",
-    [pytest.param(i, marks=exercise("building_blocks.distributions.categorical_log_prob"), id=repr(i)) for i in (3, -1, 1.0)],
+    [
+        pytest.param(i, marks=exercise("building_blocks.distributions.categorical_log_prob"), id=repr(i))
+        for i in (3, -1, 1.0)
+    ],
 )
 def test_log_prob_refuses_an_index_outside_the_classes_naming_it(index):
     with pytest.raises(ValueError) as error:
@@ -193,7 +203,9 @@ def test_log_prob_refuses_an_index_outside_the_classes_naming_it(index):
 def test_log_prob_gradient_without_a_mix_is_one_hot_minus_the_probabilities():
     # REINFORCE's ∇ log π: e_0 − [1/4, 3/4]
     assert distributions.categorical_log_prob_gradient([0.0, LN3], 0) == pytest.approx([0.75, -0.75], rel=1e-12)
-    assert distributions.categorical_log_prob_gradient([0.0, LN3, 0.0], 1) == pytest.approx([-0.2, 0.4, -0.2], rel=1e-12)
+    assert distributions.categorical_log_prob_gradient([0.0, LN3, 0.0], 1) == pytest.approx(
+        [-0.2, 0.4, -0.2], rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("unimix", per_unimix("building_blocks.distributions.categorical_log_prob_gradient"))
@@ -210,7 +222,10 @@ def test_log_prob_gradient_matches_central_differences(unimix):
 
 @pytest.mark.parametrize(
     "index",
-    [pytest.param(i, marks=exercise("building_blocks.distributions.categorical_log_prob_gradient"), id=repr(i)) for i in (5, 3, -1, 1.0)],
+    [
+        pytest.param(i, marks=exercise("building_blocks.distributions.categorical_log_prob_gradient"), id=repr(i))
+        for i in (5, 3, -1, 1.0)
+    ],
 )
 def test_log_prob_gradient_refuses_an_index_outside_the_classes_naming_it(index):
     # 3 = K is the first index past the end: [0, K) leaves it out
@@ -415,7 +430,9 @@ def test_gaussian_sample_refuses_lengths_that_differ_naming_both():
 @exercise("building_blocks.distributions.gaussian_log_prob")
 def test_gaussian_log_prob_of_a_standard_normal():
     # one standard deviation out: −½ − ½·log 2π
-    assert distributions.gaussian_log_prob([1.0], [0.0], [0.0]) == pytest.approx(-0.5 - 0.5 * math.log(2.0 * math.pi), rel=1e-12)
+    assert distributions.gaussian_log_prob([1.0], [0.0], [0.0]) == pytest.approx(
+        -0.5 - 0.5 * math.log(2.0 * math.pi), rel=1e-12
+    )
 
 
 @exercise("building_blocks.distributions.gaussian_log_prob")
@@ -519,7 +536,9 @@ def test_gaussian_kl_on_hand_examples():
     # a unit shift of the mean: (0 + 1)/2 − ½ = ½
     assert distributions.gaussian_kl([1.0], [0.0], [0.0], [0.0]) == pytest.approx(0.5, rel=1e-12)
     # σ_p = 1 against σ_q = 2: log 2 − 0 + 1/(2·4) − ½ = log 2 − 3/8
-    assert distributions.gaussian_kl([0.0], [0.0], [0.0], [math.log(2.0)]) == pytest.approx(math.log(2.0) - 0.375, rel=1e-12)
+    assert distributions.gaussian_kl([0.0], [0.0], [0.0], [math.log(2.0)]) == pytest.approx(
+        math.log(2.0) - 0.375, rel=1e-12
+    )
 
 
 @exercise("building_blocks.distributions.gaussian_kl")
@@ -542,7 +561,9 @@ def test_gaussian_kl_sums_over_dimensions_and_is_not_symmetric():
     both = distributions.gaussian_kl([1.0, 0.0], [0.0, 0.5], [0.0, 0.0], [math.log(2.0), 0.0])
     assert both == pytest.approx(one + other, rel=1e-12)
     # KL(q ‖ p) with the first pair swapped: −log 2 + (4 + 1)/2 − ½ = 2 − log 2, another number
-    assert distributions.gaussian_kl([0.0], [math.log(2.0)], [1.0], [0.0]) == pytest.approx(2.0 - math.log(2.0), rel=1e-12)
+    assert distributions.gaussian_kl([0.0], [math.log(2.0)], [1.0], [0.0]) == pytest.approx(
+        2.0 - math.log(2.0), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize(
@@ -602,13 +623,19 @@ def test_gaussian_kl_gradients_vanish_between_equal_distributions_only():
 GAUSSIAN_CALLS = {
     "gaussian_sample": lambda bad: distributions.gaussian_sample([0.0, 0.0], [0.0, bad], Rng(0)),
     "gaussian_log_prob": lambda bad: distributions.gaussian_log_prob([0.0, 0.0], [0.0, 0.0], [0.0, bad]),
-    "gaussian_log_prob_gradients": lambda bad: distributions.gaussian_log_prob_gradients([0.0, 0.0], [0.0, 0.0], [0.0, bad]),
+    "gaussian_log_prob_gradients": lambda bad: distributions.gaussian_log_prob_gradients(
+        [0.0, 0.0], [0.0, 0.0], [0.0, bad]
+    ),
     "gaussian_entropy": lambda bad: distributions.gaussian_entropy([0.0, bad]),
     "gaussian_kl": lambda bad: distributions.gaussian_kl([0.0, 0.0], [0.0, bad], [0.0, 0.0], [0.0, 0.0]),
-    "gaussian_kl_gradients": lambda bad: distributions.gaussian_kl_gradients([0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, bad]),
+    "gaussian_kl_gradients": lambda bad: distributions.gaussian_kl_gradients(
+        [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, bad]
+    ),
     # the KL's docstrings: a log-std of either side; the other side of each from the two above
     "gaussian_kl q": lambda bad: distributions.gaussian_kl([0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, bad]),
-    "gaussian_kl_gradients p": lambda bad: distributions.gaussian_kl_gradients([0.0, 0.0], [0.0, bad], [0.0, 0.0], [0.0, 0.0]),
+    "gaussian_kl_gradients p": lambda bad: distributions.gaussian_kl_gradients(
+        [0.0, 0.0], [0.0, bad], [0.0, 0.0], [0.0, 0.0]
+    ),
 }
 
 

@@ -38,7 +38,10 @@ class _Linear:
             for i in range(columns):
                 self.weight.grad[j][i] += math.fsum(g[j] * x[i] for g, x in zip(grad_outputs, tape))
             self.bias.grad[0][j] += math.fsum(g[j] for g in grad_outputs)
-        return [[math.fsum(g[j] * self.weight.value[j][i] for j in range(rows)) for i in range(columns)] for g in grad_outputs]
+        return [
+            [math.fsum(g[j] * self.weight.value[j][i] for j in range(rows)) for i in range(columns)]
+            for g in grad_outputs
+        ]
 
     def parameters(self):
         return [self.weight, self.bias]
@@ -186,7 +189,14 @@ def test_gradient_check_nudges_each_number_both_ways_and_restores_it():
 
     error = grad.gradient_check(loss, [first, second], h=0.25)
     assert error == pytest.approx(0.0, abs=1e-12)  # central differences of a quadratic are exact
-    nudged = {(1.25, -2.0, 0.5), (0.75, -2.0, 0.5), (1.0, -1.75, 0.5), (1.0, -2.25, 0.5), (1.0, -2.0, 0.75), (1.0, -2.0, 0.25)}
+    nudged = {
+        (1.25, -2.0, 0.5),
+        (0.75, -2.0, 0.5),
+        (1.0, -1.75, 0.5),
+        (1.0, -2.25, 0.5),
+        (1.0, -2.0, 0.75),
+        (1.0, -2.0, 0.25),
+    }
     assert nudged <= set(seen)
     assert (first.value, second.value) == ([[1.0, -2.0]], [[0.5]])
     assert (first.grad, second.grad) == ([[2.0, -4.0]], [[1.0]])

@@ -254,7 +254,10 @@ def test_rollout_stops_after_max_steps_even_if_the_episode_goes_on():
     world = _Corridor(length=3)
     episode = mdp.rollout(world, _always(0), max_steps=5)  # staying put never reaches the end
     assert episode.length == 5
-    assert all((t.observation, t.next_observation, t.terminated, t.truncated) == (0, 0, False, False) for t in episode.transitions)
+    assert all(
+        (t.observation, t.next_observation, t.terminated, t.truncated) == (0, 0, False, False)
+        for t in episode.transitions
+    )
     assert world.steps == 5
 
 

@@ -302,7 +302,9 @@ def test_sequential_backward_of_dense_tanh_dense_sigmoid_matches_central_differe
     # The whole network end to end, batch of 4, 3 → 5 → 2: every gradient at once.
     first, second = _dense(81, 3, 5), _dense(82, 5, 2)
     net = network.Sequential([first, network.Activation("tanh"), second, network.Activation("sigmoid")])
-    _check_network(net, [first, second], ("tanh", "sigmoid"), random_matrix(83, 4, 3, -2.0, 2.0), random_matrix(84, 4, 2))
+    _check_network(
+        net, [first, second], ("tanh", "sigmoid"), random_matrix(83, 4, 3, -2.0, 2.0), random_matrix(84, 4, 2)
+    )
 
 
 @exercise("building_blocks.network.Sequential.backward")
@@ -491,7 +493,9 @@ def mlp_loss_setup(activation, seed, **options):
     return mlp, rows, weights
 
 
-@pytest.mark.parametrize("activation", [pytest.param(kind, marks=exercise("building_blocks.network.MLP.backward")) for kind in KINDS])
+@pytest.mark.parametrize(
+    "activation", [pytest.param(kind, marks=exercise("building_blocks.network.MLP.backward")) for kind in KINDS]
+)
 def test_mlp_backward_input_and_weight_gradients_match_central_differences(activation):
     mlp, rows, weights = mlp_loss_setup(activation, seed=11, activate_last=True)
     outputs, tape = mlp.forward(rows)
@@ -583,7 +587,10 @@ def test_an_mlp_needs_an_input_and_an_output_size_and_a_known_activation():
 def test_an_mlp_starts_from_xavier_weights_zero_biases_and_a_scaled_last_layer():
     mlp = network.MLP([3, 5, 2], Rng(0), last_scale=0.0)
     assert [len(w.value) for w in mlp.weights] == [5, 2] and [len(w.value[0]) for w in mlp.weights] == [3, 5]
-    assert all(abs(v) <= math.sqrt(6.0 / 8.0) for v in flat(mlp.weights[0].value)) and len(set(flat(mlp.weights[0].value))) == 15
+    assert (
+        all(abs(v) <= math.sqrt(6.0 / 8.0) for v in flat(mlp.weights[0].value))
+        and len(set(flat(mlp.weights[0].value))) == 15
+    )
     assert flat(mlp.weights[1].value) == [0.0] * 10 and flat(mlp.biases[0].value) == [0.0] * 5
     assert [p.name for p in mlp.parameters()] == ["mlp.0.weight", "mlp.0.bias", "mlp.1.weight", "mlp.1.bias"]
 

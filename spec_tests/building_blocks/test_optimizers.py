@@ -127,9 +127,9 @@ def test_adam_first_step_moves_every_number_by_lr_against_the_sign_of_its_gradie
     weight = _parameter([[1.0, -1.0, 2.0], [0.5, 0.0, 3.0]], [list(row) for row in gradients])
     bias = _parameter([[4.0]], [[-0.5]])
     optimizers.Adam([weight, bias], lr=0.01).step()
-    assert _moves(weight, [[1.0, -1.0, 2.0], [0.5, 0.0, 3.0]]) == pytest.approx([-0.01, 0.01, -0.01, 0.01, -0.01, 0.01], rel=1e-5), (
-        "Adam's bias correction makes the first step lr against the sign of each gradient: m and v start at zero"
-    )
+    assert _moves(weight, [[1.0, -1.0, 2.0], [0.5, 0.0, 3.0]]) == pytest.approx(
+        [-0.01, 0.01, -0.01, 0.01, -0.01, 0.01], rel=1e-5
+    ), "Adam's bias correction makes the first step lr against the sign of each gradient: m and v start at zero"
     assert bias.value[0][0] - 4.0 == pytest.approx(0.01, rel=1e-5)
 
 
@@ -228,11 +228,17 @@ def test_clip_by_global_norm_needs_a_positive_max_norm_and_names_what_came(max_n
         pytest.param(lambda p: optimizers.SGD(p, lr=0.0), "lr", 0.0, id="SGD-lr=0.0"),
         pytest.param(lambda p: optimizers.SGD(p, lr=-0.1), "lr", -0.1, id="SGD-lr=-0.1"),
         pytest.param(lambda p: optimizers.Momentum(p, lr=0.0), "lr", 0.0, id="Momentum-lr=0.0"),
-        pytest.param(lambda p: optimizers.Momentum(p, lr=0.1, momentum=1.0), "momentum", 1.0, id="Momentum-momentum=1.0"),
-        pytest.param(lambda p: optimizers.Momentum(p, lr=0.1, momentum=-0.1), "momentum", -0.1, id="Momentum-momentum=-0.1"),
+        pytest.param(
+            lambda p: optimizers.Momentum(p, lr=0.1, momentum=1.0), "momentum", 1.0, id="Momentum-momentum=1.0"
+        ),
+        pytest.param(
+            lambda p: optimizers.Momentum(p, lr=0.1, momentum=-0.1), "momentum", -0.1, id="Momentum-momentum=-0.1"
+        ),
         pytest.param(lambda p: optimizers.RMSProp(p, lr=-1.0), "lr", -1.0, id="RMSProp-lr=-1.0"),
         pytest.param(lambda p: optimizers.RMSProp(p, lr=0.1, decay=1.0), "decay", 1.0, id="RMSProp-decay=1.0"),
-        pytest.param(lambda p: optimizers.RMSProp(p, lr=0.1, epsilon=-1e-8), "epsilon", -1e-08, id="RMSProp-epsilon=-1e-08"),
+        pytest.param(
+            lambda p: optimizers.RMSProp(p, lr=0.1, epsilon=-1e-8), "epsilon", -1e-08, id="RMSProp-epsilon=-1e-08"
+        ),
         pytest.param(lambda p: optimizers.Adam(p, lr=0.0), "lr", 0.0, id="Adam-lr=0.0"),
         pytest.param(lambda p: optimizers.Adam(p, lr=0.1, beta1=1.0), "beta1", 1.0, id="Adam-beta1=1.0"),
         pytest.param(lambda p: optimizers.Adam(p, lr=0.1, beta2=-0.5), "beta2", -0.5, id="Adam-beta2=-0.5"),

@@ -197,7 +197,9 @@ def test_softmax_probabilities_are_the_boltzmann_formula():
     # e^(Q/τ) with Q = [0, ln 3] and τ = 1 is [1, 3]: normalised, [1/4, 3/4]
     assert policies.softmax_probabilities([0.0, math.log(3.0)]) == pytest.approx([0.25, 0.75], rel=1e-12)
     # τ = 2 halves the values: Q = [0, 2·ln 3] gives the same [1/4, 3/4]
-    assert policies.softmax_probabilities([0.0, 2.0 * math.log(3.0)], temperature=2.0) == pytest.approx([0.25, 0.75], rel=1e-12)
+    assert policies.softmax_probabilities([0.0, 2.0 * math.log(3.0)], temperature=2.0) == pytest.approx(
+        [0.25, 0.75], rel=1e-12
+    )
     # [1, 2, 0] at τ = 1: e, e², 1 over their sum
     total = math.e + math.e**2 + 1.0
     expected = [math.e / total, math.e**2 / total, 1.0 / total]

@@ -40,7 +40,9 @@ def naive_pooling(mode, channels, height, width, k, stride, images):
             for y in range(out_height):
                 for x in range(out_width):
                     window = [
-                        image[(c * height + y * stride + i) * width + x * stride + j] for i in range(k) for j in range(k)
+                        image[(c * height + y * stride + i) * width + x * stride + j]
+                        for i in range(k)
+                        for j in range(k)
                     ]
                     output.append(max(window) if mode == "max" else sum(window) / (k * k))
         outputs.append(output)
@@ -73,7 +75,9 @@ def test_max_pooling_of_negative_numbers_is_the_one_nearest_zero_not_zero():
     "mode, expected",
     [
         pytest.param("max", [[4.0, 8.0], [2.0, -1.0]], marks=exercise("building_blocks.pool.Pool2D.forward"), id="max"),
-        pytest.param("average", [[2.5, 6.5], [0.5, -2.5]], marks=exercise("building_blocks.pool.Pool2D.forward"), id="average"),
+        pytest.param(
+            "average", [[2.5, 6.5], [0.5, -2.5]], marks=exercise("building_blocks.pool.Pool2D.forward"), id="average"
+        ),
     ],
 )
 def test_pooling_treats_each_channel_and_each_image_on_its_own(mode, expected):
@@ -87,7 +91,9 @@ def test_pooling_treats_each_channel_and_each_image_on_its_own(mode, expected):
     "mode, expected",
     [
         pytest.param("max", [[9.0, 9.0, 9.0, 9.0]], marks=exercise("building_blocks.pool.Pool2D.forward"), id="max"),
-        pytest.param("average", [[3.0, 3.25, 3.75, 4.0]], marks=exercise("building_blocks.pool.Pool2D.forward"), id="average"),
+        pytest.param(
+            "average", [[3.0, 3.25, 3.75, 4.0]], marks=exercise("building_blocks.pool.Pool2D.forward"), id="average"
+        ),
     ],
 )
 def test_pooling_with_a_stride_below_the_kernel_size_reads_overlapping_windows(mode, expected):
@@ -200,7 +206,10 @@ CONFIGURATIONS = {
 
 @pytest.mark.parametrize(
     "configuration",
-    [pytest.param(c, marks=exercise("building_blocks.pool.Pool2D.backward"), id=name) for name, c in CONFIGURATIONS.items()],
+    [
+        pytest.param(c, marks=exercise("building_blocks.pool.Pool2D.backward"), id=name)
+        for name, c in CONFIGURATIONS.items()
+    ],
 )
 def test_backward_matches_central_differences_away_from_ties(configuration):
     mode, channels, (height, width), k, stride = configuration

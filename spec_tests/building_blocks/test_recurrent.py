@@ -191,10 +191,16 @@ def test_backward_step_input_and_state_gradients_match_central_differences():
     _, tape = cell.step(inputs, hidden)
     grad_inputs, grad_hidden = cell.backward_step(tape, weights)
     check_gradient(
-        lambda x: weighted(weights, gru_forward(cell, shaped(x, inputs), hidden)), flat(inputs), flat(grad_inputs), what="∂L/∂x"
+        lambda x: weighted(weights, gru_forward(cell, shaped(x, inputs), hidden)),
+        flat(inputs),
+        flat(grad_inputs),
+        what="∂L/∂x",
     )
     check_gradient(
-        lambda h: weighted(weights, gru_forward(cell, inputs, shaped(h, hidden))), flat(hidden), flat(grad_hidden), what="∂L/∂h"
+        lambda h: weighted(weights, gru_forward(cell, inputs, shaped(h, hidden))),
+        flat(hidden),
+        flat(grad_hidden),
+        what="∂L/∂h",
     )
 
 
@@ -239,8 +245,10 @@ def test_backward_step_without_parameters_returns_the_same_gradients_and_leaves_
 
 @pytest.mark.parametrize(
     "tape",
-    [pytest.param(tape, marks=exercise("building_blocks.recurrent.GRU.backward_step"), id=name)
-     for name, tape in (("no-tape", None), ("a-list", [[1.0]]), ("too-short", ([[1.0]], [[0.0]])))],  # fmt: skip
+    [
+        pytest.param(tape, marks=exercise("building_blocks.recurrent.GRU.backward_step"), id=name)
+        for name, tape in (("no-tape", None), ("a-list", [[1.0]]), ("too-short", ([[1.0]], [[0.0]])))
+    ],
 )
 def test_backward_step_refuses_what_is_not_a_steps_tape(tape):
     cell = recurrent.GRU(1, 1, Rng(0))
@@ -327,7 +335,10 @@ def test_backward_sequence_input_and_initial_state_gradients_match_central_diffe
     all_inputs = [v for inputs in sequence for v in flat(inputs)]
     check_gradient(loss_of_inputs, all_inputs, [v for g in grad_sequence for v in flat(g)], what="∂L/∂x_t")
     check_gradient(
-        lambda h: sequence_loss(cell, sequence, shaped(h, start), weights), flat(start), flat(grad_start), what="∂L/∂h_0"
+        lambda h: sequence_loss(cell, sequence, shaped(h, start), weights),
+        flat(start),
+        flat(grad_start),
+        what="∂L/∂h_0",
     )
 
 
@@ -345,7 +356,10 @@ def test_backward_sequence_of_a_single_step_matches_central_differences():
         what="∂L/∂x_0 of a one-step sequence",
     )
     check_gradient(
-        lambda h: sequence_loss(cell, sequence, shaped(h, start), weights), flat(start), flat(grad_start), what="∂L/∂h_0"
+        lambda h: sequence_loss(cell, sequence, shaped(h, start), weights),
+        flat(start),
+        flat(grad_start),
+        what="∂L/∂h_0",
     )
 
 

@@ -114,7 +114,10 @@ def test_sample_from_an_empty_buffer_is_an_error():
 
 @pytest.mark.parametrize(
     "batch_size",
-    [pytest.param(n, marks=exercise("building_blocks.replay_buffer.ReplayBuffer.sample"), id=str(n)) for n in (4, 0, -2)],
+    [
+        pytest.param(n, marks=exercise("building_blocks.replay_buffer.ReplayBuffer.sample"), id=str(n))
+        for n in (4, 0, -2)
+    ],
 )
 def test_sample_refuses_a_batch_size_outside_one_to_the_items_held_naming_both(batch_size):
     buffer = filled(10, "abc")

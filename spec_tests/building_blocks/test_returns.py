@@ -82,7 +82,10 @@ def test_discounted_return_of_no_rewards_is_zero_and_a_late_reward_is_discounted
 
 @pytest.mark.parametrize(
     "gamma",
-    [pytest.param(g, marks=exercise("building_blocks.returns.discounted_return"), id=f"gamma={g}") for g in (-0.1, 1.5)],
+    [
+        pytest.param(g, marks=exercise("building_blocks.returns.discounted_return"), id=f"gamma={g}")
+        for g in (-0.1, 1.5)
+    ],
 )
 def test_discounted_return_refuses_a_discount_outside_zero_to_one_naming_it(gamma):
     with pytest.raises(ValueError) as error:
@@ -104,7 +107,9 @@ def test_returns_to_go_of_a_terminated_episode_never_use_the_terminal_observatio
 def test_returns_to_go_of_a_truncated_episode_bootstrap_from_the_final_observation():
     # Cut off at step 2 with V(final) = 4: G₂ = 2 + 0.5·4 = 4, G₁ = 0 + 0.5·4 = 2, G₀ = 1 + 0.5·2 = 2.
     got = returns.returns_to_go([1.0, 0.0, 2.0], [7.0, 7.0, 4.0], [F, F, F], [F, F, T], gamma=0.5)
-    assert got == [2.0, 2.0, 4.0], "a time-out is not a termination: a truncated step bootstraps from its final observation's value"
+    assert got == [2.0, 2.0, 4.0], (
+        "a time-out is not a termination: a truncated step bootstraps from its final observation's value"
+    )
 
 
 @exercise("building_blocks.returns.returns_to_go")
@@ -150,9 +155,21 @@ def test_returns_to_go_of_an_empty_stretch_are_empty_and_of_one_step_its_target(
 @pytest.mark.parametrize(
     "lists",
     [
-        pytest.param(([1.0, 2.0], [0.0], [F, F], [F, F]), marks=exercise("building_blocks.returns.returns_to_go"), id="next_values"),
-        pytest.param(([1.0, 2.0], [0.0, 0.0], [F], [F, F]), marks=exercise("building_blocks.returns.returns_to_go"), id="terminated"),
-        pytest.param(([1.0, 2.0], [0.0, 0.0], [F, F], [F, F, F]), marks=exercise("building_blocks.returns.returns_to_go"), id="truncated"),
+        pytest.param(
+            ([1.0, 2.0], [0.0], [F, F], [F, F]),
+            marks=exercise("building_blocks.returns.returns_to_go"),
+            id="next_values",
+        ),
+        pytest.param(
+            ([1.0, 2.0], [0.0, 0.0], [F], [F, F]),
+            marks=exercise("building_blocks.returns.returns_to_go"),
+            id="terminated",
+        ),
+        pytest.param(
+            ([1.0, 2.0], [0.0, 0.0], [F, F], [F, F, F]),
+            marks=exercise("building_blocks.returns.returns_to_go"),
+            id="truncated",
+        ),
     ],
 )
 def test_returns_to_go_refuse_lists_of_different_lengths_naming_the_lengths(lists):
@@ -209,7 +226,9 @@ def test_n_step_returns_longer_than_every_episode_equal_returns_to_go_on_a_stret
     got = returns.n_step_returns(rewards, next_values, terminated, truncated, gamma=0.9, n=5)
     monte_carlo = [n_step(rewards, next_values, terminated, truncated, 0.9, t, 100) for t in range(9)]
     assert got == pytest.approx(monte_carlo, abs=1e-12)
-    assert got != pytest.approx(returns.n_step_returns(rewards, next_values, terminated, truncated, gamma=0.9, n=4), abs=1e-6)
+    assert got != pytest.approx(
+        returns.n_step_returns(rewards, next_values, terminated, truncated, gamma=0.9, n=4), abs=1e-6
+    )
 
 
 @exercise("building_blocks.returns.n_step_returns")
@@ -304,7 +323,9 @@ def test_lambda_returns_are_the_lambda_weighted_average_of_the_n_step_returns():
     got = returns.lambda_returns(rewards, next_values, terminated, truncated, gamma=gamma, lam=lam)
     for t in range(9):
         left = episode_end(t, terminated, truncated) - t + 1
-        expected = (1 - lam) * sum(lam ** (n - 1) * n_step(rewards, next_values, terminated, truncated, gamma, t, n) for n in range(1, left))
+        expected = (1 - lam) * sum(
+            lam ** (n - 1) * n_step(rewards, next_values, terminated, truncated, gamma, t, n) for n in range(1, left)
+        )
         expected += lam ** (left - 1) * n_step(rewards, next_values, terminated, truncated, gamma, t, left)
         assert got[t] == pytest.approx(expected, abs=1e-12), t
 
@@ -338,9 +359,18 @@ def test_lambda_returns_do_not_leak_across_an_episode_boundary():
 @pytest.mark.parametrize(
     "settings, named",
     [
-        pytest.param({"gamma": 1.5, "lam": 0.5}, 1.5, marks=exercise("building_blocks.returns.lambda_returns"), id="gamma"),
-        pytest.param({"gamma": 0.9, "lam": -0.25}, -0.25, marks=exercise("building_blocks.returns.lambda_returns"), id="lam-below"),
-        pytest.param({"gamma": 0.9, "lam": 1.25}, 1.25, marks=exercise("building_blocks.returns.lambda_returns"), id="lam-above"),
+        pytest.param(
+            {"gamma": 1.5, "lam": 0.5}, 1.5, marks=exercise("building_blocks.returns.lambda_returns"), id="gamma"
+        ),
+        pytest.param(
+            {"gamma": 0.9, "lam": -0.25},
+            -0.25,
+            marks=exercise("building_blocks.returns.lambda_returns"),
+            id="lam-below",
+        ),
+        pytest.param(
+            {"gamma": 0.9, "lam": 1.25}, 1.25, marks=exercise("building_blocks.returns.lambda_returns"), id="lam-above"
+        ),
     ],
 )
 def test_lambda_returns_refuse_a_discount_or_lambda_outside_zero_to_one_naming_it(settings, named):
@@ -411,7 +441,9 @@ def test_gae_is_the_lambda_weighted_sum_of_n_step_advantages():
     got = returns.gae(rewards, values, next_values, terminated, truncated, gamma=gamma, lam=lam)
     for t in range(9):
         left = episode_end(t, terminated, truncated) - t + 1
-        advantage = [n_step(rewards, next_values, terminated, truncated, gamma, t, n) - values[t] for n in range(1, left + 1)]
+        advantage = [
+            n_step(rewards, next_values, terminated, truncated, gamma, t, n) - values[t] for n in range(1, left + 1)
+        ]
         expected = (1 - lam) * sum(lam**k * advantage[k] for k in range(left - 1)) + lam ** (left - 1) * advantage[-1]
         assert got[t] == pytest.approx(expected, abs=1e-12), t
 

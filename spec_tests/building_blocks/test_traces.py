@@ -87,7 +87,10 @@ def test_accumulating_traces_over_a_walk_weigh_each_past_visit_by_its_age():
 
 @pytest.mark.parametrize(
     "index",
-    [pytest.param(i, marks=exercise("building_blocks.traces.accumulate"), id=f"index={i!r}") for i in (2, -1, True, 1.0)],
+    [
+        pytest.param(i, marks=exercise("building_blocks.traces.accumulate"), id=f"index={i!r}")
+        for i in (2, -1, True, 1.0)
+    ],
 )
 def test_accumulate_refuses_an_index_outside_the_list_naming_it(index):
     eligibility = [0.0, 0.0]

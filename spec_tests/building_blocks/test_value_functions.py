@@ -105,9 +105,13 @@ def test_q_update_repeated_shrinks_the_error_by_one_minus_alpha_each_time():
     ("state", "action", "named"),
     [
         pytest.param(5, 0, 5, marks=exercise("building_blocks.value_functions.TabularQ.update"), id="state-too-large"),
-        pytest.param(True, 0, "True", marks=exercise("building_blocks.value_functions.TabularQ.update"), id="state-bool"),
+        pytest.param(
+            True, 0, "True", marks=exercise("building_blocks.value_functions.TabularQ.update"), id="state-bool"
+        ),
         pytest.param(0, 4, 4, marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-too-large"),
-        pytest.param(0, -1, -1, marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-negative"),
+        pytest.param(
+            0, -1, -1, marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-negative"
+        ),
         pytest.param(0, 1.0, 1.0, marks=exercise("building_blocks.value_functions.TabularQ.update"), id="action-float"),
     ],
 )

@@ -190,9 +190,7 @@ def test_elu_derivative_is_one_between_zero_and_one_too():
 @exercise("primitives.activations.elu_derivative")
 @pytest.mark.parametrize("alpha", [1.0, 0.3])
 def test_elu_derivative_matches_central_differences(alpha):
-    check_elementwise_derivative(
-        _elu(alpha), lambda x: activations.elu_derivative(x, alpha), _away_from_zero(14, 12)
-    )
+    check_elementwise_derivative(_elu(alpha), lambda x: activations.elu_derivative(x, alpha), _away_from_zero(14, 12))
 
 
 @exercise("primitives.activations.elu_derivative")
@@ -278,9 +276,7 @@ def test_log_softmax_of_an_empty_vector_is_an_error():
 @exercise("primitives.activations.log_softmax_backward")
 def test_log_softmax_backward_matches_central_differences():
     for seed in range(3):
-        check_vector_jacobian_product(
-            _log_softmax, activations.log_softmax_backward, _uniform(30 + seed, 6), seed=seed
-        )
+        check_vector_jacobian_product(_log_softmax, activations.log_softmax_backward, _uniform(30 + seed, 6), seed=seed)
 
 
 @exercise("primitives.activations.log_softmax_backward")

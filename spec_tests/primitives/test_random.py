@@ -306,7 +306,10 @@ def test_shuffle_is_fisher_yates_from_the_last_position_down():
 
 @pytest.mark.parametrize(
     "length",
-    [pytest.param(length, marks=exercise("primitives.random.Rng.shuffle"), id=f"length-{length}") for length in (0, 1, 2, 7)],
+    [
+        pytest.param(length, marks=exercise("primitives.random.Rng.shuffle"), id=f"length-{length}")
+        for length in (0, 1, 2, 7)
+    ],
 )
 def test_shuffle_consumes_one_draw_fewer_than_the_length(length):
     rng, draws = pw_random.Rng(17), _draws(17, 8)

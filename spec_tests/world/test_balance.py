@@ -41,7 +41,9 @@ def expected_step(state, force):
     g, m_cart, m_pole, half = 9.8, 1.0, 0.1, 0.5
     total = m_cart + m_pole
     temp = (force + m_pole * half * theta_dot**2 * math.sin(theta)) / total
-    theta_acc = (g * math.sin(theta) - math.cos(theta) * temp) / (half * (4.0 / 3.0 - m_pole * math.cos(theta) ** 2 / total))
+    theta_acc = (g * math.sin(theta) - math.cos(theta) * temp) / (
+        half * (4.0 / 3.0 - m_pole * math.cos(theta) ** 2 / total)
+    )
     x_acc = temp - m_pole * half * theta_acc * math.cos(theta) / total
     tau = 0.02
     return (x + tau * x_dot, x_dot + tau * x_acc, theta + tau * theta_dot, theta_dot + tau * theta_acc)
@@ -210,7 +212,10 @@ def test_box_index_puts_a_value_on_an_edge_in_the_interval_above():
     assert [box_with(1, v) for v in (-0.5, 0.5)] == [box_of(1, 1, 4, 1), box_of(1, 2, 4, 1)]
     edges = [math.radians(d) for d in (-6.0, -1.0, 0.0, 1.0, 6.0)]
     assert [box_with(2, theta) for theta in edges] == [box_of(1, 1, i, 1) for i in (1, 2, 3, 4, 5)]
-    assert [box_with(3, w) for w in (math.radians(-50.0), math.radians(50.0))] == [box_of(1, 1, 4, 1), box_of(1, 1, 4, 2)]
+    assert [box_with(3, w) for w in (math.radians(-50.0), math.radians(50.0))] == [
+        box_of(1, 1, 4, 1),
+        box_of(1, 1, 4, 2),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,12 @@ def test_catcher_has_three_actions_and_a_one_channel_16_by_16_observation():
 
 @pytest.mark.parametrize(
     "options, pattern",
-    [({"fruits": 0}, "fruits.*0"), ({"fruits": 2.5}, r"fruits.*2\.5"), ({"max_steps": 0}, "max_steps.*0"), ({"max_steps": "9"}, "max_steps.*'9'")],
+    [
+        ({"fruits": 0}, "fruits.*0"),
+        ({"fruits": 2.5}, r"fruits.*2\.5"),
+        ({"max_steps": 0}, "max_steps.*0"),
+        ({"max_steps": "9"}, "max_steps.*'9'"),
+    ],
 )
 def test_catcher_rejects_settings_that_are_not_positive_integers(options, pattern):
     with pytest.raises(ValueError, match=pattern):
@@ -111,7 +116,8 @@ def test_frame_returns_a_new_list_each_call():
 
 
 @pytest.mark.parametrize(
-    "seed", [pytest.param(seed, marks=exercise("world.catcher.Catcher._reset"), id=f"seed={seed}") for seed in (0, 1, 7)]
+    "seed",
+    [pytest.param(seed, marks=exercise("world.catcher.Catcher._reset"), id=f"seed={seed}") for seed in (0, 1, 7)],
 )
 def test_reset_centres_the_paddle_and_drops_the_first_fruit_from_a_random_column(seed):
     column = Rng(seed).integers(0, 16)  # one draw per fruit
@@ -144,14 +150,23 @@ def test_render_shows_the_screen_as_16_rows():
 
 @pytest.mark.parametrize(
     "action, paddle",
-    [pytest.param(a, p, marks=exercise("world.catcher.Catcher._step"), id=n) for a, p, n in ((LEFT, 7, "left"), (STAY, 8, "stay"), (RIGHT, 9, "right"))],
+    [
+        pytest.param(a, p, marks=exercise("world.catcher.Catcher._step"), id=n)
+        for a, p, n in ((LEFT, 7, "left"), (STAY, 8, "stay"), (RIGHT, 9, "right"))
+    ],
 )
 def test_step_moves_the_paddle_then_the_fruit_falls_one_row(action, paddle):
     world, _, _ = fresh_world(0)
     column = world.state[1]
     step = world.step(action)
     assert world.state == (1, column, paddle, 10)
-    assert (step.observation, step.reward, step.terminated, step.truncated, step.info) == (draw(1, column, paddle), 0.0, False, False, {})
+    assert (step.observation, step.reward, step.terminated, step.truncated, step.info) == (
+        draw(1, column, paddle),
+        0.0,
+        False,
+        False,
+        {},
+    )
 
 
 @exercise("world.catcher.Catcher._step")
@@ -234,7 +249,8 @@ def test_a_time_limit_truncates_without_terminating():
 
 
 @pytest.mark.parametrize(
-    "action", [pytest.param(a, marks=exercise("world.catcher.Catcher._step"), id=repr(a)) for a in (3, -1, 1.0, True, None)]
+    "action",
+    [pytest.param(a, marks=exercise("world.catcher.Catcher._step"), id=repr(a)) for a in (3, -1, 1.0, True, None)],
 )
 def test_step_rejects_an_action_outside_left_stay_right_naming_it(action):
     world, _, _ = fresh_world(0)
@@ -251,7 +267,15 @@ def test_step_rejects_an_action_outside_left_stay_right_naming_it(action):
     "fruit_col, paddle_col, action",
     [
         pytest.param(f, p, a, marks=exercise("world.catcher.reference_policy"), id=f"fruit {f}, paddle {p}")
-        for f, p, a in ((3, 8, LEFT), (7, 8, LEFT), (8, 8, STAY), (9, 8, RIGHT), (15, 14, RIGHT), (0, 1, LEFT), (1, 1, STAY))
+        for f, p, a in (
+            (3, 8, LEFT),
+            (7, 8, LEFT),
+            (8, 8, STAY),
+            (9, 8, RIGHT),
+            (15, 14, RIGHT),
+            (0, 1, LEFT),
+            (1, 1, STAY),
+        )
     ],
 )
 def test_the_tracker_moves_toward_the_fruits_column(fruit_col, paddle_col, action):
@@ -261,7 +285,8 @@ def test_the_tracker_moves_toward_the_fruits_column(fruit_col, paddle_col, actio
 
 
 @pytest.mark.parametrize(
-    "missing", [pytest.param(m, marks=exercise("world.catcher.reference_policy"), id=f"no {m}") for m in ("paddle", "fruit")]
+    "missing",
+    [pytest.param(m, marks=exercise("world.catcher.reference_policy"), id=f"no {m}") for m in ("paddle", "fruit")],
 )
 def test_the_tracker_refuses_a_frame_without_a_paddle_or_without_a_fruit(missing):
     pixels = draw(6, 3, 8)
@@ -287,5 +312,7 @@ def test_the_tracker_rejects_a_screen_without_fruit_or_paddle():
 def test_a_random_policy_misses_most_fruit():
     # A paddle 3 pixels wide wandering under 16 columns catches about one fruit in five: the
     # mean return is near 10·(0.2 − 0.8) = −6 (−6.2 over 2,000 episodes of the reference).
-    returns = [rollout(catcher.Catcher(), catcher.random_policy(Rng(1000 + s)), seed=s).total_reward for s in range(200)]
+    returns = [
+        rollout(catcher.Catcher(), catcher.random_policy(Rng(1000 + s)), seed=s).total_reward for s in range(200)
+    ]
     assert -7.5 < statistics.fmean(returns) < -5.0

@@ -189,7 +189,10 @@ def test_shortest_paths_over_the_transitions_are_the_manhattan_routes_around_the
 
 @pytest.mark.parametrize(
     "state",
-    [pytest.param(s, marks=exercise("world.cliffworld.CliffWorld.transitions"), id=f"state={s}") for s in (37, 46, 48, -1)],
+    [
+        pytest.param(s, marks=exercise("world.cliffworld.CliffWorld.transitions"), id=f"state={s}")
+        for s in (37, 46, 48, -1)
+    ],
 )
 def test_transitions_reject_a_number_that_is_not_a_state(state):
     with pytest.raises(ValueError) as error:

@@ -39,10 +39,11 @@ def expected_image(state, size=8, sigma=1.0):
 def random_states(count, seed):
     generator = random.Random(seed)
     return [
-        tuple(generator.uniform(-1.0, 1.0) for _ in range(2)) + (generator.uniform(-0.5, 0.5), generator.uniform(-0.5, 0.5))
+        tuple(generator.uniform(-1.0, 1.0) for _ in range(2))
+        + (generator.uniform(-0.5, 0.5), generator.uniform(-0.5, 0.5))
         + tuple(generator.uniform(-1.0, 1.0) for _ in range(2))
         for _ in range(count)
-    ]  # fmt: skip
+    ]
 
 
 # --- pixel_coordinate ----------------------------------------------------------------------------

@@ -57,7 +57,9 @@ def test_dynamics_clips_each_force_coordinate_to_minus_one_one():
     state = (0.2, -0.4, 0.1, 0.3, 0.0, 0.0)
     assert pointmass.dynamics(state, [3.0, -7.0]) == pytest.approx(pointmass.dynamics(state, [1.0, -1.0]), abs=1e-15)
     assert pointmass.dynamics(state, [0.3, 5.0]) == pytest.approx(expected_step(state, [0.3, 1.0]), abs=1e-12)
-    assert pointmass.dynamics(state, [0.3, 5.0])[2] == pytest.approx(0.9 * 0.1 + 0.1 * 0.3, abs=1e-12)  # 0.3 kept as it is
+    assert pointmass.dynamics(state, [0.3, 5.0])[2] == pytest.approx(
+        0.9 * 0.1 + 0.1 * 0.3, abs=1e-12
+    )  # 0.3 kept as it is
     # and the other way round: x pushed below −1, y above 1
     assert pointmass.dynamics(state, [-3.0, 7.0]) == pytest.approx(expected_step(state, [-1.0, 1.0]), abs=1e-12)
 
@@ -244,6 +246,9 @@ def test_reference_policy_scores_minus_7_19_per_episode_over_200_seeds_against_a
     # The module's stated figure (its comment: the gains' grid search over 200 episodes).
     world = pointmass.PointMass()
     controller = sum(rollout(world, pointmass.reference_policy, seed=seed).total_reward for seed in range(200)) / 200
-    random_pushes = sum(rollout(world, pointmass.random_policy(Rng(1000 + seed)), seed=seed).total_reward for seed in range(200)) / 200
+    random_pushes = (
+        sum(rollout(world, pointmass.random_policy(Rng(1000 + seed)), seed=seed).total_reward for seed in range(200))
+        / 200
+    )
     assert controller == pytest.approx(-7.19, abs=0.01)
     assert -58.0 < random_pushes < -50.0

@@ -122,7 +122,10 @@ def test_transitions_probabilities_sum_to_one_everywhere():
 
 @pytest.mark.parametrize(
     "state",
-    [pytest.param(s, marks=exercise("world.random_walk.RandomWalk.transitions"), id=f"state={s!r}") for s in (7, -1, 2.5)],
+    [
+        pytest.param(s, marks=exercise("world.random_walk.RandomWalk.transitions"), id=f"state={s!r}")
+        for s in (7, -1, 2.5)
+    ],
 )
 def test_transitions_reject_a_number_that_is_not_a_state_naming_it(state):
     with pytest.raises(ValueError) as error:
@@ -132,7 +135,10 @@ def test_transitions_reject_a_number_that_is_not_a_state_naming_it(state):
 
 @pytest.mark.parametrize(
     "action",
-    [pytest.param(a, marks=exercise("world.random_walk.RandomWalk.transitions"), id=f"action={a!r}") for a in (1, -1, True)],
+    [
+        pytest.param(a, marks=exercise("world.random_walk.RandomWalk.transitions"), id=f"action={a!r}")
+        for a in (1, -1, True)
+    ],
 )
 def test_transitions_reject_an_action_other_than_zero_naming_the_space_and_the_action(action):
     with pytest.raises(ValueError) as error:
@@ -229,7 +235,10 @@ class BiasedWalk(random_walk.RandomWalk):
         if state in (LEFT_EXIT, RIGHT_EXIT):
             return [(1.0, state, 0.0, True)]
         right_reward = 1.0 if state + 1 == RIGHT_EXIT else 0.0
-        return [(0.25, state - 1, 0.0, state - 1 == LEFT_EXIT), (0.75, state + 1, right_reward, state + 1 == RIGHT_EXIT)]
+        return [
+            (0.25, state - 1, 0.0, state - 1 == LEFT_EXIT),
+            (0.75, state + 1, right_reward, state + 1 == RIGHT_EXIT),
+        ]
 
 
 @exercise("world.random_walk.true_values")

@@ -53,5 +53,3 @@ def fingerprint(folder: Path) -> str:
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path).encode() + path.read_bytes())
     return digest.hexdigest()
-
-

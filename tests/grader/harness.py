@@ -21,8 +21,18 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-NEEDED = ["grader.py", "grading", "treepath.py", "maintainer", "curriculum.toml", "pyproject.toml",
-          "spec_tests", "solutions", "lessons", "examples"]  # fmt: skip
+NEEDED = [
+    "grader.py",
+    "grading",
+    "treepath.py",
+    "maintainer",
+    "curriculum.toml",
+    "pyproject.toml",
+    "spec_tests",
+    "solutions",
+    "lessons",
+    "examples",
+]
 IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache")
 SCALAR = "exercises/policywerk/primitives/scalar.py"  # the learner's file every case breaks
 VECTOR = "exercises/policywerk/primitives/vector.py"  # where a new learner starts (lesson 01 needs it)
@@ -34,10 +44,22 @@ def _scalar_specs() -> list[str]:
     """The node ids of primitives.scalar's default specs, in the order they run (from collection,
     so the counts below follow the spec file as it grows)."""
     listed = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "spec_tests/primitives/test_scalar.py", "-n", "0",
-         "-p", "no:cacheprovider"],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "spec_tests/primitives/test_scalar.py",
+            "-n",
+            "0",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     return [line for line in listed.stdout.splitlines() if "::" in line]
 
 
@@ -56,8 +78,12 @@ def grader(copy: Path, *arguments: str) -> subprocess.CompletedProcess:
     environment.pop("POLICYWERK_TREE", None)  # the grader picks its tree from --tree alone
     return subprocess.run(
         [sys.executable, "grader.py", *arguments],
-        cwd=copy, capture_output=True, text=True, timeout=60, env=environment,
-    )  # fmt: skip
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
 
 
 def handled(result: subprocess.CompletedProcess, *expected: str, status: tuple[int, ...] = (0, 1)) -> str:
@@ -105,5 +131,3 @@ def exercise_counts(output: str, exercise: str) -> tuple[str, int, int]:
     found = re.search(rf"^\s+([✓✗]) {exercise}\s+(\d+)/(\d+)", output, re.M)
     assert found, f"no line for {exercise} in:\n{output}"
     return found[1], int(found[2]), int(found[3])
-
-

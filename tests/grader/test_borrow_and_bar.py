@@ -123,11 +123,16 @@ RESULT_01 = "error of V(start) against its true value (the worse of the two plan
 
 @pytest.mark.parametrize(
     ("arguments", "bar", "verdict"),
-    [((), None, "You reached the bar."), ((), "1e-20", "You did not reach the bar yet."),
-     (("--quick",), None, "A --quick run is too short to be judged against the bar")],
+    [
+        ((), None, "You reached the bar."),
+        ((), "1e-20", "You did not reach the bar yet."),
+        (("--quick",), None, "A --quick run is too short to be judged against the bar"),
+    ],
     ids=["reached", "missed", "quick"],
-)  # fmt: skip
-def test_a_lesson_run_prints_its_result_beside_the_references_and_whether_it_reached_the_bar(lesson_01_ready, arguments, bar, verdict):
+)
+def test_a_lesson_run_prints_its_result_beside_the_references_and_whether_it_reached_the_bar(
+    lesson_01_ready, arguments, bar, verdict
+):
     script = lesson_01_ready / "lessons/01_bellman.py"
     original = script.read_text()
     if bar:  # a bar no run reaches: the learner's error (1.1e-16, rounding) stays above it
@@ -137,12 +142,20 @@ def test_a_lesson_run_prints_its_result_beside_the_references_and_whether_it_rea
         ran = grader(lesson_01_ready, "lesson", "01", *arguments)
     finally:
         script.write_text(original)
-    output = handled(ran, "Borrowed from the reference for this run: primitives.vector, primitives.activations", status=(0,))
+    output = handled(
+        ran, "Borrowed from the reference for this run: primitives.vector, primitives.activations", status=(0,)
+    )
     assert re.search(rf"^Your result: {re.escape(RESULT_01)}: \S+$", output, re.M), output
-    assert re.search(rf"^The reference's: {re.escape(RESULT_01)}: \S+ \(examples/01_bellman/01_bellman_trace.json\)$", output, re.M), output
+    assert re.search(
+        rf"^The reference's: {re.escape(RESULT_01)}: \S+ \(examples/01_bellman/01_bellman_trace.json\)$", output, re.M
+    ), output
     assert f"The bar: {bar or '1e-05'} (lower is better); the reference measured" in output
     assert verdict in output
-    others = {"You reached the bar.", "You did not reach the bar yet.", "A --quick run is too short to be judged against the bar"} - {verdict}
+    others = {
+        "You reached the bar.",
+        "You did not reach the bar yet.",
+        "A --quick run is too short to be judged against the bar",
+    } - {verdict}
     assert not any(other in output for other in others), output
     stated = json.loads((lesson_01_ready / "output/01_bellman_trace.json").read_text())["result"]
     assert stated["quick"] == bool(arguments) and stated["reached"] == (bar is None)
@@ -177,15 +190,20 @@ def result(value: float, quick: bool = False) -> dict:
     sys.path.insert(0, str(ROOT / "lessons"))
     import kit
 
-    return kit.result_record("greedy normalised score", value, 0.8, True, "the reference measured 0.96 (seeds 0-2)", quick)
+    return kit.result_record(
+        "greedy normalised score", value, 0.8, True, "the reference measured 0.96 (seeds 0-2)", quick
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "quick", "verdict"),
-    [(0.9, False, "You reached the bar."), (0.5, False, "You did not reach the bar yet."),
-     (0.9, True, "A --quick run is too short to be judged against the bar")],
+    [
+        (0.9, False, "You reached the bar."),
+        (0.5, False, "You did not reach the bar yet."),
+        (0.9, True, "A --quick run is too short to be judged against the bar"),
+    ],
     ids=["reached", "not-reached", "quick"],
-)  # fmt: skip
+)
 def test_a_lesson_result_is_printed_beside_the_references_with_a_plain_verdict(tmp_path, value, quick, verdict):
     from grading.cli import judgement
 

@@ -25,9 +25,7 @@ from harness import (
 
 def test_a_syntax_error_is_reported_at_its_file_and_line(repo):
     text = write_body(repo, "clip", "return x +")
-    output = handled(
-        grader(repo, "check", "primitives.scalar"), f"{SCALAR}:{line_of(text, 'return x +')}: SyntaxError"
-    )
+    output = handled(grader(repo, "check", "primitives.scalar"), f"{SCALAR}:{line_of(text, 'return x +')}: SyntaxError")
     assert "must import before its specs can run" in output
 
 
@@ -148,5 +146,3 @@ def test_each_hint_call_reveals_one_more_level_and_stops_at_the_last(repo):
         revealed = [hint.splitlines()[0] in output for hint in hints]
         assert revealed == [index < level for index in range(len(hints))], output
         assert ("That is every hint" in output) == (level == len(hints))
-
-

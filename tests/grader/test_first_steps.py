@@ -41,7 +41,6 @@ def new_learner(template, tmp_path_factory) -> tuple[Path, str]:
     return copy, first.stdout
 
 
-
 # ── a new learner's first steps, and the status cache ────────────────────────────────────
 
 
@@ -108,7 +107,10 @@ def test_a_status_never_shows_a_cut_short_module_as_passed(new_learner):
         status = handled(grader(repo))
         where = f"{SCALAR}:{line_of(text, 'raise KeyboardInterrupt')}"
         line = re.search(r"^  (.) scalar .*$", status, re.M)
-        assert line[1] == "?" and f"{AFTER_LERP} specs did not run: the run stopped at {where} with KeyboardInterrupt" in line[0]
+        assert (
+            line[1] == "?"
+            and f"{AFTER_LERP} specs did not run: the run stopped at {where} with KeyboardInterrupt" in line[0]
+        )
     finally:
         scalar.write_text(stub)
 
@@ -148,9 +150,14 @@ def test_watch_rechecks_on_save_and_quits_on_q(repo):
     environment = dict(os.environ, POLICYWERK_IMPORT_TIME_LIMIT=TIME_LIMIT, POLICYWERK_SPEC_TIME_LIMIT=TIME_LIMIT)
     environment.pop("POLICYWERK_TREE", None)
     process = subprocess.Popen(
-        [sys.executable, "grader.py", "watch"], cwd=repo, env=environment, text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [sys.executable, "grader.py", "watch"],
+        cwd=repo,
+        env=environment,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
 
@@ -163,11 +170,15 @@ def test_watch_rechecks_on_save_and_quits_on_q(repo):
     try:
         first = read_until("watching")
         assert "✗ zeros" in first and TRACEBACK not in first  # where the status leads a new learner
-        write_body(repo, "clip", """
+        write_body(
+            repo,
+            "clip",
+            """
             if low > high:
                 raise ValueError(f"clip: low={low} > high={high}")
             return max(low, min(x, high))
-        """)
+        """,
+        )
         again = read_until("watching")
         assert "✓ clip" in again and TRACEBACK not in again
         process.stdin.write("q\n")
@@ -225,5 +236,3 @@ def test_compare_module_full_shows_both_whole_definitions_side_by_side(repo):
     assert any(line.count("def clip(") == 2 and "│" in line for line in rows), clip
     assert any("┃" in line and "max(low, min(x, high))" in line and "low if x < low" in line for line in rows), clip
     assert clip.count('"""') >= 4, clip
-
-

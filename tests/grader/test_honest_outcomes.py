@@ -38,15 +38,27 @@ from harness import (
 # A correct scalar.py whose lerp body does something other than fail. Each: the body, and
 # what check must say about it ({at}: the body's last line; {lerp}: lerp's def line).
 NOT_A_PASS = {
-    "KeyboardInterrupt": ("raise KeyboardInterrupt", f"{AFTER_LERP} specs did not run: the run stopped at {{at}} with KeyboardInterrupt"),
-    "pytest.exit": ("import pytest\npytest.exit('enough')", f"{AFTER_LERP} specs did not run: the run stopped at {{at}} with pytest.exit (enough)"),
-    "os._exit": ("import os\nos._exit(3)", f"{AFTER_LERP} specs did not run: the run ended at {{at}}: os._exit(3) ends the Python process"),
+    "KeyboardInterrupt": (
+        "raise KeyboardInterrupt",
+        f"{AFTER_LERP} specs did not run: the run stopped at {{at}} with KeyboardInterrupt",
+    ),
+    "pytest.exit": (
+        "import pytest\npytest.exit('enough')",
+        f"{AFTER_LERP} specs did not run: the run stopped at {{at}} with pytest.exit (enough)",
+    ),
+    "os._exit": (
+        "import os\nos._exit(3)",
+        f"{AFTER_LERP} specs did not run: the run ended at {{at}}: os._exit(3) ends the Python process",
+    ),
     "SIGKILL": (
         "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
         f"{AFTER_LERP} specs did not run: the Python process running the specs died during test_lerp_",
     ),
     "pytest.skip": ("import pytest\npytest.skip('later')", "was skipped at {at} (Skipped: later): that is not a pass"),
-    "pytest.xfail": ("import pytest\npytest.xfail('later')", "was marked as an expected failure (xfail) at {at} (later): that is not a pass"),
+    "pytest.xfail": (
+        "import pytest\npytest.xfail('later')",
+        "was marked as an expected failure (xfail) at {at} (later): that is not a pass",
+    ),
     "sys.exit": ("import sys\nsys.exit(2)", "at {at}\n        SystemExit: 2"),
 }
 CUT_SHORT = ["KeyboardInterrupt", "pytest.exit", "os._exit", "SIGKILL"]
@@ -71,7 +83,9 @@ def test_a_body_that_does_not_fail_is_still_not_a_pass_and_check_says_where(repo
     output = handled(checked, said.format(**lines))
     assert checked.returncode == 1
     assert "All of primitives.scalar passes" not in output
-    assert re.search(rf"^primitives\.scalar: \d+ of {TOTAL} specs pass", output, re.M), output  # the total from collection
+    assert re.search(rf"^primitives\.scalar: \d+ of {TOTAL} specs pass", output, re.M), (
+        output
+    )  # the total from collection
     assert exercise_counts(output, "lerp")[:2] == ("✗", 0)
     if case == "SIGKILL":  # nothing said where: the spec's exercise is named instead
         assert f"a spec of primitives.scalar.lerp, {lines['lerp']}" in output
@@ -91,7 +105,9 @@ def test_a_cached_skip_or_xfail_is_still_not_a_pass(repo, case):
     handled(grader(repo, "check", "primitives.scalar"))
     # compare reads the cached status: lerp stays hidden as not passed
     output = handled(grader(repo, "compare", "primitives.scalar"))
-    assert "not passed yet (0/3)" in output.split("── primitives.scalar.lerp")[1].split("── primitives.scalar.linear")[0]
+    assert (
+        "not passed yet (0/3)" in output.split("── primitives.scalar.lerp")[1].split("── primitives.scalar.linear")[0]
+    )
 
 
 def test_options_from_the_learners_shell_cannot_deselect_specs(repo):
@@ -99,8 +115,12 @@ def test_options_from_the_learners_shell_cannot_deselect_specs(repo):
     environment = dict(os.environ, PYTEST_ADDOPTS="-k clip", POLICYWERK_IMPORT_TIME_LIMIT=TIME_LIMIT)
     checked = subprocess.run(
         [sys.executable, "grader.py", "check", "primitives.scalar"],
-        cwd=repo, capture_output=True, text=True, timeout=60, env=environment,
-    )  # fmt: skip
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
     output = handled(checked)
     assert exercise_counts(output, "lerp")[0] == "✗" and checked.returncode == 1, output
 
@@ -141,9 +161,13 @@ def test_ctrl_c_during_check_ends_cleanly_and_records_nothing(repo):
     started = repo / "lerp-started"  # the sleeping spec leaves it, so Ctrl-C comes while it sleeps
     correct_scalar_but_lerp(repo, f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(60)")
     process = subprocess.Popen(
-        [sys.executable, "grader.py", "check", "primitives.scalar"], cwd=repo, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        [sys.executable, "grader.py", "check", "primitives.scalar"],
+        cwd=repo,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 25  # on a loaded machine the import probe and the first specs take a while
     while not started.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -164,7 +188,9 @@ def test_bytecode_beside_a_learner_file_that_looks_current_is_never_run_in_its_p
     scalar = learner_file(repo)
     reference = compile((repo / "solutions/policywerk/primitives/scalar.py").read_text(), str(scalar), "exec")
     stat = scalar.stat()
-    header = importlib.util.MAGIC_NUMBER + struct.pack("<III", 0, int(stat.st_mtime) & 0xFFFFFFFF, stat.st_size & 0xFFFFFFFF)
+    header = importlib.util.MAGIC_NUMBER + struct.pack(
+        "<III", 0, int(stat.st_mtime) & 0xFFFFFFFF, stat.st_size & 0xFFFFFFFF
+    )
     pyc = Path(importlib.util.cache_from_source(str(scalar)))
     pyc.parent.mkdir(parents=True, exist_ok=True)
     pyc.write_bytes(header + marshal.dumps(reference))

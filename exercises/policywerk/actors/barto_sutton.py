@@ -98,7 +98,9 @@ def ase_output(activation: float, noise: float) -> int:
     )
 
 
-def internal_reinforcement(reward: float, prediction: float, previous_prediction: float, gamma: float, failed: bool) -> float:
+def internal_reinforcement(
+    reward: float, prediction: float, previous_prediction: float, gamma: float, failed: bool
+) -> float:
     """The ACE's internal reinforcement r̂(t) = r(t) + γ·p(t) − p(t−1).
 
     `prediction` is p(t), the critic's value of the box just entered; `previous_prediction`
@@ -153,7 +155,9 @@ class TracedWeights:
         self.traces = [0.0] * n_boxes  # the traces (in the lazy form: as of each box's last visit)
         # Bookkeeping of the lazy form only (the simple form needs none of it). Time runs in
         # epochs of `epoch_length` updates, short enough that decay**epoch_length >= 1e-3.
-        self.epoch_length = 1 if decay < 1e-3 else 1000 if decay == 1.0 else max(1, int(math.log(1e-3) / math.log(decay)))
+        self.epoch_length = (
+            1 if decay < 1e-3 else 1000 if decay == 1.0 else max(1, int(math.log(1e-3) / math.log(decay)))
+        )
         self.powers = [decay**k for k in range(self.epoch_length + 1)]  # decay**k
         self.clock = 0  # updates so far in this epoch
         self.signal_sum = 0.0  # Σ signal_k·decay^k over this epoch's updates k = 1 … clock

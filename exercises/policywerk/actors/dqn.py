@@ -107,8 +107,20 @@ class Config:
     total_steps: int = 12_500  # environment steps of the whole run: 6,000 updates (paper: 10 million frames)
 
     def __post_init__(self):
-        for name in ("conv_filters", "kernel_size", "stride", "hidden", "n_step", "target_sync", "batch_size",
-                     "replay_capacity", "learning_starts", "update_every", "epsilon_steps", "total_steps"):  # fmt: skip
+        for name in (
+            "conv_filters",
+            "kernel_size",
+            "stride",
+            "hidden",
+            "n_step",
+            "target_sync",
+            "batch_size",
+            "replay_capacity",
+            "learning_starts",
+            "update_every",
+            "epsilon_steps",
+            "total_steps",
+        ):
             require_count(f"Config: {name}", getattr(self, name))
         require_unit("Config: gamma (the discount)", self.gamma)
         for name in ("learning_rate", "huber_delta", "max_grad_norm"):
@@ -186,11 +198,13 @@ def build_dense_q_network(observation_size: int, n_actions: int, config: Config,
     >>> len(net.forward([[0.0, 0.1, -0.02, 0.3]])[0][0])
     2
     """
-    return Sequential([
-        Dense(observation_size, config.hidden, rng, init="he", name="hidden"),
-        Activation("relu"),
-        Dense(config.hidden, n_actions, rng, name="q"),
-    ])  # fmt: skip
+    return Sequential(
+        [
+            Dense(observation_size, config.hidden, rng, init="he", name="hidden"),
+            Activation("relu"),
+            Dense(config.hidden, n_actions, rng, name="q"),
+        ]
+    )
 
 
 def sync_target(online: Sequential, target: Sequential) -> None:

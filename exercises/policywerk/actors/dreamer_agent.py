@@ -148,7 +148,9 @@ class Dreamer:
             ' Check it with: uv run python grader.py check actors.dreamer_agent'
         )
 
-    def act(self, image: list[float], memory: Memory | None, rng: Rng | None, greedy: bool = False) -> tuple[list[float], Memory]:
+    def act(
+        self, image: list[float], memory: Memory | None, rng: Rng | None, greedy: bool = False
+    ) -> tuple[list[float], Memory]:
         """One real step: update the recurrent state with the new image, then act.
 
             h = 0 at an episode's start (memory None), else GRU([z, a], h) of the memory

@@ -256,7 +256,9 @@ def continue_loss_gradient(logit: float, target: float) -> float:
     )
 
 
-def lambda_returns(rewards: list[float], continues: list[float], values: list[float], gamma: float, lam: float) -> list[float]:
+def lambda_returns(
+    rewards: list[float], continues: list[float], values: list[float], gamma: float, lam: float
+) -> list[float]:
     """The λ-returns of one imagined trajectory of H steps, computed backward:
 
         R_H = v_H,    R_t = r_t + γ·c_t·((1 − λ)·v_{t+1} + λ·R_{t+1})    for t = H − 1 … 0
@@ -279,7 +281,12 @@ def lambda_returns(rewards: list[float], continues: list[float], values: list[fl
 
 
 def lambda_returns_backward(
-    grad_returns: list[float], continues: list[float], values: list[float], returns: list[float], gamma: float, lam: float
+    grad_returns: list[float],
+    continues: list[float],
+    values: list[float],
+    returns: list[float],
+    gamma: float,
+    lam: float,
 ) -> tuple[list[float], list[float], list[float]]:
     """The gradient of `lambda_returns`: given ∂L/∂R_t, return (∂L/∂r, ∂L/∂c, ∂L/∂v).
 

@@ -148,9 +148,25 @@ class Config:
     eval_episodes: int = 5
 
     def __post_init__(self):
-        for name in ("image_size", "batch_size", "sequence_length", "replay_capacity", "gru_units", "categoricals",
-                     "classes", "encoder_units", "hidden_units", "head_units", "actor_critic_units", "horizon",
-                     "imagination_starts", "train_every", "eval_every", "eval_episodes", "bins"):  # fmt: skip
+        for name in (
+            "image_size",
+            "batch_size",
+            "sequence_length",
+            "replay_capacity",
+            "gru_units",
+            "categoricals",
+            "classes",
+            "encoder_units",
+            "hidden_units",
+            "head_units",
+            "actor_critic_units",
+            "horizon",
+            "imagination_starts",
+            "train_every",
+            "eval_every",
+            "eval_episodes",
+            "bins",
+        ):
             require_count(f"Config: {name}", getattr(self, name))
         for name in ("prefill_steps", "updates"):
             value = getattr(self, name)
@@ -159,7 +175,9 @@ class Config:
         if self.image_size < 2:
             raise ValueError(f"Config: image_size must be >= 2, got {self.image_size}")
         if self.sequence_length < 2:
-            raise ValueError(f"Config: sequence_length must be >= 2 (the model learns from what follows), got {self.sequence_length}")
+            raise ValueError(
+                f"Config: sequence_length must be >= 2 (the model learns from what follows), got {self.sequence_length}"
+            )
         if self.bins < 2:
             raise ValueError(f"Config: bins must be an integer >= 2, got {self.bins!r}")
         if not self.bin_low < self.bin_high or not self.bin_low <= 0.0 <= self.bin_high:
@@ -175,8 +193,18 @@ class Config:
             raise ValueError(f"Config: unimix must be in [0, 1), got {self.unimix}")
         if not 0.0 < self.min_std <= self.max_std:
             raise ValueError(f"Config: expected 0 < min_std <= max_std, got {self.min_std} and {self.max_std}")
-        for name in ("image_scale", "reward_scale", "continue_scale", "dynamics_scale", "representation_scale",
-                     "free_bits", "entropy_scale", "slow_regulariser", "model_epsilon", "actor_critic_epsilon"):  # fmt: skip
+        for name in (
+            "image_scale",
+            "reward_scale",
+            "continue_scale",
+            "dynamics_scale",
+            "representation_scale",
+            "free_bits",
+            "entropy_scale",
+            "slow_regulariser",
+            "model_epsilon",
+            "actor_critic_epsilon",
+        ):
             require_non_negative(f"Config: {name}", getattr(self, name))
 
     # given
@@ -275,12 +303,16 @@ class WorldModel:
         self.config, self.pixels, self.bins = c, pixels, c.bin_values
         # one_hot=(start, end) marks where an input row holds the sampled z: a speed-up only (network.AffineMap).
         self.encoder = MLP([pixels, c.encoder_units], rng, "encoder", activate_last=True)
-        self.gru = GRU(c.latent_size + ACTION_SIZE, c.gru_units, rng, name="sequence", one_hot=(0, c.latent_size))  # [z, a]
+        self.gru = GRU(
+            c.latent_size + ACTION_SIZE, c.gru_units, rng, name="sequence", one_hot=(0, c.latent_size)
+        )  # [z, a]
         self.posterior = MLP([c.gru_units + c.encoder_units, c.hidden_units, c.latent_size], rng, "posterior")
         self.prior = MLP([c.gru_units, c.hidden_units, c.latent_size], rng, "prior")
         latent = (c.gru_units, features)  # where z sits in s = [h, z]
         self.decoder = MLP([features, c.hidden_units, pixels], rng, "decoder", one_hot=latent)
-        self.reward = MLP([features, c.head_units, c.bins], rng, "reward", last_scale=0.0, one_hot=latent)  # zero-initialised (paper)
+        self.reward = MLP(
+            [features, c.head_units, c.bins], rng, "reward", last_scale=0.0, one_hot=latent
+        )  # zero-initialised (paper)
         self.continue_head = MLP([features, c.head_units, 1], rng, "continue", one_hot=latent)
 
     # given

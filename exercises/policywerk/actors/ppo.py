@@ -338,7 +338,9 @@ class Rollout:
     actions: list[list[float]] = field(default_factory=list)  # a_t as sampled (before the world's clip)
     log_probs: list[float] = field(default_factory=list)  # log π_old(a_t | s_t), fixed from now on
     rewards: list[float] = field(default_factory=list)
-    next_features: list[list[float]] = field(default_factory=list)  # φ(s_{t+1}); the final observation at an episode's end
+    next_features: list[list[float]] = field(
+        default_factory=list
+    )  # φ(s_{t+1}); the final observation at an episode's end
     terminated: list[bool] = field(default_factory=list)
     truncated: list[bool] = field(default_factory=list)
     next_observation: list[float] | None = None  # where the next rollout continues (after a reset if the episode ended)
@@ -366,7 +368,9 @@ def collect_rollout(world: World, policy: GaussianPolicy, observation: list[floa
     )
 
 
-def advantages_and_returns(rollout: Rollout, value_net: MLP, gamma: float, lam: float) -> tuple[list[float], list[float]]:
+def advantages_and_returns(
+    rollout: Rollout, value_net: MLP, gamma: float, lam: float
+) -> tuple[list[float], list[float]]:
     """GAE advantages Â_t and the value targets R_t = Â_t + V(s_t) of a rollout.
 
     Evaluate the value network once on all φ(s_t) and once on all φ(s_{t+1}) (two batch forward
@@ -411,7 +415,9 @@ def make_agent(config: Config, n_actions: int, rng: Rng) -> Agent:
     return Agent(policy, value_net, Adam(policy.parameters(), lr=config.lr), Adam(value_net.parameters(), lr=config.lr))
 
 
-def ppo_update(agent: Agent, rollout: Rollout, advantages: list[float], returns: list[float], config: Config, rng: Rng) -> dict[str, float]:
+def ppo_update(
+    agent: Agent, rollout: Rollout, advantages: list[float], returns: list[float], config: Config, rng: Rng
+) -> dict[str, float]:
     """K = config.epochs passes over the rollout in shuffled minibatches; return the mean losses.
 
     Each epoch: shuffle the step indices (rng.shuffle, T − 1 draws) and cut them into
@@ -467,7 +473,9 @@ class UpdateReport:
 class TrainResult:
     agent: Agent
     updates: list[UpdateStats] = field(default_factory=list)
-    episode_returns: list[float] = field(default_factory=list)  # undiscounted, of every finished episode, as lived (sampling)
+    episode_returns: list[float] = field(
+        default_factory=list
+    )  # undiscounted, of every finished episode, as lived (sampling)
     env_steps: int = 0
     gradient_steps: int = 0
 

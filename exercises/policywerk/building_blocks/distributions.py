@@ -67,7 +67,9 @@ def categorical_probabilities(logits: list[float], unimix: float = 0.0) -> list[
     )
 
 
-def categorical_probabilities_backward(logits: list[float], grad_probabilities: list[float], unimix: float = 0.0) -> list[float]:
+def categorical_probabilities_backward(
+    logits: list[float], grad_probabilities: list[float], unimix: float = 0.0
+) -> list[float]:
     """∂L/∂z from ∂L/∂p: (1 − u)·s_j·(g_j − Σ_i s_i·g_i), with s = softmax(z) and g = ∂L/∂p.
 
     Also the backward pass of a straight-through one-hot sample (its gradient goes to p).
@@ -226,7 +228,9 @@ def gaussian_log_prob(x: list[float], mean: list[float], log_std: list[float]) -
     )
 
 
-def gaussian_log_prob_gradients(x: list[float], mean: list[float], log_std: list[float]) -> tuple[list[float], list[float]]:
+def gaussian_log_prob_gradients(
+    x: list[float], mean: list[float], log_std: list[float]
+) -> tuple[list[float], list[float]]:
     """(∂/∂μ, ∂/∂ℓ) of `gaussian_log_prob` at a fixed x: ((x − μ)/σ², ((x − μ)/σ)² − 1).
 
     This is what PPO's ratio needs: the log-probability of an action already taken, as a
@@ -255,9 +259,7 @@ def gaussian_entropy(log_std: list[float]) -> float:
     )
 
 
-def gaussian_kl(
-    mean_p: list[float], log_std_p: list[float], mean_q: list[float], log_std_q: list[float]
-) -> float:
+def gaussian_kl(mean_p: list[float], log_std_p: list[float], mean_q: list[float], log_std_q: list[float]) -> float:
     """KL(p ‖ q) = Σ ℓ_q − ℓ_p + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½ between diagonal Gaussians.
 
     Raises ValueError naming the lengths when they differ, and naming the log-std entry (of

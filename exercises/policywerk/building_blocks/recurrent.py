@@ -54,7 +54,9 @@ class GRU:
         self, input_size: int, hidden_size: int, rng: Rng, name: str = "gru", one_hot: tuple[int, int] | None = None
     ):
         if not isinstance(input_size, int) or not isinstance(hidden_size, int) or input_size < 1 or hidden_size < 1:
-            raise ValueError(f"GRU: sizes must be integers >= 1, got input_size={input_size!r}, hidden_size={hidden_size!r}")
+            raise ValueError(
+                f"GRU: sizes must be integers >= 1, got input_size={input_size!r}, hidden_size={hidden_size!r}"
+            )
         self.input_size, self.hidden_size = input_size, hidden_size
         # Initial weights as three blocks of H rows, each scaled for its own fan-in and fan-out.
         input_blocks = [row for _ in range(3) for row in xavier_uniform(input_size, hidden_size, rng)]

@@ -107,8 +107,20 @@ class Config:
     total_steps: int = 12_500  # environment steps of the whole run: 6,000 updates (paper: 10 million frames)
 
     def __post_init__(self):
-        for name in ("conv_filters", "kernel_size", "stride", "hidden", "n_step", "target_sync", "batch_size",
-                     "replay_capacity", "learning_starts", "update_every", "epsilon_steps", "total_steps"):  # fmt: skip
+        for name in (
+            "conv_filters",
+            "kernel_size",
+            "stride",
+            "hidden",
+            "n_step",
+            "target_sync",
+            "batch_size",
+            "replay_capacity",
+            "learning_starts",
+            "update_every",
+            "epsilon_steps",
+            "total_steps",
+        ):
             require_count(f"Config: {name}", getattr(self, name))
         require_unit("Config: gamma (the discount)", self.gamma)
         for name in ("learning_rate", "huber_delta", "max_grad_norm"):
@@ -174,13 +186,15 @@ def build_q_network(observation_shape: tuple[int, int, int], n_actions: int, con
     conv = Conv2D(channels, config.conv_filters, k, (height, width), rng, stride=s, input_gradient=False, name="conv")
     out_height, out_width = conv.output_size
     features = config.conv_filters * out_height * out_width
-    return Sequential([
-        conv,
-        Activation("relu"),
-        Dense(features, config.hidden, rng, init="he", name="hidden"),
-        Activation("relu"),
-        Dense(config.hidden, n_actions, rng, name="q"),
-    ])  # fmt: skip
+    return Sequential(
+        [
+            conv,
+            Activation("relu"),
+            Dense(features, config.hidden, rng, init="he", name="hidden"),
+            Activation("relu"),
+            Dense(config.hidden, n_actions, rng, name="q"),
+        ]
+    )
 
 
 # given
@@ -199,11 +213,13 @@ def build_dense_q_network(observation_size: int, n_actions: int, config: Config,
     >>> len(net.forward([[0.0, 0.1, -0.02, 0.3]])[0][0])
     2
     """
-    return Sequential([
-        Dense(observation_size, config.hidden, rng, init="he", name="hidden"),
-        Activation("relu"),
-        Dense(config.hidden, n_actions, rng, name="q"),
-    ])  # fmt: skip
+    return Sequential(
+        [
+            Dense(observation_size, config.hidden, rng, init="he", name="hidden"),
+            Activation("relu"),
+            Dense(config.hidden, n_actions, rng, name="q"),
+        ]
+    )
 
 
 def sync_target(online: Sequential, target: Sequential) -> None:
@@ -222,7 +238,9 @@ def sync_target(online: Sequential, target: Sequential) -> None:
     sources, destinations = online.parameters(), target.parameters()
     shapes = [[len(row) for row in p.value] for p in sources]
     if shapes != [[len(row) for row in p.value] for p in destinations]:
-        raise ValueError(f"sync_target: the networks' parameters differ in shape ({len(sources)} vs {len(destinations)} parameters)")
+        raise ValueError(
+            f"sync_target: the networks' parameters differ in shape ({len(sources)} vs {len(destinations)} parameters)"
+        )
     for source, destination in zip(sources, destinations):
         destination.value = [list(row) for row in source.value]
 
@@ -265,7 +283,9 @@ def n_step_transition(window: Sequence[Transition], gamma: float) -> NStepTransi
         raise ValueError("n_step_transition: expected at least one step, got an empty window")
     for index, step in enumerate(window[:-1]):
         if step.terminated or step.truncated:
-            raise ValueError(f"n_step_transition: step {index} of {len(window)} ended the episode; only the last step may")
+            raise ValueError(
+                f"n_step_transition: step {index} of {len(window)} ended the episode; only the last step may"
+            )
     first, last = window[0], window[-1]
     reward = discounted_return([step.reward for step in window], gamma)
     return NStepTransition(first.observation, first.action, reward, last.next_observation, last.terminated, len(window))
@@ -292,9 +312,8 @@ def td_targets(batch: Sequence[NStepTransition], next_q_values: list[list[float]
     if len(batch) != len(next_q_values):
         raise ValueError(f"td_targets: {len(batch)} transitions but {len(next_q_values)} rows of Q-values")
     return [
-        t.reward if t.terminated else t.reward + gamma**t.steps * max(q_row)
-        for t, q_row in zip(batch, next_q_values)
-    ]  # fmt: skip
+        t.reward if t.terminated else t.reward + gamma**t.steps * max(q_row) for t, q_row in zip(batch, next_q_values)
+    ]
 
 
 # ── the loss ──────────────────────────────────────────────────────────────────────────────

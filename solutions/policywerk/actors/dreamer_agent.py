@@ -77,7 +77,9 @@ def sample_batch(buffer: ReplayBuffer, batch_size: int, length: int, rng: Rng) -
     for _ in range(batch_size):
         episode = buffer.sample(1, rng)[0]
         if len(episode.images) < length:
-            raise ValueError(f"sample_batch: an episode of {len(episode.images)} steps cannot give a sequence of {length}")
+            raise ValueError(
+                f"sample_batch: an episode of {len(episode.images)} steps cannot give a sequence of {length}"
+            )
         start = rng.integers(0, len(episode.images) - length + 1)
         end = start + length
         images.append(episode.images[start:end])
@@ -180,16 +182,26 @@ class Dreamer:
         self.critic_optimizer.step()
         fraction = c.slow_critic_fraction
         for slow, fast in zip(self.slow_critic.parameters(), self.critic.parameters()):
-            slow.value = [[s + fraction * (f - s) for s, f in zip(slow_row, fast_row)] for slow_row, fast_row in zip(slow.value, fast.value)]
+            slow.value = [
+                [s + fraction * (f - s) for s, f in zip(slow_row, fast_row)]
+                for slow_row, fast_row in zip(slow.value, fast.value)
+            ]
 
         starts = len(start_hidden)
         return UpdateStats(
-            model_loss.terms, model_loss.total, model_loss.kl, behaviour.actor_loss, behaviour.critic_loss,
-            sum(behaviour.returns[0]) / starts, behaviour.scale,
+            model_loss.terms,
+            model_loss.total,
+            model_loss.kl,
+            behaviour.actor_loss,
+            behaviour.critic_loss,
+            sum(behaviour.returns[0]) / starts,
+            behaviour.scale,
             sum(e for row in imagination.entropies for e in row) / (starts * c.horizon),
-        )  # fmt: skip
+        )
 
-    def act(self, image: list[float], memory: Memory | None, rng: Rng | None, greedy: bool = False) -> tuple[list[float], Memory]:
+    def act(
+        self, image: list[float], memory: Memory | None, rng: Rng | None, greedy: bool = False
+    ) -> tuple[list[float], Memory]:
         """One real step: update the recurrent state with the new image, then act.
 
             h = 0 at an episode's start (memory None), else GRU([z, a], h) of the memory

@@ -111,8 +111,9 @@ def imagine(
         actor_tapes.append(actor_tape)
         gru_tapes.append(gru_tape)
         prior_tapes.append(prior_tape)
-    return Imagination(hidden, latents, raw_actions, noises, actions, entropies, prior_logits,
-                       actor_tapes, gru_tapes, prior_tapes)  # fmt: skip
+    return Imagination(
+        hidden, latents, raw_actions, noises, actions, entropies, prior_logits, actor_tapes, gru_tapes, prior_tapes
+    )
 
 
 # given
@@ -181,13 +182,15 @@ def behaviour_losses(
     reward_logits, reward_tape = model.reward.forward(features[starts:])
     continue_logits, continue_tape = model.continue_head.forward(features[starts:])
     critic_logits, critic_tape = critic.forward(features)
-    slow_logits, _ = slow_critic.forward(features[: count])
+    slow_logits, _ = slow_critic.forward(features[:count])
     rewards = [[twohot_mean(reward_logits[t * starts + n], bins) for n in range(starts)] for t in range(horizon)]
     continues = [[logistic(continue_logits[t * starts + n][0]) for n in range(starts)] for t in range(horizon)]
     values = [[twohot_mean(critic_logits[t * starts + n], bins) for n in range(starts)] for t in range(horizon + 1)]
     slow_values = [[twohot_mean(slow_logits[t * starts + n], bins) for n in range(starts)] for t in range(horizon)]
     columns = [
-        lambda_returns([row[n] for row in rewards], [row[n] for row in continues], [row[n] for row in values], c.gamma, c.lam)
+        lambda_returns(
+            [row[n] for row in rewards], [row[n] for row in continues], [row[n] for row in values], c.gamma, c.lam
+        )
         for n in range(starts)
     ]
     returns = [[columns[n][t] for n in range(starts)] for t in range(horizon)]
@@ -198,7 +201,9 @@ def behaviour_losses(
 
     actor_terms = {
         "return": -sum(w * r for ws, rs in zip(weights, returns) for w, r in zip(ws, rs)) / (scale * count),
-        "entropy": -c.entropy_scale * sum(w * e for ws, es in zip(weights, imagination.entropies) for w, e in zip(ws, es)) / count,
+        "entropy": -c.entropy_scale
+        * sum(w * e for ws, es in zip(weights, imagination.entropies) for w, e in zip(ws, es))
+        / count,
     }
     grad_returns = [[-w / (scale * count) for w in ws] for ws in weights]
     grad_entropies = [[-c.entropy_scale * w / count for w in ws] for ws in weights]
@@ -216,10 +221,25 @@ def behaviour_losses(
             grad_critic_logits.append([w * a + slow_weight * b for a, b in zip(toward_return, toward_slow)])
     grad_critic_logits += [[0.0] * len(bins) for _ in range(starts)]
     return Behaviour(
-        rewards, continues, values, returns, weights, scale, slow_values, actor_terms, critic_terms,
-        reward_logits, reward_tape, continue_logits, continue_tape, critic_logits, critic_tape,
-        grad_returns, grad_entropies, grad_critic_logits,
-    )  # fmt: skip
+        rewards,
+        continues,
+        values,
+        returns,
+        weights,
+        scale,
+        slow_values,
+        actor_terms,
+        critic_terms,
+        reward_logits,
+        reward_tape,
+        continue_logits,
+        continue_tape,
+        critic_logits,
+        critic_tape,
+        grad_returns,
+        grad_entropies,
+        grad_critic_logits,
+    )
 
 
 # A speed-up that changes no sum: the actor's weight gradients of the H steps wait and are added once, over all H·N rows.
@@ -248,20 +268,30 @@ def actor_backward(imagination: Imagination, behaviour: Behaviour, model: WorldM
     grad_critic_logits: list = [[0.0] * len(bins) for _ in range((horizon + 1) * starts)]
     for n in range(starts):
         grad_rewards, grad_continues, grad_values = lambda_returns_backward(
-            [row[n] for row in behaviour.grad_returns], [row[n] for row in behaviour.continues],
-            [row[n] for row in behaviour.values], [row[n] for row in behaviour.returns], c.gamma, c.lam,
-        )  # fmt: skip
+            [row[n] for row in behaviour.grad_returns],
+            [row[n] for row in behaviour.continues],
+            [row[n] for row in behaviour.values],
+            [row[n] for row in behaviour.returns],
+            c.gamma,
+            c.lam,
+        )
         for t in range(horizon):
             row = t * starts + n
-            grad_reward_logits[row] = [grad_rewards[t] * g for g in twohot_mean_gradient(behaviour.reward_logits[row], bins)]
+            grad_reward_logits[row] = [
+                grad_rewards[t] * g for g in twohot_mean_gradient(behaviour.reward_logits[row], bins)
+            ]
             probability = behaviour.continues[t][n]
             grad_continue_logits[row] = [grad_continues[t] * probability * (1.0 - probability)]
             row = (t + 1) * starts + n
-            grad_critic_logits[row] = [grad_values[t + 1] * g for g in twohot_mean_gradient(behaviour.critic_logits[row], bins)]
+            grad_critic_logits[row] = [
+                grad_values[t + 1] * g for g in twohot_mean_gradient(behaviour.critic_logits[row], bins)
+            ]
     grad_following = model.reward.backward(behaviour.reward_tape, grad_reward_logits, parameters=False)
     through_continue = model.continue_head.backward(behaviour.continue_tape, grad_continue_logits, parameters=False)
     through_critic = critic.backward(behaviour.critic_tape, grad_critic_logits, parameters=False)[starts:]
-    grad_following = [list(map(add, map(add, a, b), v)) for a, b, v in zip(grad_following, through_continue, through_critic)]
+    grad_following = [
+        list(map(add, map(add, a, b), v)) for a, b, v in zip(grad_following, through_continue, through_critic)
+    ]
     carried_hidden = [[0.0] * units for _ in range(starts)]
     carried_latent = [[0.0] * latent for _ in range(starts)]
     for t in range(horizon - 1, -1, -1):

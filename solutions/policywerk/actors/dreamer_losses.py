@@ -120,7 +120,12 @@ def kl_divergence(posterior_logits: list[float], prior_logits: list[float], clas
     >>> round(kl_divergence([math.log(3.0), 0.0], [0.0, 0.0], 2, 0.0), 6)  # ¾·log(¾/½) + ¼·log(¼/½)
     0.130812
     """
-    if len(posterior_logits) != len(prior_logits) or not isinstance(classes, int) or classes < 1 or len(prior_logits) % classes:
+    if (
+        len(posterior_logits) != len(prior_logits)
+        or not isinstance(classes, int)
+        or classes < 1
+        or len(prior_logits) % classes
+    ):
         raise ValueError(
             f"kl_divergence: expected two latents of equal length in groups of {classes!r}, "
             f"got {len(posterior_logits)} and {len(prior_logits)}"
@@ -184,7 +189,9 @@ def kl_balance_gradients(
     grad_prior: list[float] = []
     for start in range(0, len(prior_logits), classes):
         end = start + classes
-        group_posterior, group_prior = categorical_kl_gradients(posterior_logits[start:end], prior_logits[start:end], unimix)
+        group_posterior, group_prior = categorical_kl_gradients(
+            posterior_logits[start:end], prior_logits[start:end], unimix
+        )
         grad_posterior += [representation_scale * g for g in group_posterior]
         grad_prior += [dynamics_scale * g for g in group_prior]
     return grad_posterior, grad_prior
@@ -261,7 +268,9 @@ def continue_loss_gradient(logit: float, target: float) -> float:
     return probability - target
 
 
-def lambda_returns(rewards: list[float], continues: list[float], values: list[float], gamma: float, lam: float) -> list[float]:
+def lambda_returns(
+    rewards: list[float], continues: list[float], values: list[float], gamma: float, lam: float
+) -> list[float]:
     """The λ-returns of one imagined trajectory of H steps, computed backward:
 
         R_H = v_H,    R_t = r_t + γ·c_t·((1 − λ)·v_{t+1} + λ·R_{t+1})    for t = H − 1 … 0
@@ -292,7 +301,12 @@ def lambda_returns(rewards: list[float], continues: list[float], values: list[fl
 
 
 def lambda_returns_backward(
-    grad_returns: list[float], continues: list[float], values: list[float], returns: list[float], gamma: float, lam: float
+    grad_returns: list[float],
+    continues: list[float],
+    values: list[float],
+    returns: list[float],
+    gamma: float,
+    lam: float,
 ) -> tuple[list[float], list[float], list[float]]:
     """The gradient of `lambda_returns`: given ∂L/∂R_t, return (∂L/∂r, ∂L/∂c, ∂L/∂v).
 
@@ -431,7 +445,9 @@ def action_from_raw_backward(
     """
     size = len(noise)
     if len(raw) != 2 * size or len(grad_action) != size:
-        raise ValueError(f"action_from_raw_backward: expected {2 * size} raw outputs and {size} action gradients, got {len(raw)} and {len(grad_action)}")
+        raise ValueError(
+            f"action_from_raw_backward: expected {2 * size} raw outputs and {size} action gradients, got {len(raw)} and {len(grad_action)}"
+        )
     spread = max_std - min_std
     grad_means = [g * (1.0 - math.tanh(m) ** 2) for g, m in zip(grad_action, raw[:size])]
     grad_stds = []

@@ -148,9 +148,25 @@ class Config:
     eval_episodes: int = 5
 
     def __post_init__(self):
-        for name in ("image_size", "batch_size", "sequence_length", "replay_capacity", "gru_units", "categoricals",
-                     "classes", "encoder_units", "hidden_units", "head_units", "actor_critic_units", "horizon",
-                     "imagination_starts", "train_every", "eval_every", "eval_episodes", "bins"):  # fmt: skip
+        for name in (
+            "image_size",
+            "batch_size",
+            "sequence_length",
+            "replay_capacity",
+            "gru_units",
+            "categoricals",
+            "classes",
+            "encoder_units",
+            "hidden_units",
+            "head_units",
+            "actor_critic_units",
+            "horizon",
+            "imagination_starts",
+            "train_every",
+            "eval_every",
+            "eval_episodes",
+            "bins",
+        ):
             require_count(f"Config: {name}", getattr(self, name))
         for name in ("prefill_steps", "updates"):
             value = getattr(self, name)
@@ -159,7 +175,9 @@ class Config:
         if self.image_size < 2:
             raise ValueError(f"Config: image_size must be >= 2, got {self.image_size}")
         if self.sequence_length < 2:
-            raise ValueError(f"Config: sequence_length must be >= 2 (the model learns from what follows), got {self.sequence_length}")
+            raise ValueError(
+                f"Config: sequence_length must be >= 2 (the model learns from what follows), got {self.sequence_length}"
+            )
         if self.bins < 2:
             raise ValueError(f"Config: bins must be an integer >= 2, got {self.bins!r}")
         if not self.bin_low < self.bin_high or not self.bin_low <= 0.0 <= self.bin_high:
@@ -175,8 +193,18 @@ class Config:
             raise ValueError(f"Config: unimix must be in [0, 1), got {self.unimix}")
         if not 0.0 < self.min_std <= self.max_std:
             raise ValueError(f"Config: expected 0 < min_std <= max_std, got {self.min_std} and {self.max_std}")
-        for name in ("image_scale", "reward_scale", "continue_scale", "dynamics_scale", "representation_scale",
-                     "free_bits", "entropy_scale", "slow_regulariser", "model_epsilon", "actor_critic_epsilon"):  # fmt: skip
+        for name in (
+            "image_scale",
+            "reward_scale",
+            "continue_scale",
+            "dynamics_scale",
+            "representation_scale",
+            "free_bits",
+            "entropy_scale",
+            "slow_regulariser",
+            "model_epsilon",
+            "actor_critic_epsilon",
+        ):
             require_non_negative(f"Config: {name}", getattr(self, name))
 
     # given
@@ -275,12 +303,16 @@ class WorldModel:
         self.config, self.pixels, self.bins = c, pixels, c.bin_values
         # one_hot=(start, end) marks where an input row holds the sampled z: a speed-up only (network.AffineMap).
         self.encoder = MLP([pixels, c.encoder_units], rng, "encoder", activate_last=True)
-        self.gru = GRU(c.latent_size + ACTION_SIZE, c.gru_units, rng, name="sequence", one_hot=(0, c.latent_size))  # [z, a]
+        self.gru = GRU(
+            c.latent_size + ACTION_SIZE, c.gru_units, rng, name="sequence", one_hot=(0, c.latent_size)
+        )  # [z, a]
         self.posterior = MLP([c.gru_units + c.encoder_units, c.hidden_units, c.latent_size], rng, "posterior")
         self.prior = MLP([c.gru_units, c.hidden_units, c.latent_size], rng, "prior")
         latent = (c.gru_units, features)  # where z sits in s = [h, z]
         self.decoder = MLP([features, c.hidden_units, pixels], rng, "decoder", one_hot=latent)
-        self.reward = MLP([features, c.head_units, c.bins], rng, "reward", last_scale=0.0, one_hot=latent)  # zero-initialised (paper)
+        self.reward = MLP(
+            [features, c.head_units, c.bins], rng, "reward", last_scale=0.0, one_hot=latent
+        )  # zero-initialised (paper)
         self.continue_head = MLP([features, c.head_units, 1], rng, "continue", one_hot=latent)
 
     # given
@@ -319,8 +351,17 @@ class WorldModel:
             posterior_tapes.append(tape)
         prior_rows, prior_tape = self.prior.forward([h for hidden in hidden_states for h in hidden])
         prior_logits = [prior_rows[t * batch : (t + 1) * batch] for t in range(steps)]
-        return Observation(targets, hidden_states, latents, posterior_logits, prior_logits,
-                           embed_tape, posterior_tapes, gru_tapes, prior_tape)  # fmt: skip
+        return Observation(
+            targets,
+            hidden_states,
+            latents,
+            posterior_logits,
+            prior_logits,
+            embed_tape,
+            posterior_tapes,
+            gru_tapes,
+            prior_tape,
+        )
 
     def loss(self, observation: Observation, batch: Batch) -> WorldModelLoss:
         """The world-model loss of an observed batch, averaged over its N = T·B steps, and its
@@ -381,9 +422,20 @@ class WorldModel:
             "dynamics": c.dynamics_scale * clipped_kl_total / count,
             "representation": c.representation_scale * clipped_kl_total / count,
         }
-        return WorldModelLoss(sum(terms.values()), terms, kl_total / count, reconstructions, decoder_tape, reward_tape,
-                              continue_tape, grad_reconstructions, grad_reward_logits, grad_continue_logits,
-                              grad_posterior_logits, grad_prior_logits)  # fmt: skip
+        return WorldModelLoss(
+            sum(terms.values()),
+            terms,
+            kl_total / count,
+            reconstructions,
+            decoder_tape,
+            reward_tape,
+            continue_tape,
+            grad_reconstructions,
+            grad_reward_logits,
+            grad_continue_logits,
+            grad_posterior_logits,
+            grad_prior_logits,
+        )
 
     # A speed-up that changes no sum: the posterior's and the GRU's weight gradients wait and are added once, over all T·B rows.
     @defers_weight_gradients("self.posterior", "self.gru")
@@ -408,8 +460,10 @@ class WorldModel:
         c = self.config
         steps, size, units, latent = len(observation.hidden), len(observation.hidden[0]), c.gru_units, c.latent_size
         grad_features = self.decoder.backward(loss.decoder_tape, loss.grad_reconstructions)
-        for network, tape, grads in ((self.reward, loss.reward_tape, loss.grad_reward_logits),
-                                     (self.continue_head, loss.continue_tape, loss.grad_continue_logits)):  # fmt: skip
+        for network, tape, grads in (
+            (self.reward, loss.reward_tape, loss.grad_reward_logits),
+            (self.continue_head, loss.continue_tape, loss.grad_continue_logits),
+        ):
             grad_features = [list(map(add, a, b)) for a, b in zip(grad_features, network.backward(tape, grads))]
         grad_hidden_prior = self.prior.backward(observation.prior_tape, loss.grad_prior_logits)
         grad_embeds: list = [None] * steps
@@ -424,7 +478,9 @@ class WorldModel:
             grad_logits = []
             for b, r in enumerate(rows):
                 grad_latent = list(map(add, grad_features[r][units:], carried_latent[b]))
-                through_sample = latent_sample_backward(observation.posterior_logits[t][b], grad_latent, c.classes, c.unimix)
+                through_sample = latent_sample_backward(
+                    observation.posterior_logits[t][b], grad_latent, c.classes, c.unimix
+                )
                 grad_logits.append(list(map(add, through_sample, loss.grad_posterior_logits[r])))
             grad_posterior_inputs = self.posterior.backward(observation.posterior_tapes[t], grad_logits)
             grad_hidden = [list(map(add, a, row[:units])) for a, row in zip(grad_hidden, grad_posterior_inputs)]
@@ -455,9 +511,13 @@ def open_loop(model: WorldModel, images: list, actions: list, context: int, rng:
     if not isinstance(context, int) or not 1 <= context <= len(images):
         raise ValueError(f"open_loop: context must be an integer from 1 to the {len(images)} images, got {context!r}")
     if len(actions) < len(images) - 1:
-        raise ValueError(f"open_loop: expected an action after every image but the last, got {len(actions)} for {len(images)} images")
+        raise ValueError(
+            f"open_loop: expected an action after every image but the last, got {len(actions)} for {len(images)} images"
+        )
     c = model.config
-    observation = model.observe([[image] for image in images[:context]], [[action] for action in actions[:context]], rng)
+    observation = model.observe(
+        [[image] for image in images[:context]], [[action] for action in actions[:context]], rng
+    )
     features = observation.features()
     hidden, latent = observation.hidden[-1][0], observation.latents[-1][0]
     for t in range(context, len(images)):

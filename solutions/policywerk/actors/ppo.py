@@ -307,7 +307,12 @@ def policy_loss(
     count = len(means)
     if count == 0:
         raise ValueError("policy_loss: expected a non-empty minibatch")
-    lengths = {"means": count, "actions": len(actions), "old_log_probs": len(old_log_probs), "advantages": len(advantages)}
+    lengths = {
+        "means": count,
+        "actions": len(actions),
+        "old_log_probs": len(old_log_probs),
+        "advantages": len(advantages),
+    }
     if len(set(lengths.values())) > 1:
         raise ValueError(f"policy_loss: every list must have one entry per sample, got lengths {lengths}")
     scale = 1.0 / count
@@ -349,7 +354,9 @@ def value_loss(predictions: list[float], returns: list[float]) -> tuple[float, l
     (0.5, [1.0, 0.0])
     """
     if not predictions or len(predictions) != len(returns):
-        raise ValueError(f"value_loss: expected as many returns as predictions (at least one), got {len(predictions)} and {len(returns)}")
+        raise ValueError(
+            f"value_loss: expected as many returns as predictions (at least one), got {len(predictions)} and {len(returns)}"
+        )
     scale = 1.0 / len(predictions)
     errors = [v - r for v, r in zip(predictions, returns)]
     return sum(e * e for e in errors) * scale, [2.0 * e * scale for e in errors]
@@ -367,7 +374,9 @@ class Rollout:
     actions: list[list[float]] = field(default_factory=list)  # a_t as sampled (before the world's clip)
     log_probs: list[float] = field(default_factory=list)  # log π_old(a_t | s_t), fixed from now on
     rewards: list[float] = field(default_factory=list)
-    next_features: list[list[float]] = field(default_factory=list)  # φ(s_{t+1}); the final observation at an episode's end
+    next_features: list[list[float]] = field(
+        default_factory=list
+    )  # φ(s_{t+1}); the final observation at an episode's end
     terminated: list[bool] = field(default_factory=list)
     truncated: list[bool] = field(default_factory=list)
     next_observation: list[float] | None = None  # where the next rollout continues (after a reset if the episode ended)
@@ -412,7 +421,9 @@ def collect_rollout(world: World, policy: GaussianPolicy, observation: list[floa
     return rollout
 
 
-def advantages_and_returns(rollout: Rollout, value_net: MLP, gamma: float, lam: float) -> tuple[list[float], list[float]]:
+def advantages_and_returns(
+    rollout: Rollout, value_net: MLP, gamma: float, lam: float
+) -> tuple[list[float], list[float]]:
     """GAE advantages Â_t and the value targets R_t = Â_t + V(s_t) of a rollout.
 
     Evaluate the value network once on all φ(s_t) and once on all φ(s_{t+1}) (two batch forward
@@ -459,7 +470,9 @@ def make_agent(config: Config, n_actions: int, rng: Rng) -> Agent:
     return Agent(policy, value_net, Adam(policy.parameters(), lr=config.lr), Adam(value_net.parameters(), lr=config.lr))
 
 
-def ppo_update(agent: Agent, rollout: Rollout, advantages: list[float], returns: list[float], config: Config, rng: Rng) -> dict[str, float]:
+def ppo_update(
+    agent: Agent, rollout: Rollout, advantages: list[float], returns: list[float], config: Config, rng: Rng
+) -> dict[str, float]:
     """K = config.epochs passes over the rollout in shuffled minibatches; return the mean losses.
 
     Each epoch: shuffle the step indices (rng.shuffle, T − 1 draws) and cut them into
@@ -554,7 +567,9 @@ class UpdateReport:
 class TrainResult:
     agent: Agent
     updates: list[UpdateStats] = field(default_factory=list)
-    episode_returns: list[float] = field(default_factory=list)  # undiscounted, of every finished episode, as lived (sampling)
+    episode_returns: list[float] = field(
+        default_factory=list
+    )  # undiscounted, of every finished episode, as lived (sampling)
     env_steps: int = 0
     gradient_steps: int = 0
 

@@ -109,7 +109,9 @@ def rms_error(values: list[float], true_values: list[float], states: list[int]) 
     0.5
     """
     if len(values) != len(true_values):
-        raise ValueError(f"rms_error: values has {len(values)} entries but true_values has {len(true_values)}; they must be equal")
+        raise ValueError(
+            f"rms_error: values has {len(values)} entries but true_values has {len(true_values)}; they must be equal"
+        )
     if not states:
         raise ValueError("rms_error: expected at least one state to measure, got none")
     return math.sqrt(sum((values[s] - true_values[s]) ** 2 for s in states) / len(states))
@@ -364,7 +366,9 @@ def batch_train(
     for presentation in range(1, max_presentations + 1):
         totals = [0.0] * len(values)
         for episode in training_set:
-            totals = [total + increment for total, increment in zip(totals, td_lambda_increments(values, episode, gamma, lam))]
+            totals = [
+                total + increment for total, increment in zip(totals, td_lambda_increments(values, episode, gamma, lam))
+            ]
         values = [value + alpha * total for value, total in zip(values, totals)]
         max_change = alpha * max(abs(total) for total in totals)
         max_changes.append(max_change)

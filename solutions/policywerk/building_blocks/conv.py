@@ -102,8 +102,14 @@ class Conv2D:
         name: str = "conv",
     ):
         height, width = input_size
-        for label, value in (("in_channels", in_channels), ("out_channels", out_channels), ("kernel_size", kernel_size),
-                             ("stride", stride), ("height", height), ("width", width)):  # fmt: skip
+        for label, value in (
+            ("in_channels", in_channels),
+            ("out_channels", out_channels),
+            ("kernel_size", kernel_size),
+            ("stride", stride),
+            ("height", height),
+            ("width", width),
+        ):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"Conv2D: {label} must be an integer >= 1, got {value!r}")
         if not isinstance(padding, int) or padding < 0:
@@ -115,7 +121,10 @@ class Conv2D:
             )
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
         self.input_size, self.stride, self.padding = (height, width), stride, padding
-        self.output_size = (output_size(height, kernel_size, stride, padding), output_size(width, kernel_size, stride, padding))
+        self.output_size = (
+            output_size(height, kernel_size, stride, padding),
+            output_size(width, kernel_size, stride, padding),
+        )
         self.input_gradient = input_gradient
         taps = in_channels * kernel_size * kernel_size
         std = math.sqrt(2.0 / taps)  # He et al. (2015), for the ReLU that usually follows
@@ -133,7 +142,13 @@ class Conv2D:
         A tap that falls in the zero padding points one past the image's end, where forward
         appends a 0.0: padding costs one extra number per image, not a padded copy.
         """
-        channels, (height, width), k, s, p = self.in_channels, self.input_size, self.kernel_size, self.stride, self.padding
+        channels, (height, width), k, s, p = (
+            self.in_channels,
+            self.input_size,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+        )
         outside = channels * height * width
         windows = []
         for y in range(self.output_size[0]):
@@ -157,7 +172,9 @@ class Conv2D:
         (an itemgetter of a single index would return a bare number)."""
         positions = len(tap_indices[0])
         zeros = len(tap_indices) * positions
-        readers: list[list[int]] = [[zeros, zeros + 1] for _ in range(self.in_channels * self.input_size[0] * self.input_size[1] + 1)]
+        readers: list[list[int]] = [
+            [zeros, zeros + 1] for _ in range(self.in_channels * self.input_size[0] * self.input_size[1] + 1)
+        ]
         for t, indices in enumerate(tap_indices):
             for position, pixel in enumerate(indices):
                 readers[pixel].append(t * positions + position)
@@ -186,10 +203,14 @@ class Conv2D:
             if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; the coverage gate runs 3.11
                 outputs.append([_sumprod(kernel, patch) + b for kernel, b in zip(kernels, bias) for patch in patches])
             else:
-                outputs.append([sum(map(mul, kernel, patch), b) for kernel, b in zip(kernels, bias) for patch in patches])
+                outputs.append(
+                    [sum(map(mul, kernel, patch), b) for kernel, b in zip(kernels, bias) for patch in patches]
+                )
         return outputs, tape
 
-    def backward(self, tape: list[list[tuple[float, ...]]], grad_outputs: list[list[float]]) -> list[list[float]] | None:
+    def backward(
+        self, tape: list[list[tuple[float, ...]]], grad_outputs: list[list[float]]
+    ) -> list[list[float]] | None:
         """Given the tape of a forward (its views) and G = ∂L/∂Y: add ∂L/∂K and ∂L/∂b to the
         gradients; return ∂L/∂X (B × C·H·W), or None when the layer was built with
         input_gradient=False (a first layer reading pixels needs none).
@@ -207,7 +228,9 @@ class Conv2D:
         taps = len(self._read_taps)
         require_tape("Conv2D.backward", tape, len(grad_outputs), taps)
         channels = range(self.out_channels)
-        grad_channels = [[g for grad in grad_outputs for g in grad[o * positions : (o + 1) * positions]] for o in channels]
+        grad_channels = [
+            [g for grad in grad_outputs for g in grad[o * positions : (o + 1) * positions]] for o in channels
+        ]
         tap_rows = [[v for views in tape for v in views[t]] for t in range(taps)]
         if _sumprod is not None:  # pragma: no cover - Python 3.12+ only; the coverage gate runs 3.11
             accumulate(self.weight, [[_sumprod(g, tap) for tap in tap_rows] for g in grad_channels])

@@ -66,7 +66,9 @@ def categorical_probabilities(logits: list[float], unimix: float = 0.0) -> list[
     return [(1.0 - unimix) * s + share for s in softmax(logits)]
 
 
-def categorical_probabilities_backward(logits: list[float], grad_probabilities: list[float], unimix: float = 0.0) -> list[float]:
+def categorical_probabilities_backward(
+    logits: list[float], grad_probabilities: list[float], unimix: float = 0.0
+) -> list[float]:
     """∂L/∂z from ∂L/∂p: (1 − u)·s_j·(g_j − Σ_i s_i·g_i), with s = softmax(z) and g = ∂L/∂p.
 
     Also the backward pass of a straight-through one-hot sample (its gradient goes to p).
@@ -113,7 +115,9 @@ def categorical_log_prob_gradient(logits: list[float], index: int, unimix: float
     """
     probabilities = categorical_probabilities(logits, unimix)
     if not isinstance(index, int) or not 0 <= index < len(logits):
-        raise ValueError(f"categorical_log_prob_gradient: index must be an integer in [0, {len(logits)}), got {index!r}")
+        raise ValueError(
+            f"categorical_log_prob_gradient: index must be an integer in [0, {len(logits)}), got {index!r}"
+        )
     grad_probabilities = [0.0] * len(logits)
     grad_probabilities[index] = 1.0 / probabilities[index]
     return categorical_probabilities_backward(logits, grad_probabilities, unimix)
@@ -231,7 +235,9 @@ def gaussian_log_prob(x: list[float], mean: list[float], log_std: list[float]) -
     return sum(-0.5 * ((xi - m) * math.exp(-l)) ** 2 - l - HALF_LOG_TWO_PI for xi, m, l in zip(x, mean, log_std))
 
 
-def gaussian_log_prob_gradients(x: list[float], mean: list[float], log_std: list[float]) -> tuple[list[float], list[float]]:
+def gaussian_log_prob_gradients(
+    x: list[float], mean: list[float], log_std: list[float]
+) -> tuple[list[float], list[float]]:
     """(∂/∂μ, ∂/∂ℓ) of `gaussian_log_prob` at a fixed x: ((x − μ)/σ², ((x − μ)/σ)² − 1).
 
     This is what PPO's ratio needs: the log-probability of an action already taken, as a
@@ -263,9 +269,7 @@ def gaussian_entropy(log_std: list[float]) -> float:
     return sum(l + HALF_LOG_TWO_PI + 0.5 for l in log_std)
 
 
-def gaussian_kl(
-    mean_p: list[float], log_std_p: list[float], mean_q: list[float], log_std_q: list[float]
-) -> float:
+def gaussian_kl(mean_p: list[float], log_std_p: list[float], mean_q: list[float], log_std_q: list[float]) -> float:
     """KL(p ‖ q) = Σ ℓ_q − ℓ_p + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½ between diagonal Gaussians.
 
     Raises ValueError naming the lengths when they differ, and naming the log-std entry (of

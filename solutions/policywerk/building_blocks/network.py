@@ -188,8 +188,16 @@ class MLP:
     """
 
     # given
-    def __init__(self, sizes: list[int], rng: Rng, name: str = "mlp", activation: str = "elu",
-                 activate_last: bool = False, last_scale: float = 1.0, one_hot: tuple[int, int] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        sizes: list[int],
+        rng: Rng,
+        name: str = "mlp",
+        activation: str = "elu",
+        activate_last: bool = False,
+        last_scale: float = 1.0,
+        one_hot: tuple[int, int] | None = None,
+    ):
         if len(sizes) < 2 or not all(isinstance(size, int) and size >= 1 for size in sizes):
             raise ValueError(f"MLP {name}: expected at least an input and an output size, integers >= 1, got {sizes}")
         if activation not in _FUNCTIONS:
@@ -262,7 +270,9 @@ class MLP:
         ([[3.0]], [[2.0]], [[1.0]])
         """
         if not isinstance(tape, list) or len(tape) != len(self.maps):
-            raise ValueError(f"MLP {self.name}.backward: expected the tape of a forward pass ({len(self.maps)} layers), got {tape!r:.60}")
+            raise ValueError(
+                f"MLP {self.name}.backward: expected the tape of a forward pass ({len(self.maps)} layers), got {tape!r:.60}"
+            )
         require_batch(f"MLP {self.name}.backward", grad_outputs, self.out_features)
         grad = grad_outputs
         for index in range(len(self.maps) - 1, -1, -1):
@@ -360,14 +370,20 @@ def affine_backward_one_hot(
     grad_bias = list(map(sum, grad_columns))
     if not input_gradient:
         return grad_weights, grad_bias, None
-    return grad_weights, grad_bias, affine(grad_outputs, [list(column) for column in zip(*weights)], [0.0] * len(input_columns))
+    return (
+        grad_weights,
+        grad_bias,
+        affine(grad_outputs, [list(column) for column in zip(*weights)], [0.0] * len(input_columns)),
+    )
 
 
 # given
 def require_one_hot_range(owner: str, one_hot: tuple[int, int] | None, width: int) -> None:
     """Check a layer's claim that its inputs start … end − 1 hold one-hot groups."""
     if one_hot is not None and not (len(one_hot) == 2 and 0 <= one_hot[0] < one_hot[1] <= width):
-        raise ValueError(f"{owner}: one_hot must be (start, end) with 0 <= start < end <= {width} inputs, got {one_hot!r}")
+        raise ValueError(
+            f"{owner}: one_hot must be (start, end) with 0 <= start < end <= {width} inputs, got {one_hot!r}"
+        )
 
 
 # given
@@ -388,7 +404,9 @@ class AffineMap:
       same, added in another order.
     """
 
-    def __init__(self, weight: Parameter, bias: Parameter, one_hot: tuple[int, int] | None = None, owner: str = "AffineMap"):
+    def __init__(
+        self, weight: Parameter, bias: Parameter, one_hot: tuple[int, int] | None = None, owner: str = "AffineMap"
+    ):
         require_one_hot_range(owner, one_hot, len(weight.value[0]))
         self.weight, self.bias, self.one_hot = weight, bias, one_hot
         self.deferred: list | None = None  # a list of (inputs, grad) while deferring
@@ -398,8 +416,13 @@ class AffineMap:
             return affine(inputs, self.weight.value, self.bias.value[0])
         return affine_one_hot(inputs, self.weight.value, self.bias.value[0], *self.one_hot)
 
-    def backward(self, inputs: list[list[float]], grad_outputs: list[list[float]], parameters: bool = True,
-                 input_gradient: bool = True) -> list[list[float]] | None:  # fmt: skip
+    def backward(
+        self,
+        inputs: list[list[float]],
+        grad_outputs: list[list[float]],
+        parameters: bool = True,
+        input_gradient: bool = True,
+    ) -> list[list[float]] | None:
         if parameters and self.deferred is None:
             grad_weight, grad_bias, grad_inputs = self._weight_gradients(inputs, grad_outputs, input_gradient)
             accumulate(self.weight, grad_weight)
@@ -410,7 +433,9 @@ class AffineMap:
         if not input_gradient:
             return None
         # G·W is the affine map with Wᵀ for weights and no bias.
-        return affine(grad_outputs, [list(column) for column in zip(*self.weight.value)], [0.0] * len(self.weight.value[0]))
+        return affine(
+            grad_outputs, [list(column) for column in zip(*self.weight.value)], [0.0] * len(self.weight.value[0])
+        )
 
     def start_deferring(self) -> None:
         self.deferred = []
@@ -431,7 +456,9 @@ class AffineMap:
     def _weight_gradients(self, inputs, grad_outputs, input_gradient):
         if self.one_hot is None:
             return affine_backward(inputs, self.weight.value, grad_outputs, input_gradient)
-        return affine_backward_one_hot(inputs, self.weight.value, grad_outputs, *self.one_hot, input_gradient=input_gradient)
+        return affine_backward_one_hot(
+            inputs, self.weight.value, grad_outputs, *self.one_hot, input_gradient=input_gradient
+        )
 
 
 # given

@@ -56,7 +56,9 @@ class SGD:
         """Move every number against its gradient by lr times the gradient."""
         lr = self.lr
         for parameter in self.parameters:
-            parameter.value = [[w - lr * g for w, g in zip(row, grads)] for row, grads in zip(parameter.value, parameter.grad)]
+            parameter.value = [
+                [w - lr * g for w, g in zip(row, grads)] for row, grads in zip(parameter.value, parameter.grad)
+            ]
 
 
 class Momentum:
@@ -109,7 +111,10 @@ class RMSProp:
         """s ← ρ·s + (1 − ρ)·g², then w ← w − lr·g/(√s + ε), number by number."""
         lr, rho, eps, sqrt = self.lr, self.decay, self.epsilon, math.sqrt
         for index, parameter in enumerate(self.parameters):
-            averages = [[rho * s + (1.0 - rho) * g * g for s, g in zip(ss, gs)] for ss, gs in zip(self.square_average[index], parameter.grad)]
+            averages = [
+                [rho * s + (1.0 - rho) * g * g for s, g in zip(ss, gs)]
+                for ss, gs in zip(self.square_average[index], parameter.grad)
+            ]
             self.square_average[index] = averages
             parameter.value = [
                 [w - lr * g / (sqrt(s) + eps) for w, g, s in zip(ws, gs, ss)]

@@ -37,12 +37,20 @@ class Pool2D:
     """
 
     # given
-    def __init__(self, mode: str, channels: int, input_size: tuple[int, int], kernel_size: int, stride: int | None = None):
+    def __init__(
+        self, mode: str, channels: int, input_size: tuple[int, int], kernel_size: int, stride: int | None = None
+    ):
         if mode not in MODES:
             raise ValueError(f"Pool2D: mode must be one of {MODES}, got {mode!r}")
         stride = kernel_size if stride is None else stride
         height, width = input_size
-        for label, value in (("channels", channels), ("kernel_size", kernel_size), ("stride", stride), ("height", height), ("width", width)):
+        for label, value in (
+            ("channels", channels),
+            ("kernel_size", kernel_size),
+            ("stride", stride),
+            ("height", height),
+            ("width", width),
+        ):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"Pool2D: {label} must be an integer >= 1, got {value!r}")
         if kernel_size > min(height, width):
@@ -51,7 +59,11 @@ class Pool2D:
         self.input_size = (height, width)
         self.output_size = ((height - kernel_size) // stride + 1, (width - kernel_size) // stride + 1)
         self.windows = [
-            [c * height * width + (y * stride + i) * width + x * stride + j for i in range(kernel_size) for j in range(kernel_size)]
+            [
+                c * height * width + (y * stride + i) * width + x * stride + j
+                for i in range(kernel_size)
+                for j in range(kernel_size)
+            ]
             for c in range(channels)
             for y in range(self.output_size[0])
             for x in range(self.output_size[1])

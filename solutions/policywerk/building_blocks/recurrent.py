@@ -54,7 +54,9 @@ class GRU:
         self, input_size: int, hidden_size: int, rng: Rng, name: str = "gru", one_hot: tuple[int, int] | None = None
     ):
         if not isinstance(input_size, int) or not isinstance(hidden_size, int) or input_size < 1 or hidden_size < 1:
-            raise ValueError(f"GRU: sizes must be integers >= 1, got input_size={input_size!r}, hidden_size={hidden_size!r}")
+            raise ValueError(
+                f"GRU: sizes must be integers >= 1, got input_size={input_size!r}, hidden_size={hidden_size!r}"
+            )
         self.input_size, self.hidden_size = input_size, hidden_size
         # Initial weights as three blocks of H rows, each scaled for its own fan-in and fan-out.
         input_blocks = [row for _ in range(3) for row in xavier_uniform(input_size, hidden_size, rng)]
@@ -141,7 +143,9 @@ class GRU:
             grad_hidden_direct.append([gi * zi for gi, zi in zip(g, z)])
         grad_inputs = self.input_map.backward(inputs, grad_from_input, parameters)
         grad_hidden = self.hidden_map.backward(hidden, grad_from_hidden, parameters)
-        grad_previous = [[a + b for a, b in zip(through_u, direct)] for through_u, direct in zip(grad_hidden, grad_hidden_direct)]
+        grad_previous = [
+            [a + b for a, b in zip(through_u, direct)] for through_u, direct in zip(grad_hidden, grad_hidden_direct)
+        ]
         return grad_inputs, grad_previous
 
     def forward_sequence(
@@ -175,7 +179,9 @@ class GRU:
         both counts unless there is one gradient batch per tape (and at least one tape).
         """
         if len(tapes) != len(grad_states) or not tapes:
-            raise ValueError(f"GRU.backward_sequence: expected one gradient batch per step, got {len(grad_states)} for {len(tapes)} steps")
+            raise ValueError(
+                f"GRU.backward_sequence: expected one gradient batch per step, got {len(grad_states)} for {len(tapes)} steps"
+            )
         grad_carried = [[0.0] * self.hidden_size for _ in grad_states[-1]]
         grad_inputs: list[list[list[float]]] = []
         for tape, grad in zip(reversed(tapes), reversed(grad_states)):

@@ -28,7 +28,12 @@ from policywerk.primitives.checks import require_unit
 def _require_stretch(
     rewards: list[float], next_values: list[float], terminated: list[bool], truncated: list[bool], **more: list
 ) -> None:
-    lengths = {"rewards": len(rewards), "next_values": len(next_values), "terminated": len(terminated), "truncated": len(truncated)}
+    lengths = {
+        "rewards": len(rewards),
+        "next_values": len(next_values),
+        "terminated": len(terminated),
+        "truncated": len(truncated),
+    }
     lengths.update({name: len(values) for name, values in more.items()})
     if len(set(lengths.values())) > 1:
         raise ValueError(f"every list must have one entry per step, got lengths {lengths}")

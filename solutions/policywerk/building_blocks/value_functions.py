@@ -71,7 +71,9 @@ class TabularQ:
     # given
     def __init__(self, n_states: int, n_actions: int, initial: float = 0.0):
         if not isinstance(n_states, int) or n_states < 1 or not isinstance(n_actions, int) or n_actions < 1:
-            raise ValueError(f"TabularQ: n_states and n_actions must be integers >= 1, got {n_states!r} and {n_actions!r}")
+            raise ValueError(
+                f"TabularQ: n_states and n_actions must be integers >= 1, got {n_states!r} and {n_actions!r}"
+            )
         self.n_actions = n_actions
         self.table = [[float(initial)] * n_actions for _ in range(n_states)]
 

@@ -185,7 +185,9 @@ class BalanceWorld(World):
         self.max_steps = max_steps
         self.action_space = Discrete(2)
         # The observation: (x, ẋ, θ, θ̇) within the failure limits (the velocities are unbounded).
-        self.observation_space = Box(low=(-X_LIMIT, -math.inf, -THETA_LIMIT, -math.inf), high=(X_LIMIT, math.inf, THETA_LIMIT, math.inf))
+        self.observation_space = Box(
+            low=(-X_LIMIT, -math.inf, -THETA_LIMIT, -math.inf), high=(X_LIMIT, math.inf, THETA_LIMIT, math.inf)
+        )
         self.observation_shape = (4,)  # a vector of 4 numbers (what a network sizes its input by)
         self.state: tuple[float, float, float, float] | None = None
         self.steps = 0

@@ -116,7 +116,9 @@ class PixelPointMass(PointMass):
     def _step(self, action) -> Step:
         """One `PointMass` step (same dynamics, reward, truncation), observed as a picture."""
         step = super()._step(action)
-        return Step(draw_image(self.state, self.size, self.blob_sigma), step.reward, step.terminated, step.truncated, step.info)
+        return Step(
+            draw_image(self.state, self.size, self.blob_sigma), step.reward, step.terminated, step.truncated, step.info
+        )
 
     # given
     def render(self) -> list[list[float]]:

@@ -56,7 +56,9 @@ class RandomWalk(TabularWorld):
             raise ValueError(f"RandomWalk: max_steps must be an integer >= 1, got {max_steps!r}")
         self.size = size
         self.left_reward, self.right_reward = float(left_reward), float(right_reward)
-        self.max_steps = max_steps  # a walk of 19 states lasts 100 steps on average; 10,000 is never reached in practice
+        self.max_steps = (
+            max_steps  # a walk of 19 states lasts 100 steps on average; 10,000 is never reached in practice
+        )
         self.n_states = size + 2
         self.states = list(range(self.n_states))
         self.actions = [ONLY_ACTION]
@@ -133,7 +135,9 @@ def only_action(observation: int) -> int:
     return ONLY_ACTION
 
 
-def true_values(world: TabularWorld, gamma: float = 1.0, tolerance: float = 1e-13, max_sweeps: int = 100_000) -> list[float]:
+def true_values(
+    world: TabularWorld, gamma: float = 1.0, tolerance: float = 1e-13, max_sweeps: int = 100_000
+) -> list[float]:
     """The values a learner should find, computed from the model alone (no sampling).
 
     The walk has one action, so the values solve the Bellman equation of its only policy,

@@ -37,7 +37,8 @@ beside this file lists each survivor the maintainers have judged, by exercise an
 (and `occurrence` when one exercise has the same snippet twice),
 as `equivalent` (no input tells it apart from the reference: taken out of the denominator)
 or `accepted` (a real difference left untested on purpose, with the reason). Survivors not
-listed there, and listed entries that a run finds killed, make the exit status 1; `--toml`
+listed there, listed entries that a run finds killed, and (when every site runs) listed
+entries of a module that ran that no mutant matches any more make the exit status 1; `--toml`
 prints the unlisted ones as entries to fill in.
 
 Why not mutmut 3: tried on this tree, it works only after copying the package into a
@@ -190,6 +191,10 @@ def _mutable_nodes(node: ast.AST, lines: list[str]):
             if not isinstance(child, ast.AST) or isinstance(child, ast.JoinedStr):
                 continue
             if isinstance(child, ast.stmt) and "pragma: no cover" in lines[child.lineno - 1]:
+                if isinstance(child, ast.If):  # only its test and body are excluded: the else runs
+                    for statement in child.orelse:
+                        yield statement
+                        yield from _mutable_nodes(statement, lines)
                 continue
             yield child
             if not isinstance(child, ast.Raise):
@@ -679,6 +684,18 @@ def report(found: list[Mutant], outcomes: dict[int, str], broken: dict[str, str]
     return 1 if unlisted or stale or broken else 0
 
 
+def orphans(found: list[Mutant], broken: dict[str, str], judged: dict) -> list[dict]:
+    """Judged entries of the modules that ran that no mutant matches any more (the code they
+    describe changed or went). Only meaningful when every site was mutated."""
+    ran = {mutant.module for mutant in found} - set(broken)
+    made = {mutant.key for mutant in found}
+    return [
+        entry
+        for key, entry in judged.items()
+        if key not in made and any(key[0].startswith(module + ".") for module in ran)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -717,6 +734,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(found)} mutants ({sampling}), {args.workers} workers", file=sys.stderr, flush=True)
         outcomes, broken = run(found, tree, Path(scratch), args.workers)
     status = report(found, outcomes, broken, judged, args.toml)
+    if args.sample is None and (unmatched := orphans(found, broken, judged)):
+        print(f"\nlisted in {SURVIVORS.name} but no mutant matches them now (the code changed: remove or re-judge):")
+        for entry in unmatched:
+            print(f"  {entry['exercise']}\n      {entry['before']}\n    → {entry['after']}")
+        status = 1
     for module in missing:
         print(f"{module}: no spec file, not run")
     print(f"\n{len(found)} mutants ({sampling}) in {time.perf_counter() - started:.0f} s with {args.workers} workers")

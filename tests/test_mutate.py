@@ -83,3 +83,15 @@ def test_a_symmetric_length_check_gets_no_argument_swap(tmp_path):
 ''')
     swaps = [m.before for m in mutate.mutants(tmp_path) if m.operator == "swap-arguments"]
     assert swaps == ["return divmod(a, b)"]
+
+
+def test_a_judged_entry_no_mutant_matches_any_more_is_an_orphan_of_its_module(tmp_path):
+    found = mutate.mutants(tiny_tree(tmp_path))
+    live = found[0].key
+    judged = {
+        live: {"exercise": live[0]},
+        ("tiny.tiny", "total = x * 4", "total = x / 4", 1): {"exercise": "tiny.tiny"},  # the code changed
+        ("other.gone", "a", "b", 1): {"exercise": "other.gone"},  # a module that did not run
+    }
+    assert mutate.orphans(found, {}, judged) == [{"exercise": "tiny.tiny"}]
+    assert mutate.orphans(found, {"tiny": "failed"}, judged) == []  # its specs broke: nothing ran

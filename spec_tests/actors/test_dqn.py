@@ -873,6 +873,8 @@ def test_dqn_learns_to_catch_on_a_reduced_budget():
 def test_dqn_at_its_defaults_catches_well_on_every_seed():
     # The lesson's run, 3 seeds: every greedy normalised score at least 0.8. Measured under the
     # seeding rule of mdp.world_seed: 0.72, 0.91 and 0.94; seed 0 falls below the bar (it scored
-    # 0.89 when the world shared the run's seed), an open finding.
+    # 0.89 when the world shared the run's seed), an open finding. Seeds 3-8, measured only to
+    # see the spread (never to choose seeds): 0.834, 0.81, 0.896, 0.718, 0.902, 0.92; 7 of
+    # seeds 0-8 reach 0.8, and 35 of the 84 triples of these nine seeds meet this bar.
     scores = [normalised_score(dqn.train(catcher.Catcher(), dqn.Config(), seed=seed).agent) for seed in range(3)]
     assert min(scores) >= 0.8, scores

@@ -19,8 +19,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Folders that appear only when something runs: the lessons' output and the grader's memory.
-RUN_TIME = ("output/", ".policywerk/")
+# Folders that appear only when something runs: the lessons' output, the grader's memory and
+# the environments maintainer/bench.py makes for other interpreters.
+RUN_TIME = ("output/", ".policywerk/", ".bench-envs/")
 # Path-like names that are not the repository's files, each for its reason.
 NOT_FILES = {
     "coverage.py": "the coverage tool's own name",

@@ -80,8 +80,9 @@ def render() -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Times are wall-clock, one lesson at its defaults on an otherwise idle 2-core machine; "
-        "`uv run python maintainer/bench.py --lessons` measures them on yours.",
+        "Times are wall-clock at the defaults, one lesson at a time, as maintainer/capture_examples.py "
+        "recorded them on the maintainers' 2-core machine; `uv run python maintainer/bench.py --lessons` "
+        "measures them on yours.",
         "",
         END,
     ]

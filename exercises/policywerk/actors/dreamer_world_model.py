@@ -149,7 +149,10 @@ class Config:
     # about 12 % more time (over 5 minutes on 3.13): not taken.
     # critic_lr 1e-3 instead of 3e-4, the same way: 0.514, 0.513, 0.309, 0.394, 0.601, 0.782,
     # 0.638, 0.352, 0.73, mean 0.537 and no seed under 0.3, but seeds 0-2 average 0.445 (57 of
-    # 84 triples meet the bar, against 31): not taken either.
+    # 84 triples meet the bar, against 31): not taken either. Around it, each stopped after four
+    # seeds, since seeds 0-2 had already missed the bar by far: critic_lr 2e-3 0.168, 0.117,
+    # 0.218, 0.454; critic_lr 1e-3 with actor_lr 2e-3 0.429, 0.534, 0.088, 0.449, and with
+    # actor_lr 5e-4 0.032, 0.661, 0.148, 0.509.
     eval_every: int = 50  # updates between greedy evaluations
     eval_episodes: int = 5
 

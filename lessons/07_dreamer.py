@@ -15,7 +15,8 @@ After the default training its decoder explains about two thirds of a picture (i
 8.3 nats, about what the two blobs' positions need on the first frame. So the dream is a
 smudge, at best roughly where the blobs are, it drifts within a few dreamed steps, and the
 actor learns all the same: it needs the dream's rewards and their gradients, not its
-pictures. The surprise bars show where the model was caught out (a large KL: the picture told it much it had not predicted).
+pictures. The surprise bars show where the model was caught out (a large KL: the picture
+told it much it had not predicted).
 
     uv run python lessons/07_dreamer.py                   # the reference solution
     uv run python lessons/07_dreamer.py --long            # twice the training

@@ -698,12 +698,12 @@ def normalised_scores(agent, seeds):
 def test_at_the_defaults_the_greedy_agent_acts_well_in_the_real_world():
     # The lesson's outcome: over 3 seeds, the greedy actor's normalised score in the REAL world
     # is at least 0.5 on average and at least 0.3 for every seed (20 evaluation episodes).
-    # Measured at the defaults (1100 updates, 8 imagination starts) with each world seeded by
-    # mdp.world_seed: 0.829, 0.548 and 0.684, mean 0.687. The spread over seeds 0-8 (measured only
-    # to see it, never to choose seeds) is in the Config's comment: all 84 of their triples meet
-    # this bar, the lowest seed scoring 0.542. A correct implementation that adds in another order
-    # follows another trajectory, so it draws its own triple: expect this spec to pass on most
-    # such draws, as it passes on the reference tree.
+    # Measured at the defaults (1050 updates, 8 imagination starts) with each world seeded by
+    # mdp.world_seed: 0.797, 0.69 and 0.646 on Python 3.11 (mean 0.711); 0.786, 0.69 and 0.646 on
+    # 3.13. The spread over seeds 0-8 (measured only to see it, never to choose seeds) is in the
+    # Config's comment: 82 of their 84 triples meet this bar, the lowest seed scoring 0.394. A
+    # correct implementation that adds in another order follows another trajectory, so it draws
+    # its own triple: expect this spec to pass on most such draws, as it passes on the reference.
     scores = [
         normalised_scores(dreamer_agent.train(dreamer_world_model.Config(), seed=seed).agent, list(range(20)))
         for seed in range(3)

@@ -9,14 +9,16 @@ seen, how fast the agent acts, and how fast each of its learners updates.
 Each row is the best of a few repeats (process time), so load from other work on a shared
 machine hurts it less. Nothing here is a test: the numbers are reported, never asserted.
 
-Where an update's time goes (measured here: one core, Python 3.11, defaults): about 0.6 s, four
-fifths of it in the dense kernels. The world model about 0.25 s (observe 0.06, loss 0.03,
-backward through time 0.15); behaviour about 0.35 s (imagination 0.08, returns and losses
-0.07, the actor's backprop through the dynamics 0.16, the critic 0.04). Two given speed-ups
-(network.AffineMap) save about 0.1 s and change no number: the posterior's, the GRU's and the
-actor's weight gradients are added once over all their rows (one long dot product per weight
-instead of one per step), and every layer that reads the latent z adds the weights of its
-ones instead of multiplying all its entries. Lesson 07 took 617 s without them, 552 s with.
+Where an update's time goes (measured here: one core, Python 3.11, defaults): about 0.35 s,
+most of it in the dense kernels. The world model about 0.2 s (observe 0.05, loss 0.03,
+backward through time 0.12); behaviour about 0.14 s with 8 imagination starts (imagination
+0.03, returns and losses 0.03, the actor's backprop through the dynamics 0.07, the critic
+0.01); behaviour scales with the starts, the world model does not. Python 3.13 takes about
+0.6 of these times. Two given speed-ups (network.AffineMap) change no number: the
+posterior's, the GRU's and the actor's weight gradients are added once over all their rows
+(one long dot product per weight instead of one per step), and every layer that reads the
+latent z adds the weights of its ones instead of multiplying all its entries. When they came
+in (16 starts, 800 updates), lesson 07 took 617 s without them and 552 s with them.
 
 `phases()` times one update at the defaults step by step, in the order of `Dreamer.update`
 (the same calls, each under its own timer), best of several updates per phase, beside the

@@ -310,12 +310,14 @@ def main(argv: list[str] | None = None) -> int:
             bar_labels[i].set_va("bottom" if value >= 0 else "top")
             bar_labels[i].set_text(f"{value:+.2f}")
         spread = max(q_row) - min(q_row)
+        # The title's text only: set_title would also restyle the axes' other titles, and the
+        # figure would be drawn whole on every frame instead of only what moves.
         if landed:
-            animation.internals.set_title(f"Q(s, a) of the last screen (step {decision})", fontsize=11)
+            animation.internals.title.set_text(f"Q(s, a) of the last screen (step {decision})")
             tracker_mark.set_text("")
             q_note.set_text("the fruit has landed: " + ("caught (+1)" if shot["caught"] else "missed (−1)"))
         else:
-            animation.internals.set_title("Q(s, a) of the screen on the left", fontsize=11)
+            animation.internals.title.set_text("Q(s, a) of the screen on the left")
             tracker_mark.set_position((shot["tracker"][demo_step], -1.5))
             tracker_mark.set_text("▲ tracker")
             q_note.set_text(f"greedy: {names[best]}  ·  spread {spread:.2f}")

@@ -45,7 +45,7 @@ MEASURED = {
     "default": "after 1050 updates seeds 0, 1 and 2 scored 0.80, 0.69 and 0.65 (mean 0.71) over these 20 "
     "episodes, each world seeded from its run's generator (mdp.world_seed); after 1000 they stood at 0.72, 0.59 "
     "and 0.59, after 1100 at 0.83, 0.55 and 0.68: a run can swing by 0.1 or more between evaluations",
-    "long": "measured when the budget was 800 updates and the world still shared the run's seed: seed 0 (then 0.48 at 800) scored 0.67 "
+    "long": "measured when the budget was 800 updates of 16 imagination starts and the world still shared the run's seed: seed 0 (then 0.48 at 800) scored 0.67 "
     "after 1000 updates, 0.68 after 1200, 0.77 after 1400 and 0.77 after 1600; after 1000 updates seeds 1 and 2 "
     "stood at 0.74 and 0.74",
 }
